@@ -1,0 +1,15 @@
+//! `ticket-bridge-core`: everything Ticket Bridge does that is worth testing, with no Tauri
+//! dependency. The app crate (`src-tauri`) is a thin shell that parses IPC input, calls into this
+//! crate and passes [`Error`] back unchanged.
+//!
+//! Modules own one thing each: [`error`] the one error type, [`servicenow`] the instance address
+//! and everything that talks to ServiceNow, [`app_info`] what the home screen needs at start.
+
+pub mod app_info;
+pub mod auth;
+pub mod error;
+pub mod secret;
+pub mod servicenow;
+
+pub use error::{Error, ErrorKind, Result};
+pub use secret::Secret;
