@@ -1,0 +1,431 @@
+//! servicenow-sim: a stand-in for a ServiceNow instance over real HTTP on
+//! 127.0.0.1, quirks included, as `servicenow-api.md` describes it: OAuth
+//! (login and approval pages, token, revoke, SSO), the Table API and
+//! `current_user`, with scenarios that make it misbehave on purpose.
+//!
+//! Start it with [`start`]; drive and inspect it with [`SimHandle`].
+//!
+//! Modules: `clock` (movable time), `scenarios` (names and parsing),
+//! `store` (records and business rules), `query` (encoded queries),
+//! `table` (Table API), `oauth` (OAuth endpoints and browser pages),
+//! `pages` (HTML), `http` (headers, errors, auth, middleware, listener),
+//! `seed` (demo data), `state` (shared state and public types).
+
+mod clock;
+mod http;
+mod oauth;
+mod pages;
+mod query;
+mod scenarios;
+pub mod seed;
+mod state;
+mod store;
+mod table;
+
+pub use clock::Clock;
+pub use oauth::{SSO_USER, s256};
+pub use scenarios::{CROSS_SCOPE_MESSAGE, Scenario, parse_duration};
+pub use seed::{
+    ADMIN, CLIENT_ID, CLIENT_SECRET, DEFAULT_RELEASE, FULFILLER, FULFILLER_DISPLAY,
+    INTEGRATION_USER, INTEGRATION_USER_DISPLAY, OAUTH_APP_NAME, PASSWORD, PERSONAL_USER,
+    PERSONAL_USER_DISPLAY, REDIRECT_URL, demo_oauth_app,
+};
+pub use state::{AuthorizationKind, OAuthApp, RequestRecord};
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{any, get, post};
+use serde_json::Value;
+use state::{AppState, Shared};
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// What the simulated instance starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Seed {
+    /// Accounts, the OAuth app, choices and properties; no tickets.
+    Empty,
+    /// Everything in `Empty` plus ~40 demo tickets and one that moves every minute.
+    #[default]
+    Demo,
+}
+
+impl FromStr for Seed {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "empty" => Ok(Seed::Empty),
+            "demo" => Ok(Seed::Demo),
+            other => Err(format!("unknown seed '{other}' (empty or demo)")),
+        }
+    }
+}
+
+/// How to start the simulator.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// 0 = an ephemeral port.
+    pub port: u16,
+    pub seed: Seed,
+    pub scenarios: Vec<Scenario>,
+    pub access_token_lifetime: Duration,
+    pub refresh_token_lifetime: Duration,
+    /// Base of `link` URLs and `Location` headers; defaults to the base URL.
+    pub public_url: Option<String>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            port: 0,
+            seed: Seed::Demo,
+            scenarios: Vec::new(),
+            access_token_lifetime: Duration::from_secs(1800),
+            refresh_token_lifetime: Duration::from_secs(8_640_000),
+            public_url: None,
+        }
+    }
+}
+
+/// The demo ticket moves this often when the simulator runs on its own.
+pub const MOVING_TICKET_PERIOD: Duration = Duration::from_secs(60);
+
+/// A running simulator. Dropping it stops the server too.
+pub struct RunningSim {
+    base_url: String,
+    handle: SimHandle,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+    ticker: Option<JoinHandle<()>>,
+}
+
+/// Bind 127.0.0.1:`port` and serve.
+pub async fn start(config: SimConfig) -> std::io::Result<RunningSim> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
+    let port = listener.local_addr()?.port();
+    let base_url = format!("http://127.0.0.1:{port}");
+    let public_url = config
+        .public_url
+        .clone()
+        .map(|u| u.trim_end_matches('/').to_string())
+        .unwrap_or_else(|| base_url.clone());
+    let clock = Clock::default();
+    let mut shared = Shared {
+        store: Default::default(),
+        accounts: Vec::new(),
+        apps: Vec::new(),
+        scenarios: Vec::new(),
+        sessions: HashMap::new(),
+        auth_requests: HashMap::new(),
+        codes: HashMap::new(),
+        access_tokens: HashMap::new(),
+        refresh_tokens: HashMap::new(),
+        token_requests: HashMap::new(),
+        requests: Vec::new(),
+        access_token_lifetime: config.access_token_lifetime,
+        refresh_token_lifetime: config.refresh_token_lifetime,
+        public_url,
+        moving_ticket: None,
+    };
+    let now = clock.now();
+    seed::seed_base(&mut shared, now);
+    if config.seed == Seed::Demo {
+        seed::seed_demo(&mut shared, now);
+    }
+    let app = AppState {
+        shared: Arc::new(Mutex::new(shared)),
+        clock,
+    };
+    let handle = SimHandle { app: app.clone() };
+    for s in config.scenarios {
+        handle.set_scenario(s);
+    }
+
+    let router = router(app);
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let service = router.into_make_service_with_connect_info::<http::ConnAddr>();
+        let result = axum::serve(http::KillableListener(listener), service)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(e) = result {
+            log::error!("servicenow-sim server stopped: {e}");
+        }
+    });
+    let ticker = (config.seed == Seed::Demo).then(|| {
+        let h = handle.clone();
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(MOVING_TICKET_PERIOD);
+            interval.tick().await; // the first tick is immediate
+            loop {
+                interval.tick().await;
+                h.tick_moving_ticket();
+            }
+        })
+    });
+    Ok(RunningSim {
+        base_url,
+        handle,
+        shutdown: Some(tx),
+        server: Some(server),
+        ticker,
+    })
+}
+
+fn router(app: AppState) -> Router {
+    Router::new()
+        .route("/", get(oauth::home))
+        .route("/navpage.do", get(oauth::home))
+        .route("/oauth_auth.do", get(oauth::authorize).post(oauth::decide))
+        .route("/oauth_not_you.do", get(oauth::not_you))
+        .route("/oauth_token.do", post(oauth::token))
+        .route("/oauth_revoke_token.do", get(oauth::revoke))
+        .route(
+            "/login.do",
+            get(oauth::login_page).post(oauth::login_submit),
+        )
+        .route(
+            "/side_door.do",
+            get(oauth::login_page).post(oauth::login_submit),
+        )
+        .route("/logout.do", get(oauth::logout))
+        .route("/sso/idp", get(oauth::sso_idp))
+        .route(
+            "/api/now/table/{table}",
+            get(table::list).post(table::create),
+        )
+        .route(
+            "/api/now/table/{table}/{sys_id}",
+            get(table::get_one)
+                .patch(table::update)
+                .put(table::update)
+                .delete(table::delete),
+        )
+        .route("/api/now/ui/user/current_user", get(table::current_user))
+        .route("/api/{*rest}", any(table::api_fallback))
+        .layer(from_fn_with_state(app.clone(), http::middleware))
+        .with_state(app)
+}
+
+impl RunningSim {
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub fn base_url(&self) -> String {
+        self.base_url.clone()
+    }
+
+    pub fn handle(&self) -> SimHandle {
+        self.handle.clone()
+    }
+
+    /// Stop serving (waits a few seconds for open connections, then cuts them).
+    pub async fn shutdown(mut self) {
+        if let Some(t) = self.ticker.take() {
+            t.abort();
+        }
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let abort = server.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(3), server)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+    }
+}
+
+impl Drop for RunningSim {
+    fn drop(&mut self) {
+        if let Some(t) = self.ticker.take() {
+            t.abort();
+        }
+        if let Some(s) = self.server.take() {
+            s.abort();
+        }
+    }
+}
+
+/// Runtime control of a running simulator, for tests. Cheap to clone.
+#[derive(Clone)]
+pub struct SimHandle {
+    app: AppState,
+}
+
+impl SimHandle {
+    /// Turn a scenario on (replacing one with the same key, e.g. `release`).
+    pub fn set_scenario(&self, scenario: Scenario) {
+        let mut shared = self.app.lock();
+        shared.scenarios.retain(|s| s.key() != scenario.key());
+        shared.scenarios.push(scenario);
+    }
+
+    /// Turn a scenario off by its key (`"rate-limit"`; `"release=Zurich"` works too).
+    pub fn clear_scenario(&self, name: &str) {
+        let key = name.split('=').next().unwrap_or(name).trim();
+        self.app.lock().scenarios.retain(|s| s.key() != key);
+    }
+
+    pub fn scenarios(&self) -> Vec<Scenario> {
+        self.app.lock().scenarios.clone()
+    }
+
+    /// Add a local account (sys_user row + password); returns its sys_id.
+    pub fn add_user(&self, user_name: &str, display_name: &str, password: &str) -> String {
+        let now = self.app.clock.now_sn();
+        let mut shared = self.app.lock();
+        let sys_id = store::new_sys_id();
+        seed::add_account(
+            &mut shared,
+            &sys_id,
+            user_name,
+            display_name,
+            password,
+            &now,
+        )
+    }
+
+    /// The sys_id of an account, by user name.
+    pub fn user_sys_id(&self, user_name: &str) -> Option<String> {
+        self.app
+            .lock()
+            .account_by_name(user_name)
+            .map(|a| a.sys_id.clone())
+    }
+
+    /// Register an OAuth app (replaces one with the same client id).
+    pub fn add_oauth_app(&self, app: OAuthApp) {
+        let mut shared = self.app.lock();
+        shared.apps.retain(|a| a.client_id != app.client_id);
+        shared.apps.push(app);
+    }
+
+    /// Every request answered so far, oldest first.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.app.lock().requests.clone()
+    }
+
+    pub fn clear_requests(&self) {
+        self.app.lock().requests.clear();
+    }
+
+    /// `POST /oauth_token.do` calls by `grant_type` ("" when absent or not a form).
+    pub fn token_requests(&self) -> HashMap<String, usize> {
+        self.app.lock().token_requests.clone()
+    }
+
+    /// Whether an access or refresh token is known, not revoked and not expired.
+    pub fn is_token_active(&self, token: &str) -> bool {
+        let now = self.app.clock.now();
+        let shared = self.app.lock();
+        shared
+            .access_tokens
+            .get(token)
+            .or_else(|| shared.refresh_tokens.get(token))
+            .is_some_and(|t| t.active(now))
+    }
+
+    pub fn revoke_all_tokens(&self) {
+        let mut shared = self.app.lock();
+        let shared = &mut *shared;
+        for t in shared
+            .access_tokens
+            .values_mut()
+            .chain(shared.refresh_tokens.values_mut())
+        {
+            t.revoked = true;
+        }
+    }
+
+    /// A stored record as the store holds it (all strings, references as sys_ids).
+    pub fn record(&self, table: &str, sys_id: &str) -> Option<Value> {
+        let shared = self.app.lock();
+        shared
+            .store
+            .find(table, sys_id)
+            .map(|(_, r)| Value::Object(r.clone()))
+    }
+
+    pub fn records(&self, table: &str) -> Vec<Value> {
+        let shared = self.app.lock();
+        shared
+            .store
+            .rows(table)
+            .into_iter()
+            .map(|r| Value::Object(r.clone()))
+            .collect()
+    }
+
+    /// Insert as the fulfiller (`beth.agent`) would, with business rules and
+    /// audit fields. Returns the sys_id, or `None` for an unknown table.
+    pub fn insert_record(&self, table: &str, fields: Value) -> Option<String> {
+        let now = self.app.clock.now_sn();
+        let mut shared = self.app.lock();
+        let actor = shared
+            .account_by_name(FULFILLER)
+            .or_else(|| shared.accounts.first())?
+            .actor();
+        let fields = fields.as_object().cloned().unwrap_or_default();
+        let rec = shared.store.insert(table, &fields, &actor, &now)?;
+        Some(store::str_field(&rec, "sys_id").to_string())
+    }
+
+    /// Update as the fulfiller would (bumps sys_updated_on and sys_mod_count).
+    /// Returns false when there is no such record.
+    pub fn update_record(&self, table: &str, sys_id: &str, fields: Value) -> bool {
+        let now = self.app.clock.now_sn();
+        let mut shared = self.app.lock();
+        let Some(actor) = shared
+            .account_by_name(FULFILLER)
+            .or_else(|| shared.accounts.first())
+            .map(|a| a.actor())
+        else {
+            return false;
+        };
+        let fields = fields.as_object().cloned().unwrap_or_default();
+        shared
+            .store
+            .update(table, sys_id, &fields, &actor, &now)
+            .is_some()
+    }
+
+    /// Move the simulator's clock (token and code expiry, audit dates).
+    pub fn set_clock_offset(&self, offset: chrono::TimeDelta) {
+        self.app.clock.set_offset(offset);
+    }
+
+    pub fn advance_clock(&self, by: Duration) {
+        self.app
+            .clock
+            .advance(chrono::TimeDelta::from_std(by).unwrap_or(chrono::TimeDelta::MAX));
+    }
+
+    /// The simulator's current time.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.app.clock.now()
+    }
+
+    /// The demo ticket whose state moves every minute (Seed::Demo only).
+    pub fn moving_ticket(&self) -> Option<String> {
+        self.app
+            .lock()
+            .moving_ticket
+            .as_ref()
+            .map(|(id, _)| id.clone())
+    }
+
+    /// Move the demo ticket one step now (what the minute timer does).
+    /// Returns its new state.
+    pub fn tick_moving_ticket(&self) -> Option<String> {
+        let now = self.app.clock.now_sn();
+        seed::tick_moving_ticket(&mut self.app.lock(), &now)
+    }
+}

@@ -1,0 +1,116 @@
+//! `servicenow-sim`: run the simulated ServiceNow instance on 127.0.0.1.
+//! Prints `SIM_BASE_URL=...` first (for scripts), then the accounts and the
+//! OAuth app, and serves until Ctrl-C or SIGTERM.
+
+use clap::Parser;
+use servicenow_sim::{Scenario, Seed, SimConfig};
+use std::time::Duration;
+
+fn scenario_help() -> String {
+    let mut s = String::from("Scenarios (--scenario NAME, repeatable):\n");
+    for (name, text) in Scenario::catalog() {
+        s.push_str(&format!("  {name:<32} {text}\n"));
+    }
+    s
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "servicenow-sim", version, about = "A simulated ServiceNow instance (OAuth + Table API) on 127.0.0.1", after_help = scenario_help())]
+struct Args {
+    /// Port on 127.0.0.1 (0 = any free port).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Seed data: empty or demo.
+    #[arg(long, default_value = "demo")]
+    seed: Seed,
+    /// A scenario to turn on (see the list below).
+    #[arg(long = "scenario", value_name = "NAME")]
+    scenarios: Vec<Scenario>,
+    /// Access token lifetime in seconds.
+    #[arg(long, default_value_t = 1800)]
+    access_token_lifetime: u64,
+    /// Refresh token lifetime in seconds.
+    #[arg(long, default_value_t = 8_640_000)]
+    refresh_token_lifetime: u64,
+    /// Base URL used in reference links and Location headers (default: the served URL).
+    #[arg(long)]
+    public_url: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let args = Args::parse();
+    let config = SimConfig {
+        port: args.port,
+        seed: args.seed,
+        scenarios: args.scenarios,
+        access_token_lifetime: Duration::from_secs(args.access_token_lifetime),
+        refresh_token_lifetime: Duration::from_secs(args.refresh_token_lifetime),
+        public_url: args.public_url,
+    };
+    let sim = servicenow_sim::start(config).await?;
+    let url = sim.base_url();
+    let handle = sim.handle();
+    println!("SIM_BASE_URL={url}");
+    println!("ServiceNow simulator listening on {url}");
+    println!();
+    println!("Accounts (password for all: {}):", servicenow_sim::PASSWORD);
+    for (user, role) in [
+        (servicenow_sim::ADMIN, "System Administrator"),
+        (
+            servicenow_sim::INTEGRATION_USER,
+            "Ticket Bridge Integration (connect as this one)",
+        ),
+        (
+            servicenow_sim::PERSONAL_USER,
+            "Jane Doe, a personal account (also the SSO identity)",
+        ),
+        (servicenow_sim::FULFILLER, "Beth Agent, a fulfiller"),
+    ] {
+        println!("  {user:<20} {role}");
+    }
+    println!();
+    println!("OAuth app \"{}\":", servicenow_sim::OAUTH_APP_NAME);
+    println!("  client id      {}", servicenow_sim::CLIENT_ID);
+    println!("  client secret  {}", servicenow_sim::CLIENT_SECRET);
+    println!("  redirect URL   {}", servicenow_sim::REDIRECT_URL);
+    println!("  authorize      {url}/oauth_auth.do");
+    println!("  token          {url}/oauth_token.do");
+    let scenarios = handle.scenarios();
+    if !scenarios.is_empty() {
+        let names: Vec<String> = scenarios.iter().map(ToString::to_string).collect();
+        println!();
+        println!("Scenarios: {}", names.join(", "));
+    }
+    if let Some(id) = handle.moving_ticket() {
+        println!();
+        println!("Demo: incident {id} changes state every minute.");
+    }
+    println!();
+    println!("Press Ctrl-C to stop.");
+    wait_for_stop().await;
+    sim.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
