@@ -1,0 +1,94 @@
+// api.js: graceful failure without Tauri, argument shapes, error normalisation.
+import { test, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import * as api from "../../ui/js/api.js";
+import { setMessages } from "../../ui/js/i18n.js";
+import { readLocale } from "./helpers.mjs";
+
+const en = readLocale("en");
+setMessages("en", en, en);
+
+afterEach(() => {
+  delete globalThis.window;
+});
+
+test("without window.__TAURI__ calls reject with not_connected, message and hint", async () => {
+  assert.equal(api.hasBackend(), false);
+  await assert.rejects(api.appState(), (error) => {
+    assert.equal(error.kind, "not_connected");
+    assert.equal(error.message, en.errors.noBackend.message);
+    assert.equal(error.hint, en.errors.noBackend.hint);
+    return true;
+  });
+  globalThis.window = {};
+  await assert.rejects(api.connect({ instance: "x" }), { kind: "not_connected" });
+});
+
+test("onEvent without Tauri resolves to a no-op unlisten", async () => {
+  const unlisten = await api.onEvent("x", () => {});
+  assert.equal(typeof unlisten, "function");
+  unlisten();
+});
+
+test("commands and arguments reach invoke as documented", async () => {
+  const calls = [];
+  globalThis.window = {
+    __TAURI__: {
+      core: {
+        invoke: async (cmd, args) => {
+          calls.push([cmd, args]);
+          return cmd === "app_state" ? { version: "0.1.0", connected: false, demoInstance: null } : null;
+        },
+      },
+    },
+  };
+  assert.deepEqual(await api.appState(), { version: "0.1.0", connected: false, demoInstance: null });
+  await api.connect({
+    instance: "contoso",
+    clientId: "id",
+    clientSecret: "secret",
+    integrationUser: "svc",
+    port: 8765,
+    extra: "dropped",
+  });
+  assert.deepEqual(calls, [
+    ["app_state", undefined],
+    ["connect", { instance: "contoso", clientId: "id", clientSecret: "secret", integrationUser: "svc", port: 8765 }],
+  ]);
+});
+
+test("rejections become { kind, message, hint }", async () => {
+  const rejectWith = (value) => {
+    globalThis.window = { __TAURI__: { core: { invoke: async () => Promise.reject(value) } } };
+  };
+  rejectWith({ kind: "wrong_user", message: "Signed in as admin", hint: "Sign in again" });
+  await assert.rejects(api.appState(), { kind: "wrong_user", message: "Signed in as admin", hint: "Sign in again" });
+  rejectWith({ kind: "servicenow", message: "m", hint: "h", status: 500 });
+  await assert.rejects(api.appState(), { kind: "servicenow", status: 500 });
+  rejectWith("plain string from a panic-free command");
+  await assert.rejects(api.appState(), { kind: "unknown", message: "plain string from a panic-free command", hint: "" });
+  rejectWith(new Error("boom"));
+  await assert.rejects(api.appState(), { kind: "unknown", message: "boom" });
+});
+
+test("onEvent passes payloads through listen", async () => {
+  let registered;
+  globalThis.window = {
+    __TAURI__: {
+      core: { invoke: async () => null },
+      event: {
+        listen: async (name, handler) => {
+          registered = { name, handler };
+          return () => (registered = null);
+        },
+      },
+    },
+  };
+  const seen = [];
+  const unlisten = await api.onEvent(api.EVENT_AUTHORIZE_URL, (payload) => seen.push(payload));
+  assert.equal(registered.name, "connect://authorize-url");
+  registered.handler({ payload: { url: "u" } });
+  assert.deepEqual(seen, [{ url: "u" }]);
+  unlisten();
+  assert.equal(registered, null);
+});

@@ -1,0 +1,75 @@
+// Every locale has exactly the keys of en.json, no empty values, and the same
+// {placeholders}; every key the code uses exists in en.json.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { LOCALES, UI, flatten, placeholders, read, readLocale, rel, walk } from "./helpers.mjs";
+
+const en = flatten(readLocale("en"));
+const enKeys = Object.keys(en).sort();
+
+test("en.json is non-trivial", () => {
+  assert.ok(enKeys.length > 40, `only ${enKeys.length} keys`);
+});
+
+for (const lang of LOCALES) {
+  test(`${lang}.json has exactly the keys of en.json`, () => {
+    const keys = Object.keys(flatten(readLocale(lang))).sort();
+    const missing = enKeys.filter((k) => !keys.includes(k));
+    const extra = keys.filter((k) => !enKeys.includes(k));
+    assert.deepEqual({ missing, extra }, { missing: [], extra: [] });
+  });
+
+  test(`${lang}.json has no empty or non-string values`, () => {
+    for (const [key, value] of Object.entries(flatten(readLocale(lang)))) {
+      assert.equal(typeof value, "string", `${lang}:${key} is not a string`);
+      assert.ok(value.trim().length > 0, `${lang}:${key} is empty`);
+    }
+  });
+
+  test(`${lang}.json keeps the {placeholders} of en.json`, () => {
+    const messages = flatten(readLocale(lang));
+    for (const key of enKeys) {
+      assert.deepEqual(placeholders(messages[key]), placeholders(en[key]), `${lang}:${key}`);
+    }
+  });
+}
+
+test("translations are translated (not copies of English) for most keys", () => {
+  for (const lang of LOCALES.filter((l) => l !== "en")) {
+    const messages = flatten(readLocale(lang));
+    const same = enKeys.filter((k) => messages[k] === en[k]);
+    // Brand names such as "Ticket Bridge" and "ServiceNow" stay the same.
+    assert.ok(same.length <= 4, `${lang}: untranslated ${same.join(", ")}`);
+  }
+});
+
+test("every key used by the UI exists in en.json", () => {
+  const used = new Set();
+  for (const file of walk(UI)) {
+    const text = read(file);
+    if (file.endsWith(".js")) {
+      for (const m of text.matchAll(/\bt\(\s*["'`]([A-Za-z0-9_.]+)["'`]/g)) used.add(m[1]);
+      for (const m of text.matchAll(/["'](validation\.[A-Za-z0-9_]+)["']/g)) used.add(m[1]);
+      for (const m of text.matchAll(/(?:labelKey|helpKey|titleKey):\s*["']([A-Za-z0-9_.]+)["']/g)) used.add(m[1]);
+    }
+    if (file.endsWith(".html") || file.endsWith(".js")) {
+      for (const m of text.matchAll(/data-i18n(?:-placeholder|-aria-label|-title)?="([^"]+)"/g)) used.add(m[1]);
+    }
+  }
+  assert.ok(used.size > 20, `found only ${used.size} keys in use`);
+  const missing = [...used].filter((k) => !(k in en));
+  assert.deepEqual(missing, [], `keys used but missing from en.json (${rel(join(UI, "locales/en.json"))})`);
+});
+
+test("every error kind of the back end has a message and a hint", () => {
+  const kinds = [
+    "not_connected", "auth_expired", "wrong_user", "instance_unreachable", "ip_blocked", "sso_blocked",
+    "cross_scope_denied", "acl_denied", "rate_limited", "invalid_input", "keychain_unavailable", "servicenow",
+    "unknown", "noBackend",
+  ];
+  for (const kind of kinds) {
+    assert.ok(en[`errors.${kind}.message`], `errors.${kind}.message`);
+    assert.ok(en[`errors.${kind}.hint`], `errors.${kind}.hint`);
+  }
+});

@@ -1,0 +1,296 @@
+// Connect setup (#/connect): OAuth app details, the redirect URL to register,
+// and the sign-in button that calls the `connect` command.
+import * as api from "../api.js";
+import { t } from "../i18n.js";
+import { announce, clearError, copyButton, el, showError } from "../ui.js";
+import {
+  DEFAULT_PORT,
+  parsePort,
+  redirectUrl,
+  validateConnectForm,
+} from "../validate.js";
+
+export const name = "connect";
+export const titleKey = "connect.pageTitle";
+
+// Field name in validate.js → DOM id.
+const FIELD_IDS = {
+  instance: "instance",
+  clientId: "client-id",
+  clientSecret: "client-secret",
+  integrationUser: "integration-user",
+  port: "port",
+};
+
+function field({ id, labelKey, helpKey, input, required = true }) {
+  const helpId = helpKey ? `${id}-help` : null;
+  const errorId = `${id}-error`;
+  const label = el("label", { for: id, class: "field-label" }, [
+    el("span", { text: t(labelKey) }),
+    required ? el("span", { class: "required-mark", "aria-hidden": "true", text: "*" }) : null,
+  ]);
+  if (required) input.setAttribute("aria-required", "true");
+  const help = helpKey ? el("p", { id: helpId, class: "field-help", text: t(helpKey) }) : null;
+  const error = el("p", { id: errorId, class: "field-error", hidden: true });
+  input.setAttribute("aria-describedby", helpId ?? "");
+  if (!helpId) input.removeAttribute("aria-describedby");
+  const wrap = el("div", { class: "field" }, [label, input, help, error]);
+  return { wrap, input, error, helpId, errorId };
+}
+
+function textInput(id, extra = {}) {
+  return el("input", {
+    id,
+    name: id,
+    type: "text",
+    autocomplete: "off",
+    autocapitalize: "off",
+    spellcheck: "false",
+    class: "input",
+    ...extra,
+  });
+}
+
+function setFieldError(f, key) {
+  const described = [f.helpId, key ? f.errorId : null].filter(Boolean).join(" ");
+  if (key) {
+    f.error.textContent = t(key);
+    f.error.hidden = false;
+    f.input.setAttribute("aria-invalid", "true");
+  } else {
+    f.error.textContent = "";
+    f.error.hidden = true;
+    f.input.removeAttribute("aria-invalid");
+  }
+  if (described) f.input.setAttribute("aria-describedby", described);
+  else f.input.removeAttribute("aria-describedby");
+}
+
+function stepsCard() {
+  const steps = ["s1", "s2", "s3", "s4", "s5"].map((s) => el("li", { text: t(`connect.steps.${s}`) }));
+  return el("section", { class: "card steps-card", id: "setup-steps", "aria-labelledby": "setup-steps-title" }, [
+    el("div", { class: "card-header" }, [el("h2", { id: "setup-steps-title", text: t("connect.steps.title") })]),
+    el("div", { class: "card-body" }, [
+      el("p", { text: t("connect.steps.intro") }),
+      el("ol", { class: "steps" }, steps),
+      el("p", { class: "note", text: t("connect.steps.note") }),
+    ]),
+  ]);
+}
+
+export async function render(view) {
+  let alive = true;
+  let pending = false;
+  let unlisten = () => {};
+
+  const fields = {
+    instance: field({
+      id: FIELD_IDS.instance,
+      labelKey: "connect.instance.label",
+      helpKey: "connect.instance.help",
+      input: textInput(FIELD_IDS.instance, { placeholder: t("connect.instance.placeholder"), inputmode: "url" }),
+    }),
+    clientId: field({
+      id: FIELD_IDS.clientId,
+      labelKey: "connect.clientId.label",
+      input: textInput(FIELD_IDS.clientId),
+    }),
+    clientSecret: field({
+      id: FIELD_IDS.clientSecret,
+      labelKey: "connect.clientSecret.label",
+      helpKey: "connect.clientSecret.help",
+      input: textInput(FIELD_IDS.clientSecret, { type: "password" }),
+    }),
+    integrationUser: field({
+      id: FIELD_IDS.integrationUser,
+      labelKey: "connect.integrationUser.label",
+      helpKey: "connect.integrationUser.help",
+      input: textInput(FIELD_IDS.integrationUser),
+    }),
+    port: field({
+      id: FIELD_IDS.port,
+      labelKey: "connect.port.label",
+      helpKey: "connect.port.help",
+      input: textInput(FIELD_IDS.port, {
+        inputmode: "numeric",
+        class: "input input-short",
+        value: String(DEFAULT_PORT),
+        maxlength: "5",
+      }),
+    }),
+  };
+
+  // Redirect URL, read-only, with Copy.
+  const redirect = el("input", {
+    id: "redirect-url",
+    class: "input input-mono",
+    type: "text",
+    readonly: true,
+    value: redirectUrl(DEFAULT_PORT),
+    "aria-describedby": "redirect-url-help",
+    spellcheck: "false",
+  });
+  const redirectField = el("div", { class: "field" }, [
+    el("label", { for: "redirect-url", class: "field-label", text: t("connect.redirect.label") }),
+    el("div", { class: "input-row" }, [
+      redirect,
+      copyButton({ id: "copy-redirect-url", getText: () => redirect.value, input: redirect }),
+    ]),
+    el("p", { id: "redirect-url-help", class: "field-help", text: t("connect.redirect.help") }),
+  ]);
+
+  const advanced = el("details", { class: "advanced", id: "advanced-settings" }, [
+    el("summary", { text: t("connect.advanced.summary") }),
+    el("div", { class: "advanced-body" }, [fields.port.wrap]),
+  ]);
+
+  // Shown while `connect` waits for the browser sign-in.
+  const progressText = el("p", { class: "progress-text", id: "sign-in-progress" });
+  const authorizeInput = el("input", {
+    id: "authorize-url",
+    class: "input input-mono",
+    type: "text",
+    readonly: true,
+    spellcheck: "false",
+  });
+  const authorizeField = el("div", { class: "field", id: "authorize-url-field", hidden: true }, [
+    el("label", { for: "authorize-url", class: "field-label", text: t("connect.authorizeLink") }),
+    el("div", { class: "input-row" }, [
+      authorizeInput,
+      copyButton({ id: "copy-authorize-url", getText: () => authorizeInput.value, input: authorizeInput, label: t("connect.copyLink") }),
+    ]),
+  ]);
+  const progress = el("div", { class: "progress", hidden: true }, [
+    el("div", { class: "progress-row" }, [el("span", { class: "spinner", "aria-hidden": "true" }), progressText]),
+    authorizeField,
+  ]);
+
+  // Errors from `connect` show next to the buttons, where the admin is looking.
+  const formError = el("div", { class: "form-error-slot", id: "connect-error" });
+
+  const submit = el("button", { type: "submit", id: "start-sign-in", class: "btn btn-primary", text: t("connect.submit") });
+  const cancel = el("button", {
+    type: "button",
+    id: "cancel-connect",
+    class: "btn btn-secondary",
+    text: t("common.cancel"),
+    on: { click: () => (location.hash = "#/") },
+  });
+
+  const form = el("form", { class: "card form-card", id: "connect-form", novalidate: true, "aria-labelledby": "connect-form-title" }, [
+    el("div", { class: "card-header" }, [el("h2", { id: "connect-form-title", text: t("connect.form.title") })]),
+    el("div", { class: "card-body" }, [
+      el("p", { class: "card-lead-small", text: t("connect.form.intro") }),
+      fields.instance.wrap,
+      fields.clientId.wrap,
+      fields.clientSecret.wrap,
+      fields.integrationUser.wrap,
+      redirectField,
+      advanced,
+      progress,
+      formError,
+    ]),
+    el("div", { class: "card-actions" }, [submit, cancel]),
+  ]);
+
+  function values() {
+    return {
+      instance: fields.instance.input.value,
+      clientId: fields.clientId.input.value,
+      clientSecret: fields.clientSecret.input.value,
+      integrationUser: fields.integrationUser.input.value,
+      port: fields.port.input.value,
+    };
+  }
+
+  function check(names) {
+    const { errors } = validateConnectForm(values());
+    for (const key of names) setFieldError(fields[key], errors[key] ?? null);
+    return errors;
+  }
+
+  // Validate a field when it loses focus, and clear its message as soon as it is fixed.
+  for (const [key, f] of Object.entries(fields)) {
+    f.input.addEventListener("blur", () => {
+      if (f.input.value !== "" || f.input.hasAttribute("aria-invalid")) check([key]);
+    });
+    f.input.addEventListener("input", () => {
+      if (f.input.hasAttribute("aria-invalid")) check([key]);
+    });
+  }
+  fields.port.input.addEventListener("input", () => {
+    const port = parsePort(fields.port.input.value);
+    if (port !== null) redirect.value = redirectUrl(port);
+  });
+
+  function setPending(on) {
+    pending = on;
+    submit.disabled = on;
+    submit.setAttribute("aria-busy", on ? "true" : "false");
+    submit.textContent = on ? t("connect.waiting") : t("connect.submit");
+    progress.hidden = !on;
+    if (!on) {
+      authorizeField.hidden = true;
+      authorizeInput.value = "";
+    }
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (pending) return;
+    const result = validateConnectForm(values());
+    for (const key of Object.keys(fields)) setFieldError(fields[key], result.errors[key] ?? null);
+    if (!result.ok) {
+      const first = Object.keys(fields).find((key) => result.errors[key]);
+      if (first === "port") advanced.open = true;
+      fields[first].input.focus();
+      announce(t("validation.summary"));
+      return;
+    }
+
+    clearError();
+    formError.replaceChildren();
+    progressText.textContent = t("connect.waitingHelp", { user: result.request.integrationUser });
+    setPending(true);
+    announce(t("connect.waiting"));
+    unlisten = await api.onEvent(api.EVENT_AUTHORIZE_URL, (payload) => {
+      if (!alive || typeof payload?.url !== "string") return;
+      authorizeInput.value = payload.url;
+      authorizeField.hidden = false;
+    });
+    try {
+      await api.connect(result.request);
+      if (!alive) return;
+      announce(t("connect.success"));
+      location.hash = "#/";
+    } catch (error) {
+      if (!alive) return;
+      showError(error, formError);
+    } finally {
+      unlisten();
+      unlisten = () => {};
+      if (alive) setPending(false);
+    }
+  });
+
+  const breadcrumb = el("nav", { class: "breadcrumb", "aria-label": t("common.breadcrumb") }, [
+    el("ol", {}, [
+      el("li", {}, [el("a", { href: "#/", text: t("home.title") })]),
+      el("li", { "aria-current": "page", text: t("connect.pageTitle") }),
+    ]),
+  ]);
+
+  view.append(
+    el("div", { class: "page" }, [
+      breadcrumb,
+      el("h1", { class: "page-title", text: t("connect.pageTitle") }),
+      el("p", { class: "page-intro", text: t("connect.intro") }),
+      el("div", { class: "setup-grid" }, [stepsCard(), form]),
+    ]),
+  );
+
+  return () => {
+    alive = false;
+    unlisten();
+  };
+}

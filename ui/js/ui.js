@@ -1,0 +1,111 @@
+// Small DOM helpers. Text always goes in as textContent, never as HTML.
+import { t, has } from "./i18n.js";
+
+/**
+ * el("button", { class: "btn", id: "x", type: "button", text: "Hi",
+ *   dataset: { i18n: "key" }, on: { click: fn }, disabled: true }, [children])
+ * Boolean true sets an empty attribute, false/null/undefined skips it.
+ */
+export function el(tag, attrs = {}, children = []) {
+  const node = tag === "svg" || attrs.svg
+    ? document.createElementNS("http://www.w3.org/2000/svg", tag)
+    : document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false || name === "svg") continue;
+    if (name === "text") node.textContent = String(value);
+    else if (name === "class") node.setAttribute("class", Array.isArray(value) ? value.filter(Boolean).join(" ") : value);
+    else if (name === "dataset") Object.assign(node.dataset, value);
+    else if (name === "on") for (const [type, fn] of Object.entries(value)) node.addEventListener(type, fn);
+    else if (name === "value") node.value = value;
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  append(node, children);
+  return node;
+}
+
+function append(node, children) {
+  for (const child of Array.isArray(children) ? children : [children]) {
+    if (child === null || child === undefined || child === false) continue;
+    if (Array.isArray(child)) append(node, child);
+    else node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** Announces a message in the polite live region. */
+export function announce(message) {
+  const region = document.getElementById("status");
+  if (!region) return;
+  region.textContent = "";
+  // A fresh text node after a tick makes screen readers repeat identical text.
+  setTimeout(() => (region.textContent = message), 50);
+}
+
+function bannerSlot() {
+  return document.getElementById("banner");
+}
+
+export function clearError() {
+  bannerSlot()?.replaceChildren();
+}
+
+/**
+ * Shows { kind, message, hint } in the error banner above the screen.
+ * Missing text falls back to the locale's wording for that kind.
+ */
+export function showError(error = {}, slot = bannerSlot()) {
+  if (!slot) return null;
+  const kind = typeof error.kind === "string" && error.kind ? error.kind : "unknown";
+  const known = has(`errors.${kind}.message`) ? kind : "unknown";
+  const message = error.message || t(`errors.${known}.message`);
+  const hint = error.hint || (error.message ? "" : t(`errors.${known}.hint`));
+  const banner = el("div", { class: "banner banner-error", role: "alert", dataset: { kind } }, [
+    el("span", { class: "banner-icon", "aria-hidden": "true", text: "!" }),
+    el("div", { class: "banner-body" }, [
+      el("p", { class: "banner-message", text: message }),
+      hint ? el("p", { class: "banner-hint", text: hint }) : null,
+    ]),
+    el("button", {
+      type: "button",
+      class: "btn btn-subtle btn-icon",
+      "aria-label": t("common.dismiss"),
+      text: "×",
+      on: { click: () => clearError() },
+    }),
+  ]);
+  slot.replaceChildren(banner);
+  if (typeof banner.scrollIntoView === "function") banner.scrollIntoView({ block: "nearest" });
+  return banner;
+}
+
+/** Copies text to the clipboard; resolves true on success. */
+export async function copyText(text, fallbackInput) {
+  try {
+    if (!navigator.clipboard?.writeText) throw new Error("no clipboard");
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    if (fallbackInput) {
+      fallbackInput.focus();
+      fallbackInput.select();
+    }
+    return false;
+  }
+}
+
+/** A Copy button that shows "Copied" for a moment and announces it. */
+export function copyButton({ id, getText, input, label = t("common.copy") }) {
+  let timer;
+  const button = el("button", { type: "button", id, class: "btn btn-secondary btn-copy", text: label });
+  button.addEventListener("click", async () => {
+    const ok = await copyText(getText(), input);
+    clearTimeout(timer);
+    button.textContent = ok ? t("common.copied") : label;
+    button.classList.toggle("is-done", ok);
+    announce(ok ? t("common.copied") : t("common.copyFailed"));
+    timer = setTimeout(() => {
+      button.textContent = label;
+      button.classList.remove("is-done");
+    }, 2000);
+  });
+  return button;
+}
