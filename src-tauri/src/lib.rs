@@ -1,0 +1,143 @@
+//! `ticket-bridge`: the Tauri shell of Ticket Bridge.
+//!
+//! This crate wires the window, the tray, the plugins and the IPC commands; it holds no business
+//! logic. Everything worth testing lives in `ticket-bridge-core`, which never imports Tauri.
+//! [`build_app`] is generic over the runtime so the commands can be exercised with
+//! `tauri::test::mock_builder()`; [`run`] adds the desktop-only plugins and starts the real app.
+
+mod commands;
+mod i18n;
+mod tray;
+
+use tauri::{Builder, Manager, RunEvent, Runtime, WindowEvent};
+use ticket_bridge_core::app_info;
+use ticket_bridge_core::servicenow::InstanceUrl;
+
+/// The label of the one main window (see `tauri.conf.json`).
+pub const MAIN_WINDOW: &str = "main";
+
+/// What the shell decides once, at start, from its environment.
+#[derive(Debug, Clone)]
+pub struct Shell {
+    /// The instance the demo command points the app at (pre-fills the setup form).
+    pub demo_instance: Option<InstanceUrl>,
+    /// When the process started, for the "ui ready" log line the start benchmark reads.
+    pub started: std::time::Instant,
+    /// The operating system's language, matched to the six the app speaks.
+    pub locale: &'static str,
+}
+
+impl Default for Shell {
+    fn default() -> Self {
+        Self {
+            demo_instance: None,
+            started: std::time::Instant::now(),
+            locale: "en",
+        }
+    }
+}
+
+/// Whether the tray exists: without it, closing the window must quit, or the app would be
+/// left running with no way back.
+#[derive(Debug, Default)]
+pub(crate) struct TrayPresence(pub std::sync::atomic::AtomicBool);
+
+/// Everything that works the same with the real and the mock runtime: managed state, commands,
+/// window behaviour. `with_tray` is false in tests that have no desktop.
+pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, with_tray: bool) -> Builder<R> {
+    builder
+        .manage(shell)
+        .manage(TrayPresence::default())
+        .invoke_handler(tauri::generate_handler![
+            commands::home::app_state,
+            commands::home::ui_ready
+        ])
+        .setup(move |app| {
+            if with_tray {
+                let built = tray::install(app.handle());
+                app.state::<TrayPresence>()
+                    .0
+                    .store(built, std::sync::atomic::Ordering::SeqCst);
+            }
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                let tray = window.app_handle().state::<TrayPresence>();
+                if window.label() == MAIN_WINDOW && tray.0.load(std::sync::atomic::Ordering::SeqCst)
+                {
+                    // Keep living in the tray; "Quit" in the tray menu ends the app.
+                    api.prevent_close();
+                    if let Err(e) = window.hide() {
+                        log::warn!("could not hide the main window: {e}");
+                    }
+                }
+            }
+        })
+}
+
+/// Shows, restores and focuses the main window (tray "Open", a second launch).
+pub(crate) fn show_main_window<R: Runtime>(app: &tauri::AppHandle<R>) {
+    if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
+        let _ = w.unminimize();
+        if let Err(e) = w.show() {
+            log::warn!("could not show the main window: {e}");
+        }
+        let _ = w.set_focus();
+    }
+}
+
+fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    use tauri_plugin_log::{RotationStrategy, Target, TargetKind};
+    tauri_plugin_log::Builder::new()
+        .targets([
+            Target::new(TargetKind::LogDir { file_name: None }),
+            Target::new(TargetKind::Stdout),
+        ])
+        .level(log::LevelFilter::Info)
+        .max_file_size(2_000_000)
+        .rotation_strategy(RotationStrategy::KeepSome(5))
+        .build()
+}
+
+/// Starts the desktop app. Called by `main`.
+pub fn run() {
+    let started = std::time::Instant::now();
+    let automation = std::env::var("TAURI_WEBVIEW_AUTOMATION").is_ok_and(|v| v == "true");
+    let shell = Shell {
+        demo_instance: app_info::demo_instance(
+            std::env::var(app_info::DEMO_INSTANCE_ENV).ok().as_deref(),
+        ),
+        started,
+        locale: i18n::system_locale(),
+    };
+
+    let mut builder = Builder::default();
+    // A second launch focuses the first. Must be the first plugin. Skipped under WebDriver,
+    // where the test harness starts and stops instances itself.
+    if !automation {
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            show_main_window(app);
+        }));
+    }
+    let builder = builder
+        .plugin(log_plugin())
+        .plugin(tauri_plugin_store::Builder::new().build())
+        .plugin(tauri_plugin_opener::init());
+
+    let app = build_app(builder, shell, true)
+        .build(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            eprintln!("Ticket Bridge could not start: {e}");
+            std::process::exit(1);
+        });
+    app.run(|_app, event| {
+        // Closing the last window must not end a tray app; an explicit exit (code set) does.
+        if let RunEvent::ExitRequested {
+            api, code: None, ..
+        } = event
+        {
+            api.prevent_exit();
+        }
+    });
+}
