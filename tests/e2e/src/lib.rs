@@ -1,0 +1,358 @@
+//! The end-to-end harness for Ticket Bridge.
+//!
+//! A test gets a [`Harness`]: the ServiceNow simulator on 127.0.0.1, a notification server on the
+//! session bus, the built app in a real WebKitGTK window driven by `tauri-driver`, and, when a
+//! test needs the sign-in page, headless Chromium through chromedriver ([`Harness::browser`]).
+//! Whatever the app opens "in the system browser" goes through `$BROWSER`, which here is a
+//! script that writes the URL down; [`Harness::opened_urls`] reads them.
+//!
+//! The environment (Xvfb, `dbus-run-session`, an unlocked gnome-keyring, a fresh `HOME`) is set
+//! up by `tests/e2e/run.sh`, which also builds the app. Every process a test starts is ended by
+//! its id when the harness finishes or is dropped. Screenshots and logs go to
+//! `target/e2e/<test name>/`.
+
+pub mod notifications;
+pub mod process;
+
+use fantoccini::wd::Capabilities;
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use notifications::NotificationServer;
+use process::{Guard, free_port, wait_for_port};
+use servicenow_sim::{RunningSim, SimConfig};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+pub use fantoccini::Locator;
+
+/// The native title of the app's main window (tauri.conf.json).
+pub const WINDOW_TITLE: &str = "Ticket Bridge";
+
+/// How long a test waits for anything to appear before it fails.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("tests/e2e sits two levels below the workspace")
+        .to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+/// The app binary under test: `$TB_APP_BIN`, or the workspace's debug build.
+pub fn app_binary() -> PathBuf {
+    let bin = std::env::var_os("TB_APP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("debug").join("ticket-bridge"));
+    assert!(
+        bin.is_file(),
+        "{} does not exist: build it with `cargo build -p ticket-bridge` (tests/e2e/run.sh does)",
+        bin.display()
+    );
+    bin
+}
+
+/// Options for one app start.
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    /// The `LANG` the app starts with (its UI language follows it).
+    pub lang: String,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            lang: "en_US.UTF-8".into(),
+        }
+    }
+}
+
+/// The output folder of a test or a group of checks: `target/e2e/<name>/`, emptied first.
+pub fn output_dir(name: &str) -> PathBuf {
+    fresh_dir(&target_dir().join("e2e").join(name))
+}
+
+/// Starts chromedriver and a headless Chromium session with an empty profile inside `out_dir`.
+/// The returned guard ends chromedriver and the browser it started.
+pub async fn chromium(out_dir: &Path) -> (Client, Guard) {
+    let port = free_port();
+    let profile = fresh_dir(&out_dir.join("chromium-profile"));
+    let mut cmd = Command::new("chromedriver");
+    cmd.arg(format!("--port={port}"));
+    let guard = Guard::spawn("chromedriver", cmd, &out_dir.join("chromedriver.log"))
+        .expect("chromedriver is not installed (Debian package chromium-driver)");
+    assert!(
+        wait_for_port(port, PATIENCE).await,
+        "chromedriver did not start"
+    );
+    let client = webdriver_session(
+        port,
+        serde_json::json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                    "--window-size=1000,760",
+                    format!("--user-data-dir={}", profile.display()),
+                ]
+            }
+        }),
+    )
+    .await;
+    (client, guard)
+}
+
+/// A running app and everything around it.
+pub struct Harness {
+    pub out_dir: PathBuf,
+    pub sim: RunningSim,
+    pub notifications: NotificationServer,
+    app: Option<Client>,
+    app_driver: Guard,
+    browser: Option<(Client, Guard)>,
+    shots: usize,
+}
+
+fn check_environment() {
+    for var in ["DISPLAY", "DBUS_SESSION_BUS_ADDRESS"] {
+        assert!(
+            std::env::var_os(var).is_some(),
+            "{var} is not set: run the end-to-end tests through tests/e2e/run.sh"
+        );
+    }
+}
+
+/// How many colours a picture has (ImageMagick's `identify`); 0 when it cannot tell.
+fn distinct_colours(path: &Path) -> u64 {
+    Command::new("identify")
+        .args(["-format", "%k"])
+        .arg(path)
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn fresh_dir(path: &Path) -> PathBuf {
+    let _ = std::fs::remove_dir_all(path);
+    std::fs::create_dir_all(path).expect("cannot create the test output folder");
+    path.to_path_buf()
+}
+
+fn write_executable(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+async fn webdriver_session(port: u16, caps: serde_json::Value) -> Client {
+    let caps: Capabilities = match caps {
+        serde_json::Value::Object(m) => m,
+        _ => unreachable!("capabilities are an object"),
+    };
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .unwrap_or_else(|e| panic!("no WebDriver session on port {port}: {e}"))
+}
+
+impl Harness {
+    /// Starts the simulator with `sim`, then the app with `opts`. `name` names the output folder.
+    pub async fn start(name: &str, sim: SimConfig, opts: AppOptions) -> Self {
+        check_environment();
+        let out_dir = output_dir(name);
+        let sim = servicenow_sim::start(sim)
+            .await
+            .expect("the simulator did not start");
+        let notifications = NotificationServer::start()
+            .await
+            .expect("cannot own org.freedesktop.Notifications on the session bus");
+
+        // The app's own folders, inside the output folder, so a test can read what it wrote.
+        let home = out_dir.join("app-home");
+        for sub in ["config", "data", "cache"] {
+            std::fs::create_dir_all(home.join(sub)).unwrap();
+        }
+        let opener = out_dir.join("open-url");
+        let opened = out_dir.join("opened-urls.txt");
+        write_executable(
+            &opener,
+            &format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
+                opened.display()
+            ),
+        );
+
+        let port = free_port();
+        let native_port = free_port();
+        let mut cmd = Command::new("tauri-driver");
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("BROWSER", &opener)
+        .env("LANG", &opts.lang)
+        .env("LANGUAGE", opts.lang.split('.').next().unwrap_or("en_US"))
+        .env("TICKET_BRIDGE_DEMO_INSTANCE", sim.base_url())
+        .env("RUST_BACKTRACE", "1");
+        let app_driver = Guard::spawn("tauri-driver", cmd, &out_dir.join("app.log"))
+            .expect("tauri-driver is not installed: cargo install tauri-driver --locked");
+        assert!(
+            wait_for_port(port, PATIENCE).await,
+            "tauri-driver did not listen on port {port}; see {}",
+            out_dir.join("app.log").display()
+        );
+        let app = webdriver_session(
+            port,
+            serde_json::json!({
+                "browserName": "wry",
+                "tauri:options": { "application": app_binary() },
+            }),
+        )
+        .await;
+        Self {
+            out_dir,
+            sim,
+            notifications,
+            app: Some(app),
+            app_driver,
+            browser: None,
+            shots: 0,
+        }
+    }
+
+    /// The WebDriver session of the app's main window.
+    pub fn app(&self) -> &Client {
+        self.app.as_ref().expect("the app session is open")
+    }
+
+    /// Waits for an element of the app's window to exist and be displayed. `selector` is CSS,
+    /// so a test can wait for a settled state, e.g. `#connection-card:not([aria-busy])`.
+    pub async fn wait_visible(&self, selector: &str) -> fantoccini::elements::Element {
+        let id = selector;
+        let el = self
+            .app()
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(selector))
+            .await
+            .unwrap_or_else(|e| panic!("{id} never appeared: {e}"));
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while !el.is_displayed().await.unwrap_or(false) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{id} exists but is not displayed"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        el
+    }
+
+    fn next_shot(&mut self, label: &str) -> PathBuf {
+        self.shots += 1;
+        self.out_dir.join(format!("{:02}-{label}.png", self.shots))
+    }
+
+    /// Saves a screenshot of the app's window as `NN-label.png` and returns its path.
+    ///
+    /// The picture is taken from the X server (ImageMagick's `import` of the window named
+    /// "Ticket Bridge"), which is what a person would see. WebKitGTK's own WebDriver snapshot
+    /// leaves parts of the page black under Xvfb, so it is only the fallback.
+    pub async fn shot(&mut self, label: &str) -> PathBuf {
+        let path = self.next_shot(label);
+        let mut x11 = false;
+        // The DOM can be ready before the window shows it: wait for two presented frames, and
+        // take the picture again while the window is still blank (one colour).
+        for _ in 0..20 {
+            self.app()
+                .execute_async(
+                    "const done = arguments[arguments.length - 1];\
+                     requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                    vec![],
+                )
+                .await
+                .expect("the page stopped rendering");
+            x11 = Command::new("import")
+                .args(["-window", WINDOW_TITLE])
+                .arg(&path)
+                .status()
+                .is_ok_and(|s| s.success());
+            if !x11 || distinct_colours(&path) > 1 {
+                break;
+            }
+        }
+        if !x11 {
+            let png = self.app().screenshot().await.expect("no screenshot");
+            std::fs::write(&path, png).unwrap();
+        }
+        path
+    }
+
+    /// Saves a screenshot of the browser (sign-in pages).
+    pub async fn browser_shot(&mut self, label: &str) -> PathBuf {
+        let png = self
+            .browser
+            .as_ref()
+            .expect("no browser started")
+            .0
+            .screenshot()
+            .await
+            .expect("no browser screenshot");
+        let path = self.next_shot(&format!("browser-{label}"));
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
+    /// The URLs the app asked the system browser to open, in order.
+    pub fn opened_urls(&self) -> Vec<String> {
+        std::fs::read_to_string(self.out_dir.join("opened-urls.txt"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Headless Chromium, started on first use, with its own empty profile.
+    pub async fn browser(&mut self) -> &Client {
+        if self.browser.is_none() {
+            self.browser = Some(chromium(&self.out_dir).await);
+        }
+        &self.browser.as_ref().unwrap().0
+    }
+
+    /// Ends the sessions, then every process the harness started, then the simulator.
+    pub async fn finish(mut self) {
+        if let Some(app) = self.app.take() {
+            let _ = app.close().await;
+        }
+        if let Some((client, mut guard)) = self.browser.take() {
+            let _ = client.close().await;
+            guard.stop();
+        }
+        self.app_driver.stop();
+        let Self { sim, .. } = self;
+        sim.shutdown().await;
+    }
+
+    /// The process id of tauri-driver (the app runs in its process group).
+    pub fn app_driver_pid(&self) -> Option<u32> {
+        self.app_driver.id()
+    }
+}

@@ -1,0 +1,63 @@
+//! The app starts in a real window, on the home page, with the ServiceNow connection card.
+
+use servicenow_sim::SimConfig;
+use ticket_bridge_e2e::{AppOptions, Harness};
+
+fn is_png(path: &std::path::Path) -> bool {
+    let bytes = std::fs::read(path).unwrap_or_default();
+    bytes.len() > 1000 && bytes.starts_with(b"\x89PNG\r\n\x1a\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starts_on_the_connection_card() {
+    let mut h = Harness::start(
+        "starts_on_the_connection_card",
+        SimConfig::default(),
+        AppOptions::default(),
+    )
+    .await;
+
+    let card = h.wait_visible("#connection-card:not([aria-busy])").await;
+    let text = card.text().await.unwrap();
+    assert!(text.contains("Do you use ServiceNow?"), "card says: {text}");
+    assert!(
+        text.contains(&h.sim.base_url()),
+        "the card names the demo instance {}: {text}",
+        h.sim.base_url()
+    );
+    let title = h.app().title().await.unwrap();
+    assert!(title.ends_with("Ticket Bridge"), "page title: {title}");
+    let button = h.wait_visible("#connect-servicenow").await;
+    assert_eq!(button.text().await.unwrap().trim(), "Connect to ServiceNow");
+
+    let shot = h.shot("home").await;
+    assert!(is_png(&shot), "{} is not a screenshot", shot.display());
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn speaks_the_system_language() {
+    let mut h = Harness::start(
+        "speaks_the_system_language",
+        SimConfig::default(),
+        AppOptions {
+            lang: "fr_FR.UTF-8".into(),
+        },
+    )
+    .await;
+    let card = h.wait_visible("#connection-card:not([aria-busy])").await;
+    let text = card.text().await.unwrap();
+    assert!(
+        !text.contains("Do you use ServiceNow?"),
+        "the card is still in English: {text}"
+    );
+    assert_eq!(
+        h.app()
+            .execute("return document.documentElement.lang", vec![])
+            .await
+            .unwrap(),
+        "fr"
+    );
+    h.shot("home-fr").await;
+    h.finish().await;
+}
