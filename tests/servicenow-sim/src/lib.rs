@@ -5,12 +5,13 @@
 //!
 //! Start it with [`start`]; drive and inspect it with [`SimHandle`].
 //!
-//! Modules: `clock` (movable time), `scenarios` (names and parsing),
+//! Modules: `browser` (a scripted browser for tests), `clock` (movable time), `scenarios` (names and parsing),
 //! `store` (records and business rules), `query` (encoded queries),
 //! `table` (Table API), `oauth` (OAuth endpoints and browser pages),
 //! `pages` (HTML), `http` (headers, errors, auth, middleware, listener),
 //! `seed` (demo data), `state` (shared state and public types).
 
+pub mod browser;
 mod clock;
 mod http;
 mod oauth;

@@ -112,6 +112,7 @@ pub async fn authorize(
     page(pages::approval(
         &oauth_app.name,
         &user.display_name,
+        &user.user_name,
         &request_id,
     ))
 }

@@ -48,9 +48,11 @@ pub fn login(action: &str, error: Option<&str>) -> String {
 }
 
 /// The OAuth approval page: the app, the signed-in user, Not You?, Allow, Deny.
-pub fn approval(app_name: &str, user_display: &str, request_id: &str) -> String {
+/// (`data-user-name` is the simulator's addition, for scripted browsers; people read the name.)
+pub fn approval(app_name: &str, user_display: &str, user_name: &str, request_id: &str) -> String {
     let right = format!(
-        "<span id=\"signed_in_user\">{}</span> <a id=\"not_you\" href=\"/oauth_not_you.do?request_id={}\">Not You?</a>",
+        "<span id=\"signed_in_user\" data-user-name=\"{}\">{}</span> <a id=\"not_you\" href=\"/oauth_not_you.do?request_id={}\">Not You?</a>",
+        esc(user_name),
         esc(user_display),
         esc(request_id),
     );

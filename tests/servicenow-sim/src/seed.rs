@@ -144,6 +144,40 @@ pub fn seed_base(shared: &mut Shared, now: DateTime<Utc>) {
         &t,
     );
     shared.apps.push(demo_oauth_app());
+    // Roles: the integration user and the fulfiller work tickets (itil); the admin is admin;
+    // the personal account has none.
+    for role in ["admin", "itil"] {
+        raw_row(
+            shared,
+            "sys_user_role",
+            &format!("role:{role}"),
+            &[("name", role), ("description", role)],
+            &t,
+        );
+    }
+    for (user, role) in [
+        (ADMIN, "admin"),
+        (INTEGRATION_USER, "itil"),
+        (FULFILLER, "itil"),
+    ] {
+        let user_id = shared
+            .account_by_name(user)
+            .map(|a| a.sys_id.clone())
+            .unwrap_or_default();
+        let role_id = stable_id(&format!("role:{role}"));
+        raw_row(
+            shared,
+            "sys_user_has_role",
+            &format!("has_role:{user}:{role}"),
+            &[
+                ("user", &user_id),
+                ("role", &role_id),
+                ("state", "active"),
+                ("inherited", "false"),
+            ],
+            &t,
+        );
+    }
     for (name, description) in [
         (
             "Security Operations",
