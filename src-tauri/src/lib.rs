@@ -6,11 +6,16 @@
 //! `tauri::test::mock_builder()`; [`run`] adds the desktop-only plugins and starts the real app.
 
 mod commands;
+mod events;
 mod i18n;
+mod settings;
 mod tray;
 
+use std::sync::Arc;
 use tauri::{Builder, Manager, RunEvent, Runtime, WindowEvent};
+use tauri_plugin_store::StoreExt;
 use ticket_bridge_core::app_info;
+use ticket_bridge_core::connection::{ConnectionManager, SettingsStore};
 use ticket_bridge_core::servicenow::InstanceUrl;
 
 /// The label of the one main window (see `tauri.conf.json`).
@@ -42,18 +47,64 @@ impl Default for Shell {
 #[derive(Debug, Default)]
 pub(crate) struct TrayPresence(pub std::sync::atomic::AtomicBool);
 
+/// What differs between the desktop app and a test on the mock runtime.
+#[derive(Default)]
+pub struct Options {
+    /// Build the tray (false in tests that have no desktop).
+    pub tray: bool,
+    /// Where connection settings live; `None` means `settings.json` through tauri-plugin-store.
+    pub settings: Option<Arc<dyn SettingsStore>>,
+}
+
 /// Everything that works the same with the real and the mock runtime: managed state, commands,
-/// window behaviour. `with_tray` is false in tests that have no desktop.
-pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, with_tray: bool) -> Builder<R> {
+/// window behaviour, and the saved connection restored in the background.
+pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, options: Options) -> Builder<R> {
+    let Options { tray, settings } = options;
+    // With settings given (tests), the manager exists before setup; otherwise setup opens the
+    // store file first.
+    let given = settings.map(|s| Arc::new(ConnectionManager::new(s)));
+    let builder = match &given {
+        Some(m) => builder.manage(m.clone()),
+        None => builder,
+    };
     builder
         .manage(shell)
         .manage(TrayPresence::default())
         .invoke_handler(tauri::generate_handler![
             commands::home::app_state,
-            commands::home::ui_ready
+            commands::home::ui_ready,
+            commands::connection::connect,
+            commands::connection::reauthorize,
+            commands::connection::sign_in_again,
+            commands::connection::keep_account,
+            commands::connection::cancel_connect,
+            commands::connection::connection_status,
+            commands::connection::check_connection,
+            commands::connection::remove_connection,
         ])
         .setup(move |app| {
-            if with_tray {
+            let manager = match given {
+                Some(m) => m,
+                None => {
+                    let store: Arc<dyn SettingsStore> =
+                        Arc::new(settings::StoreSettings(app.store(settings::FILE)?));
+                    let m = Arc::new(ConnectionManager::new(store));
+                    app.manage(m.clone());
+                    m
+                }
+            };
+            // Restore the saved connection (keychain and settings, no network) in the background.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                match manager.restore().await {
+                    Ok(Some(info)) => events::connection_changed(&handle, Some(&info)),
+                    Ok(None) => {}
+                    Err(e) => {
+                        log::warn!("the saved connection could not be restored: {}", e.message)
+                    }
+                }
+            });
+            if tray {
                 let built = tray::install(app.handle());
                 app.state::<TrayPresence>()
                     .0
@@ -125,12 +176,23 @@ pub fn run() {
         .plugin(tauri_plugin_store::Builder::new().build())
         .plugin(tauri_plugin_opener::init());
 
-    let app = build_app(builder, shell, true)
-        .build(tauri::generate_context!())
-        .unwrap_or_else(|e| {
-            eprintln!("Ticket Bridge could not start: {e}");
-            std::process::exit(1);
-        });
+    // Secrets live in the OS keychain. Without one, every secret operation says what to do.
+    if let Err(e) = ticket_bridge_core::secrets::use_platform_store() {
+        log::warn!("no credential store: {}", e.message);
+    }
+    let app = build_app(
+        builder,
+        shell,
+        Options {
+            tray: true,
+            settings: None,
+        },
+    )
+    .build(tauri::generate_context!())
+    .unwrap_or_else(|e| {
+        eprintln!("Ticket Bridge could not start: {e}");
+        std::process::exit(1);
+    });
     app.run(|_app, event| {
         // Closing the last window must not end a tray app; an explicit exit (code set) does.
         if let RunEvent::ExitRequested {

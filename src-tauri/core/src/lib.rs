@@ -7,8 +7,11 @@
 
 pub mod app_info;
 pub mod auth;
+pub mod connection;
+pub mod doctor;
 pub mod error;
 pub mod secret;
+pub mod secrets;
 pub mod servicenow;
 
 pub use error::{Error, ErrorKind, Result};

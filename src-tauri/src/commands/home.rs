@@ -1,14 +1,19 @@
 //! The home screen: what the connection card needs to draw itself.
 
 use crate::Shell;
+use std::sync::Arc;
 use tauri::State;
 use ticket_bridge_core::app_info::AppState;
+use ticket_bridge_core::connection::ConnectionManager;
 
 #[tauri::command]
-pub fn app_state(shell: State<'_, Shell>) -> Result<AppState, ticket_bridge_core::Error> {
+pub async fn app_state(
+    shell: State<'_, Shell>,
+    manager: State<'_, Arc<ConnectionManager>>,
+) -> Result<AppState, ticket_bridge_core::Error> {
     Ok(AppState::new(
         env!("CARGO_PKG_VERSION"),
-        false,
+        manager.status().await.is_some(),
         shell.demo_instance.as_ref(),
         shell.locale,
     ))
@@ -26,46 +31,95 @@ pub fn ui_ready(shell: State<'_, Shell>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Shell, build_app};
+    use crate::{Options, Shell, build_app};
+    use std::sync::Arc;
     use tauri::ipc::{CallbackFn, InvokeBody};
-    use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder, mock_context, noop_assets};
+    use tauri::test::{
+        INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+    };
     use tauri::webview::InvokeRequest;
+    use ticket_bridge_core::connection::MemorySettings;
     use ticket_bridge_core::servicenow::InstanceUrl;
 
-    fn invoke(app: &tauri::App<tauri::test::MockRuntime>, cmd: &str) -> serde_json::Value {
-        let webview = tauri::WebviewWindowBuilder::new(app, "main", Default::default())
-            .build()
-            .unwrap();
-        let res = get_ipc_response(
+    fn app(shell: Shell) -> tauri::App<MockRuntime> {
+        build_app(
+            mock_builder(),
+            shell,
+            Options {
+                tray: false,
+                settings: Some(Arc::new(MemorySettings::default())),
+            },
+        )
+        .build(mock_context(noop_assets()))
+        .unwrap()
+    }
+
+    /// Calls `cmd` over IPC as the UI does; Ok is the command's value, Err what it rejected with.
+    pub(crate) fn invoke(
+        app: &tauri::App<MockRuntime>,
+        cmd: &str,
+        args: serde_json::Value,
+    ) -> Result<serde_json::Value, serde_json::Value> {
+        let webview = match tauri::Manager::get_webview_window(app, "main") {
+            Some(w) => w,
+            None => tauri::WebviewWindowBuilder::new(app, "main", Default::default())
+                .build()
+                .unwrap(),
+        };
+        get_ipc_response(
             &webview,
             InvokeRequest {
                 cmd: cmd.into(),
                 callback: CallbackFn(0),
                 error: CallbackFn(1),
                 url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::default(),
+                body: InvokeBody::Json(args),
                 headers: Default::default(),
                 invoke_key: INVOKE_KEY.to_string(),
             },
         )
-        .expect("command failed");
-        res.deserialize::<serde_json::Value>().unwrap()
+        .map(|r| r.deserialize::<serde_json::Value>().unwrap())
     }
 
     #[test]
-    fn app_state_reports_version_and_demo_instance() {
-        let shell = Shell {
+    fn app_state_reports_version_language_and_demo_instance() {
+        let app = app(Shell {
             demo_instance: Some(InstanceUrl::parse("http://127.0.0.1:8080").unwrap()),
             locale: "ja",
             ..Shell::default()
-        };
-        let app = build_app(mock_builder(), shell, false)
-            .build(mock_context(noop_assets()))
-            .unwrap();
-        let v = invoke(&app, "app_state");
+        });
+        let v = invoke(&app, "app_state", serde_json::json!({})).unwrap();
         assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
         assert_eq!(v["connected"], false);
         assert_eq!(v["demoInstance"], "http://127.0.0.1:8080");
         assert_eq!(v["locale"], "ja");
+    }
+
+    #[test]
+    fn errors_cross_ipc_as_kind_message_hint() {
+        let app = app(Shell::default());
+        assert_eq!(
+            invoke(&app, "connection_status", serde_json::json!({})).unwrap(),
+            serde_json::Value::Null
+        );
+        let e = invoke(&app, "check_connection", serde_json::json!({})).unwrap_err();
+        assert_eq!(e["kind"], "not_connected");
+        assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert!(e["hint"].as_str().is_some_and(|h| !h.is_empty()));
+        // Bad input is rejected before anything else happens, with the same shape.
+        let e = invoke(
+            &app,
+            "connect",
+            serde_json::json!({
+                "instance": "http://contoso.service-now.com",
+                "clientId": "abc",
+                "clientSecret": "s",
+                "integrationUser": "svc",
+                "port": 8765
+            }),
+        )
+        .unwrap_err();
+        assert_eq!(e["kind"], "invalid_input");
+        assert!(e["message"].as_str().unwrap().contains("HTTPS"));
     }
 }

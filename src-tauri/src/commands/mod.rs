@@ -2,4 +2,5 @@
 //! `ticket-bridge-core` and returns data or `ticket_bridge_core::Error` (which serializes as
 //! `{ kind, message, hint }`). No business logic here.
 
+pub mod connection;
 pub mod home;

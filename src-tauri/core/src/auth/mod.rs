@@ -4,4 +4,5 @@
 
 pub mod loopback;
 pub mod pkce;
+pub mod session;
 pub mod token;

@@ -1,0 +1,708 @@
+//! The ServiceNow connection: setting it up (OAuth in the browser, the integration-user check),
+//! keeping it (keychain and settings), restoring it at start, and removing it.
+//!
+//! The app's commands drive it in two steps so that the shell can open the browser in between:
+//! `begin*` binds the loopback listener and returns the authorization URL, [`ConnectionManager::finish`]
+//! waits for the browser, exchanges the code and asks ServiceNow who signed in. If that is not the
+//! integration user, nothing is saved yet: the admin chooses [`ConnectionManager::keep_account`] or
+//! [`ConnectionManager::begin_sign_in_again`] (which revokes the wrong account's tokens first).
+//! Secrets go to the keychain only; the non-secret rest to a [`SettingsStore`] the app provides.
+
+use crate::auth::loopback::{self, Callback, Loopback};
+use crate::auth::pkce::{Pkce, new_state};
+use crate::auth::session::{Session, TokenSink};
+use crate::auth::token::{OAuthApp, OAuthClient, TokenSet};
+use crate::error::{Error, ErrorKind, Result};
+use crate::secret::Secret;
+use crate::secrets::{Keychain, SecretKind};
+use crate::servicenow::client::{ServiceNow, SignedInUser};
+use crate::servicenow::{InstanceUrl, http};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// The default loopback port of the redirect URL.
+pub const DEFAULT_PORT: u16 = 8765;
+
+/// What the app keeps about a connection outside the keychain: nothing secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionSettings {
+    pub instance: InstanceUrl,
+    pub client_id: String,
+    pub integration_user: String,
+    pub port: u16,
+    pub public_client: bool,
+    pub signed_in: SignedInUser,
+    pub release: Option<String>,
+    pub access_token_expires_at: DateTime<Utc>,
+}
+
+/// Where the app keeps [`ConnectionSettings`] (tauri-plugin-store in the app).
+pub trait SettingsStore: Send + Sync + 'static {
+    fn load(&self) -> Result<Option<ConnectionSettings>>;
+    fn save(&self, settings: &ConnectionSettings) -> Result<()>;
+    fn clear(&self) -> Result<()>;
+}
+
+/// Settings kept in memory only: for tests and previews, never the app.
+#[derive(Debug, Default)]
+pub struct MemorySettings(Mutex<Option<ConnectionSettings>>);
+
+impl SettingsStore for MemorySettings {
+    fn load(&self) -> Result<Option<ConnectionSettings>> {
+        Ok(self.0.lock().unwrap_or_else(|p| p.into_inner()).clone())
+    }
+    fn save(&self, settings: &ConnectionSettings) -> Result<()> {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(settings.clone());
+        Ok(())
+    }
+    fn clear(&self) -> Result<()> {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        Ok(())
+    }
+}
+
+/// The setup form, as the UI sends it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectRequest {
+    pub instance: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    pub integration_user: String,
+    #[serde(default)]
+    pub port: Option<u16>,
+}
+
+/// A person, as the UI shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Person {
+    pub user_name: String,
+    pub display_name: String,
+}
+
+impl From<&SignedInUser> for Person {
+    fn from(u: &SignedInUser) -> Self {
+        Self {
+            user_name: u.user_name.clone(),
+            display_name: u.display_name.clone(),
+        }
+    }
+}
+
+/// What the connection card and the manage page show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionInfo {
+    pub instance: String,
+    pub client_id: String,
+    pub integration_user: String,
+    pub signed_in: Person,
+    pub release: Option<String>,
+    pub access_token_expires_at: DateTime<Utc>,
+    pub has_refresh_token: bool,
+    pub needs_reconnect: bool,
+    pub port: u16,
+    pub public_client: bool,
+}
+
+/// How a sign-in ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ConnectOutcome {
+    Connected {
+        connection: ConnectionInfo,
+    },
+    #[serde(rename_all = "camelCase")]
+    WrongUser {
+        signed_in: Person,
+        expected: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct Validated {
+    instance: InstanceUrl,
+    client_id: String,
+    client_secret: Option<Secret>,
+    integration_user: String,
+    port: u16,
+}
+
+fn required(value: &str, what: &str) -> Result<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(Error::invalid_input(
+            format!("Enter the {what}."),
+            format!("The {what} is required to connect to ServiceNow."),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+impl ConnectRequest {
+    fn validate(&self) -> Result<Validated> {
+        let instance = InstanceUrl::parse(&self.instance)?;
+        let client_id = required(&self.client_id, "client ID")?;
+        let integration_user = required(&self.integration_user, "integration user's name")?;
+        let port = self.port.unwrap_or(DEFAULT_PORT);
+        if port < 1024 {
+            return Err(Error::invalid_input(
+                format!("Port {port} cannot be used."),
+                "Choose a port from 1024 to 65535.",
+            ));
+        }
+        let client_secret = self
+            .client_secret
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(Secret::new);
+        Ok(Validated {
+            instance,
+            client_id,
+            client_secret,
+            integration_user,
+            port,
+        })
+    }
+}
+
+struct KeychainSink(Keychain);
+
+impl TokenSink for KeychainSink {
+    fn store(&self, tokens: &TokenSet) -> Result<()> {
+        self.0.set(SecretKind::AccessToken, &tokens.access_token)?;
+        if let Some(r) = &tokens.refresh_token {
+            self.0.set(SecretKind::RefreshToken, r)?;
+        }
+        Ok(())
+    }
+}
+
+/// Tokens that live only in memory (between sign-in and the admin's choice).
+struct NoSink;
+
+impl TokenSink for NoSink {
+    fn store(&self, _: &TokenSet) -> Result<()> {
+        Ok(())
+    }
+}
+
+struct Active {
+    settings: ConnectionSettings,
+    api: ServiceNow,
+}
+
+struct Pending {
+    req: Validated,
+    oauth: OAuthClient,
+    listener: Loopback,
+    state: Secret,
+    pkce: Pkce,
+}
+
+struct WrongUser {
+    req: Validated,
+    oauth: OAuthClient,
+    tokens: TokenSet,
+    user: SignedInUser,
+    release: Option<String>,
+}
+
+#[derive(Default)]
+struct Inner {
+    active: Option<Arc<Active>>,
+    pending: Option<Pending>,
+    wrong_user: Option<WrongUser>,
+}
+
+pub struct ConnectionManager {
+    settings: Arc<dyn SettingsStore>,
+    inner: Mutex<Inner>,
+    cancel: Mutex<Option<oneshot::Sender<()>>>,
+    callback_timeout: Duration,
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::internal(format_args!("a keychain call failed ({e})")))?
+}
+
+fn same_user(signed_in: &SignedInUser, expected: &str) -> bool {
+    signed_in.user_name.eq_ignore_ascii_case(expected.trim())
+}
+
+impl ConnectionManager {
+    pub fn new(settings: Arc<dyn SettingsStore>) -> Self {
+        Self {
+            settings,
+            inner: Mutex::new(Inner::default()),
+            cancel: Mutex::new(None),
+            callback_timeout: loopback::DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// How long [`Self::finish`] waits for the browser (5 minutes unless a test says otherwise).
+    pub fn with_callback_timeout(mut self, timeout: Duration) -> Self {
+        self.callback_timeout = timeout;
+        self
+    }
+
+    fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Loads the saved connection (settings and keychain), without any network call.
+    pub async fn restore(&self) -> Result<Option<ConnectionInfo>> {
+        let settings = self.settings.clone();
+        let Some(saved) = blocking(move || settings.load()).await? else {
+            return Ok(None);
+        };
+        let keychain = Keychain::for_connection(&saved.instance, &saved.client_id);
+        let kc = keychain.clone();
+        let (secret, access, refresh) = blocking(move || {
+            Ok((
+                kc.get(SecretKind::ClientSecret)?,
+                kc.get(SecretKind::AccessToken)?,
+                kc.get(SecretKind::RefreshToken)?,
+            ))
+        })
+        .await?;
+        let tokens = TokenSet {
+            // A missing access token (deleted by hand) makes the session renew or ask to reconnect.
+            access_token: access.unwrap_or_else(|| Secret::new("")),
+            refresh_token: refresh,
+            expires_at: saved.access_token_expires_at,
+        };
+        let app = OAuthApp {
+            instance: saved.instance.clone(),
+            client_id: saved.client_id.clone(),
+            client_secret: secret,
+        };
+        let active = self.activate(saved, app, tokens, keychain, true)?;
+        let info = info_of(&active).await;
+        self.inner().active = Some(active);
+        Ok(Some(info))
+    }
+
+    fn activate(
+        &self,
+        settings: ConnectionSettings,
+        app: OAuthApp,
+        tokens: TokenSet,
+        keychain: Keychain,
+        restored: bool,
+    ) -> Result<Arc<Active>> {
+        let client = http::client_for(&settings.instance)?;
+        let oauth = OAuthClient::new(client.clone(), app);
+        let sink = Arc::new(KeychainSink(keychain));
+        let session = Arc::new(if restored {
+            Session::restored(oauth, tokens, sink)
+        } else {
+            Session::new(oauth, tokens, sink)
+        });
+        let api = ServiceNow::new(client, settings.instance.clone(), session);
+        Ok(Arc::new(Active { settings, api }))
+    }
+
+    /// Starts a sign-in from the setup form. Returns the URL to open in the browser.
+    pub async fn begin(&self, request: ConnectRequest) -> Result<String> {
+        let mut req = request.validate()?;
+        if req.client_secret.is_none() {
+            // Re-authorizing the same app: the secret the keychain already holds still counts.
+            let kc = Keychain::for_connection(&req.instance, &req.client_id);
+            req.client_secret = blocking(move || kc.get(SecretKind::ClientSecret)).await?;
+        }
+        self.begin_validated(req).await
+    }
+
+    /// Starts a sign-in with the saved settings (Re-authorize, Reconnect).
+    pub async fn begin_reauthorize(&self) -> Result<String> {
+        let saved = {
+            let inner = self.inner();
+            inner.active.as_ref().map(|a| a.settings.clone())
+        };
+        let saved = match saved {
+            Some(s) => s,
+            None => {
+                let settings = self.settings.clone();
+                blocking(move || settings.load())
+                    .await?
+                    .ok_or_else(Error::not_connected)?
+            }
+        };
+        let request = ConnectRequest {
+            instance: saved.instance.to_string(),
+            client_id: saved.client_id,
+            client_secret: None,
+            integration_user: saved.integration_user,
+            port: Some(saved.port),
+        };
+        self.begin(request).await
+    }
+
+    /// After a wrong account signed in: revokes its tokens and starts the same request again,
+    /// so the admin can use Not You? on ServiceNow's page.
+    pub async fn begin_sign_in_again(&self) -> Result<String> {
+        let wrong = self.inner().wrong_user.take().ok_or_else(|| {
+            Error::invalid_input(
+                "There is no sign-in to repeat.",
+                "Select Connect to ServiceNow to start again.",
+            )
+        })?;
+        revoke_quietly(&wrong.oauth, &wrong.tokens).await;
+        self.begin_validated(wrong.req).await
+    }
+
+    async fn begin_validated(&self, req: Validated) -> Result<String> {
+        // A new sign-in replaces one still waiting.
+        self.cancel();
+        let listener = Loopback::bind(req.port).await?;
+        let client = http::client_for(&req.instance)?;
+        let oauth = OAuthClient::new(
+            client,
+            OAuthApp {
+                instance: req.instance.clone(),
+                client_id: req.client_id.clone(),
+                client_secret: req.client_secret.clone(),
+            },
+        );
+        let state = new_state();
+        let pkce = Pkce::new();
+        let url = oauth.authorization_url(&listener.redirect_uri(), &state, &pkce);
+        let mut inner = self.inner();
+        inner.pending = Some(Pending {
+            req,
+            oauth,
+            listener,
+            state,
+            pkce,
+        });
+        inner.wrong_user = None;
+        Ok(url)
+    }
+
+    /// Stops a sign-in that is waiting for the browser.
+    pub fn cancel(&self) {
+        if let Some(tx) = self.cancel.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = tx.send(());
+        }
+        self.inner().pending = None;
+    }
+
+    /// Waits for the browser, exchanges the code and checks who signed in.
+    pub async fn finish(&self) -> Result<ConnectOutcome> {
+        let pending = self.inner().pending.take().ok_or_else(|| {
+            Error::invalid_input(
+                "No sign-in is waiting.",
+                "Select Sign in to ServiceNow to start.",
+            )
+        })?;
+        let (tx, rx) = oneshot::channel();
+        *self.cancel.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
+        let Pending {
+            req,
+            oauth,
+            listener,
+            state,
+            pkce,
+        } = pending;
+        let port = listener.port();
+        let redirect_uri = listener.redirect_uri();
+        let waited = listener
+            .wait(state.expose(), self.callback_timeout, async {
+                let _ = rx.await;
+            })
+            .await;
+        let code = match waited {
+            Ok(Callback::Code(code)) => code,
+            Ok(Callback::Denied(error)) => {
+                return Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    format!("ServiceNow did not give Ticket Bridge access ({error})."),
+                    "Sign in again and select Allow on ServiceNow's page. If you did, check that the application in System OAuth > Application Registry is active.",
+                ));
+            }
+            Err(ended) => return Err(loopback::ended_error(ended, port)),
+        };
+        let tokens = oauth
+            .exchange_code(&code, &redirect_uri, &pkce.verifier)
+            .await?;
+        let client = http::client_for(&req.instance)?;
+        let probe = ServiceNow::new(
+            client,
+            req.instance.clone(),
+            Arc::new(Session::new(
+                oauth.clone(),
+                tokens.clone(),
+                Arc::new(NoSink),
+            )),
+        );
+        let user = probe.current_user().await?;
+        let release = probe.release().await.unwrap_or(None);
+        if same_user(&user, &req.integration_user) {
+            let info = self.save(req, oauth, tokens, user, release).await?;
+            return Ok(ConnectOutcome::Connected { connection: info });
+        }
+        log::info!(
+            "signed in as {} instead of the integration user {}",
+            user.user_name,
+            req.integration_user
+        );
+        let outcome = ConnectOutcome::WrongUser {
+            signed_in: Person::from(&user),
+            expected: req.integration_user.clone(),
+        };
+        self.inner().wrong_user = Some(WrongUser {
+            req,
+            oauth,
+            tokens,
+            user,
+            release,
+        });
+        Ok(outcome)
+    }
+
+    /// Keeps the account that signed in although it is not the integration user.
+    pub async fn keep_account(&self) -> Result<ConnectionInfo> {
+        let wrong = self.inner().wrong_user.take().ok_or_else(|| {
+            Error::invalid_input(
+                "There is no signed-in account to keep.",
+                "Select Connect to ServiceNow to start again.",
+            )
+        })?;
+        self.save(
+            wrong.req,
+            wrong.oauth,
+            wrong.tokens,
+            wrong.user,
+            wrong.release,
+        )
+        .await
+    }
+
+    async fn save(
+        &self,
+        req: Validated,
+        oauth: OAuthClient,
+        tokens: TokenSet,
+        user: SignedInUser,
+        release: Option<String>,
+    ) -> Result<ConnectionInfo> {
+        let previous = self.inner().active.as_ref().map(|a| a.settings.clone());
+        let keychain = Keychain::for_connection(&req.instance, &req.client_id);
+        let settings = ConnectionSettings {
+            instance: req.instance.clone(),
+            client_id: req.client_id.clone(),
+            integration_user: req.integration_user.clone(),
+            port: req.port,
+            public_client: req.client_secret.is_none(),
+            signed_in: user,
+            release,
+            access_token_expires_at: tokens.expires_at,
+        };
+        {
+            let kc = keychain.clone();
+            let secret = req.client_secret.clone();
+            let t = tokens.clone();
+            let store = self.settings.clone();
+            let s = settings.clone();
+            blocking(move || {
+                if let Some(p) = previous
+                    && (p.instance != s.instance || p.client_id != s.client_id)
+                {
+                    Keychain::for_connection(&p.instance, &p.client_id).delete_all()?;
+                }
+                match &secret {
+                    Some(secret) => kc.set(SecretKind::ClientSecret, secret)?,
+                    None => kc.delete(SecretKind::ClientSecret)?,
+                }
+                kc.set(SecretKind::AccessToken, &t.access_token)?;
+                match &t.refresh_token {
+                    Some(r) => kc.set(SecretKind::RefreshToken, r)?,
+                    None => kc.delete(SecretKind::RefreshToken)?,
+                }
+                store.save(&s)
+            })
+            .await?;
+        }
+        let active = self.activate(settings, oauth.app().clone(), tokens, keychain, false)?;
+        let info = info_of(&active).await;
+        self.inner().active = Some(active);
+        Ok(info)
+    }
+
+    /// The connection as the UI shows it, or `None`.
+    pub async fn status(&self) -> Option<ConnectionInfo> {
+        let active = self.inner().active.clone()?;
+        Some(info_of(&active).await)
+    }
+
+    /// The Table API client of the connection.
+    pub fn api(&self) -> Result<ServiceNow> {
+        self.inner()
+            .active
+            .as_ref()
+            .map(|a| a.api.clone())
+            .ok_or_else(Error::not_connected)
+    }
+
+    /// The saved settings of the connection.
+    pub fn settings(&self) -> Option<ConnectionSettings> {
+        self.inner().active.as_ref().map(|a| a.settings.clone())
+    }
+
+    /// Revokes both tokens at the instance, deletes every keychain entry, clears the settings.
+    /// The local part always happens; a revoke that cannot reach the instance is reported after.
+    pub async fn remove(&self) -> Result<()> {
+        self.cancel();
+        let active = self.inner().active.take();
+        let settings = self.settings.clone();
+        let saved = match &active {
+            Some(a) => Some(a.settings.clone()),
+            None => blocking({
+                let s = settings.clone();
+                move || s.load()
+            })
+            .await
+            .unwrap_or(None),
+        };
+        let mut revoke_error = None;
+        if let Some(a) = &active {
+            let tokens = a.api.session().tokens().await;
+            if let Err(e) = revoke(a.api.session().oauth(), &tokens).await {
+                revoke_error = Some(e);
+            }
+        }
+        blocking(move || {
+            if let Some(s) = saved {
+                Keychain::for_connection(&s.instance, &s.client_id).delete_all()?;
+            }
+            settings.clear()
+        })
+        .await?;
+        match revoke_error {
+            None => Ok(()),
+            Some(e) => Err(Error::new(
+                e.kind,
+                "The connection was removed from this computer, but ServiceNow could not be told to revoke its tokens.",
+                "The tokens end by themselves (the refresh token after 100 days by default). To end them now, an admin can delete them in ServiceNow under System OAuth > Manage Tokens.",
+            )),
+        }
+    }
+}
+
+async fn revoke(oauth: &OAuthClient, tokens: &TokenSet) -> Result<()> {
+    if let Some(r) = &tokens.refresh_token {
+        oauth.revoke(r).await?;
+    }
+    if !tokens.access_token.is_empty() {
+        oauth.revoke(&tokens.access_token).await?;
+    }
+    Ok(())
+}
+
+async fn revoke_quietly(oauth: &OAuthClient, tokens: &TokenSet) {
+    if let Err(e) = revoke(oauth, tokens).await {
+        log::warn!("could not revoke the wrong account's tokens: {}", e.message);
+    }
+}
+
+async fn info_of(a: &Active) -> ConnectionInfo {
+    let session = a.api.session();
+    let s = &a.settings;
+    ConnectionInfo {
+        instance: s.instance.to_string(),
+        client_id: s.client_id.clone(),
+        integration_user: s.integration_user.clone(),
+        signed_in: Person::from(&s.signed_in),
+        release: s.release.clone(),
+        access_token_expires_at: session.expires_at().await,
+        has_refresh_token: session.has_refresh_token().await,
+        needs_reconnect: session.needs_reconnect().await,
+        port: s.port,
+        public_client: s.public_client,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_is_checked_before_anything_happens() {
+        let ok = ConnectRequest {
+            instance: "contoso".into(),
+            client_id: " abc ".into(),
+            client_secret: Some("  ".into()),
+            integration_user: "svc".into(),
+            port: None,
+        };
+        let v = ok.validate().unwrap();
+        assert_eq!(v.client_id, "abc");
+        assert_eq!(v.port, DEFAULT_PORT);
+        assert!(
+            v.client_secret.is_none(),
+            "a blank secret means a public client"
+        );
+        for bad in [
+            ConnectRequest {
+                instance: "".into(),
+                ..ok.clone()
+            },
+            ConnectRequest {
+                client_id: " ".into(),
+                ..ok.clone()
+            },
+            ConnectRequest {
+                integration_user: "".into(),
+                ..ok.clone()
+            },
+            ConnectRequest {
+                port: Some(80),
+                ..ok.clone()
+            },
+            ConnectRequest {
+                instance: "http://example.com".into(),
+                ..ok.clone()
+            },
+        ] {
+            let e = bad.validate().unwrap_err();
+            assert_eq!(e.kind, ErrorKind::InvalidInput);
+            assert!(!e.message.is_empty() && !e.hint.is_empty());
+        }
+    }
+
+    #[test]
+    fn user_names_compare_like_servicenow_logins() {
+        let u = SignedInUser {
+            sys_id: "1".into(),
+            user_name: "SVC_Ticket_Bridge".into(),
+            display_name: "Ticket Bridge Integration".into(),
+        };
+        assert!(same_user(&u, " svc_ticket_bridge "));
+        assert!(!same_user(&u, "jane.doe"));
+    }
+
+    #[test]
+    fn outcomes_serialize_for_the_ui() {
+        let o = ConnectOutcome::WrongUser {
+            signed_in: Person {
+                user_name: "jane.doe".into(),
+                display_name: "Jane Doe".into(),
+            },
+            expected: "svc".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&o).unwrap(),
+            serde_json::json!({"status":"wrong_user","signedIn":{"userName":"jane.doe","displayName":"Jane Doe"},"expected":"svc"})
+        );
+    }
+}
