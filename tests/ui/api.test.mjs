@@ -57,6 +57,33 @@ test("commands and arguments reach invoke as documented", async () => {
   ]);
 });
 
+test("connection commands reach invoke by their Rust names, without arguments", async () => {
+  const calls = [];
+  globalThis.window = {
+    __TAURI__: { core: { invoke: async (cmd, args) => (calls.push([cmd, args]), { cmd }) } },
+  };
+  assert.deepEqual(await api.cancelConnect(), { cmd: "cancel_connect" });
+  assert.deepEqual(await api.signInAgain(), { cmd: "sign_in_again" });
+  assert.deepEqual(await api.keepAccount(), { cmd: "keep_account" });
+  assert.deepEqual(await api.reauthorize(), { cmd: "reauthorize" });
+  assert.deepEqual(await api.connectionStatus(), { cmd: "connection_status" });
+  assert.deepEqual(await api.checkConnection(), { cmd: "check_connection" });
+  assert.deepEqual(await api.removeConnection(), { cmd: "remove_connection" });
+  assert.deepEqual(
+    calls.map(([cmd, args]) => [cmd, args]),
+    [
+      ["cancel_connect", undefined],
+      ["sign_in_again", undefined],
+      ["keep_account", undefined],
+      ["reauthorize", undefined],
+      ["connection_status", undefined],
+      ["check_connection", undefined],
+      ["remove_connection", undefined],
+    ],
+  );
+  assert.equal(api.EVENT_CONNECTION_CHANGED, "connection://changed");
+});
+
 test("rejections become { kind, message, hint }", async () => {
   const rejectWith = (value) => {
     globalThis.window = { __TAURI__: { core: { invoke: async () => Promise.reject(value) } } };

@@ -30,6 +30,9 @@ test("ui/ has the expected files", () => {
     "ui/js/validate.js",
     "ui/js/screens/home.js",
     "ui/js/screens/connect.js",
+    "ui/js/screens/manage.js",
+    "ui/js/connection.js",
+    "ui/js/signin.js",
   ]) {
     assert.ok(names.includes(expected), expected);
   }
@@ -118,6 +121,31 @@ test("the stable DOM ids used by end-to-end tests are in the screens", () => {
     "redirect-url",
     "copy-redirect-url",
     "port",
+    "integration-user-note",
+    "sign-in-progress",
+    "authorize-url",
+    "copy-authorize-url",
+    "cancel-sign-in",
+    "wrong-user",
+    "sign-in-again",
+    "keep-account",
+    "connection-instance",
+    "connection-user",
+    "connection-release",
+    "connection-refresh",
+    "reconnect",
+    "manage-servicenow",
+    "change-card",
+    "incident-card",
+    "connection-status",
+    "check-connection",
+    "doctor-results",
+    "reauthorize",
+    "remove-connection",
+    "confirm-remove",
+    "confirm-remove-yes",
+    "confirm-remove-no",
+    "data-exchange",
   ]) {
     assert.ok(js.includes(`"${id}"`), id);
   }

@@ -54,12 +54,53 @@ export function uiReady() {
 }
 
 /**
- * connect → resolves when the integration user has signed in and the tokens are
- * stored; rejects with { kind, message, hint } (for example wrong_user).
+ * connect → a ConnectOutcome once the admin has signed in in the browser:
+ *   { status: "connected", connection: ConnectionInfo }
+ *   { status: "wrong_user", signedIn: { userName, displayName }, expected }
+ * Rejects with { kind, message, hint }; after cancel_connect with kind invalid_input.
  * Arguments reach Rust as instance, client_id, client_secret, integration_user, port.
  */
 export function connect({ instance, clientId, clientSecret, integrationUser, port }) {
   return call("connect", { instance, clientId, clientSecret, integrationUser, port });
+}
+
+/** cancel_connect → null. Stops the wait for the browser; the pending call rejects. */
+export function cancelConnect() {
+  return call("cancel_connect");
+}
+
+/** sign_in_again → ConnectOutcome. Revokes the wrong account's token and reopens the browser. */
+export function signInAgain() {
+  return call("sign_in_again");
+}
+
+/** keep_account → ConnectionInfo. Keeps the account that signed in, although it isn't the expected one. */
+export function keepAccount() {
+  return call("keep_account");
+}
+
+/** reauthorize → ConnectOutcome. The same sign-in with the stored settings. */
+export function reauthorize() {
+  return call("reauthorize");
+}
+
+/**
+ * connection_status → ConnectionInfo or null:
+ * { instance, clientId, integrationUser, signedIn: { userName, displayName }, release,
+ *   accessTokenExpiresAt, hasRefreshToken, needsReconnect, port, publicClient }
+ */
+export function connectionStatus() {
+  return call("connection_status");
+}
+
+/** check_connection → { checks: [{ id, status: "ok"|"warn"|"fail", detail, fix }] } */
+export function checkConnection() {
+  return call("check_connection");
+}
+
+/** remove_connection → null. Revokes both tokens, deletes the secrets, clears the settings. */
+export function removeConnection() {
+  return call("remove_connection");
 }
 
 /**
@@ -79,3 +120,6 @@ export async function onEvent(name, handler) {
 
 /** Event the back end emits while `connect` waits: { url } of the sign-in page. */
 export const EVENT_AUTHORIZE_URL = "connect://authorize-url";
+
+/** Event the back end emits after connect, remove or a token refresh: ConnectionInfo or null. */
+export const EVENT_CONNECTION_CHANGED = "connection://changed";

@@ -4,13 +4,16 @@ import { clearError } from "./ui.js";
 import { appState, uiReady } from "./api.js";
 import * as home from "./screens/home.js";
 import * as connect from "./screens/connect.js";
+import * as manage from "./screens/manage.js";
 
 const routes = {
   "/": home,
   "/connect": connect,
+  "/manage": manage,
 };
 
 let cleanup = null;
+let generation = 0;
 
 function currentPath() {
   const path = location.hash.replace(/^#/, "") || "/";
@@ -18,15 +21,25 @@ function currentPath() {
 }
 
 async function render() {
+  const current = ++generation;
   const screen = routes[currentPath()];
   const view = document.getElementById("screen");
   if (typeof cleanup === "function") cleanup();
   cleanup = null;
   clearError();
-  view.replaceChildren();
+  // Each render draws into its own host: a render overtaken by a newer one (the hash
+  // changed while it awaited the back end) is left detached and cleaned up.
+  const host = document.createElement("div");
+  host.className = "screen-host";
+  view.replaceChildren(host);
   view.dataset.screen = screen.name;
   document.title = `${t(screen.titleKey)} - ${t("app.name")}`;
-  cleanup = await screen.render(view);
+  const done = await screen.render(host);
+  if (current !== generation) {
+    if (typeof done === "function") done();
+    return;
+  }
+  cleanup = done;
   applyTranslations(view);
   const heading = view.querySelector("h1");
   if (heading && document.body.dataset.booted === "true") {

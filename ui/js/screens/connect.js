@@ -1,8 +1,10 @@
 // Connect setup (#/connect): OAuth app details, the redirect URL to register,
-// and the sign-in button that calls the `connect` command.
+// and the sign-in button that calls the `connect` command. While connected this
+// page redirects to #/manage.
 import * as api from "../api.js";
 import { t } from "../i18n.js";
-import { announce, clearError, copyButton, el, showError } from "../ui.js";
+import { announce, copyButton, el } from "../ui.js";
+import { createSignInFlow } from "../signin.js";
 import {
   DEFAULT_PORT,
   parsePort,
@@ -79,9 +81,15 @@ function stepsCard() {
 }
 
 export async function render(view) {
-  let alive = true;
-  let pending = false;
-  let unlisten = () => {};
+  // Connected already: the settings live on the manage page.
+  const [state, info] = await Promise.all([
+    api.appState().catch(() => null),
+    api.connectionStatus().catch(() => null),
+  ]);
+  if (info) {
+    location.replace("#/manage");
+    return null;
+  }
 
   const fields = {
     instance: field({
@@ -144,31 +152,29 @@ export async function render(view) {
     el("div", { class: "advanced-body" }, [fields.port.wrap]),
   ]);
 
-  // Shown while `connect` waits for the browser sign-in.
-  const progressText = el("p", { class: "progress-text", id: "sign-in-progress" });
-  const authorizeInput = el("input", {
-    id: "authorize-url",
-    class: "input input-mono",
-    type: "text",
-    readonly: true,
-    spellcheck: "false",
-  });
-  const authorizeField = el("div", { class: "field", id: "authorize-url-field", hidden: true }, [
-    el("label", { for: "authorize-url", class: "field-label", text: t("connect.authorizeLink") }),
-    el("div", { class: "input-row" }, [
-      authorizeInput,
-      copyButton({ id: "copy-authorize-url", getText: () => authorizeInput.value, input: authorizeInput, label: t("connect.copyLink") }),
-    ]),
-  ]);
-  const progress = el("div", { class: "progress", hidden: true }, [
-    el("div", { class: "progress-row" }, [el("span", { class: "spinner", "aria-hidden": "true" }), progressText]),
-    authorizeField,
-  ]);
-
   // Errors from `connect` show next to the buttons, where the admin is looking.
   const formError = el("div", { class: "form-error-slot", id: "connect-error" });
 
-  const submit = el("button", { type: "submit", id: "start-sign-in", class: "btn btn-primary", text: t("connect.submit") });
+  // Said before the browser opens: which account to use, and how to switch.
+  const noteText = el("p", { class: "callout-text", id: "integration-user-note-text" });
+  const note = el("div", { class: "callout", id: "integration-user-note" }, [
+    el("span", { class: "callout-icon", "aria-hidden": "true", text: "i" }),
+    noteText,
+  ]);
+  function updateNote() {
+    const user = fields.integrationUser.input.value.trim();
+    noteText.textContent = user ? t("connect.note", { user }) : t("connect.noteNoUser");
+  }
+  fields.integrationUser.input.addEventListener("input", updateNote);
+  updateNote();
+
+  const submit = el("button", {
+    type: "submit",
+    id: "start-sign-in",
+    class: "btn btn-primary",
+    text: t("connect.submit"),
+    "aria-describedby": "integration-user-note-text",
+  });
   const cancel = el("button", {
     type: "button",
     id: "cancel-connect",
@@ -177,21 +183,46 @@ export async function render(view) {
     on: { click: () => (location.hash = "#/") },
   });
 
+  const fieldset = el("fieldset", { class: "fieldset-plain" }, [
+    fields.instance.wrap,
+    fields.clientId.wrap,
+    fields.clientSecret.wrap,
+    fields.integrationUser.wrap,
+    redirectField,
+    advanced,
+  ]);
+  const actions = el("div", { class: "card-actions" }, [submit, cancel]);
+
+  const flow = createSignInFlow({
+    errorSlot: formError,
+    onConnected: () => {
+      location.hash = "#/";
+    },
+    onState: (next) => {
+      const busy = next !== "idle";
+      fieldset.disabled = busy;
+      submit.disabled = busy;
+      submit.setAttribute("aria-busy", next === "waiting" ? "true" : "false");
+      submit.textContent = next === "waiting" ? t("connect.waiting") : t("connect.submit");
+      cancel.hidden = busy;
+      actions.hidden = next === "wrong_user";
+    },
+    idleFocus: () => submit,
+  });
+
   const form = el("form", { class: "card form-card", id: "connect-form", novalidate: true, "aria-labelledby": "connect-form-title" }, [
     el("div", { class: "card-header" }, [el("h2", { id: "connect-form-title", text: t("connect.form.title") })]),
     el("div", { class: "card-body" }, [
       el("p", { class: "card-lead-small", text: t("connect.form.intro") }),
-      fields.instance.wrap,
-      fields.clientId.wrap,
-      fields.clientSecret.wrap,
-      fields.integrationUser.wrap,
-      redirectField,
-      advanced,
-      progress,
+      fieldset,
+      note,
+      ...flow.nodes,
       formError,
     ]),
-    el("div", { class: "card-actions" }, [submit, cancel]),
+    actions,
   ]);
+
+  if (state?.demoInstance && fields.instance.input.value === "") fields.instance.input.value = state.demoInstance;
 
   function values() {
     return {
@@ -223,21 +254,9 @@ export async function render(view) {
     if (port !== null) redirect.value = redirectUrl(port);
   });
 
-  function setPending(on) {
-    pending = on;
-    submit.disabled = on;
-    submit.setAttribute("aria-busy", on ? "true" : "false");
-    submit.textContent = on ? t("connect.waiting") : t("connect.submit");
-    progress.hidden = !on;
-    if (!on) {
-      authorizeField.hidden = true;
-      authorizeInput.value = "";
-    }
-  }
-
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (pending) return;
+    if (flow.state() !== "idle") return;
     const result = validateConnectForm(values());
     for (const key of Object.keys(fields)) setFieldError(fields[key], result.errors[key] ?? null);
     if (!result.ok) {
@@ -248,29 +267,7 @@ export async function render(view) {
       return;
     }
 
-    clearError();
-    formError.replaceChildren();
-    progressText.textContent = t("connect.waitingHelp", { user: result.request.integrationUser });
-    setPending(true);
-    announce(t("connect.waiting"));
-    unlisten = await api.onEvent(api.EVENT_AUTHORIZE_URL, (payload) => {
-      if (!alive || typeof payload?.url !== "string") return;
-      authorizeInput.value = payload.url;
-      authorizeField.hidden = false;
-    });
-    try {
-      await api.connect(result.request);
-      if (!alive) return;
-      announce(t("connect.success"));
-      location.hash = "#/";
-    } catch (error) {
-      if (!alive) return;
-      showError(error, formError);
-    } finally {
-      unlisten();
-      unlisten = () => {};
-      if (alive) setPending(false);
-    }
+    await flow.run(() => api.connect(result.request));
   });
 
   const breadcrumb = el("nav", { class: "breadcrumb", "aria-label": t("common.breadcrumb") }, [
@@ -289,8 +286,5 @@ export async function render(view) {
     ]),
   );
 
-  return () => {
-    alive = false;
-    unlisten();
-  };
+  return () => flow.destroy();
 }

@@ -1,63 +1,203 @@
-// Home (#/): the page title and the ServiceNow connection card.
+// Home (#/): the ServiceNow connection card and, once connected, the change and
+// incident ticket cards. Re-renders on connection://changed.
 import * as api from "../api.js";
-import { t } from "../i18n.js";
+import { currentLang, t } from "../i18n.js";
 import { el, showError } from "../ui.js";
+import { formatAbsolute, formatRelative, tokenState, userLabel } from "../connection.js";
+import { createSignInFlow } from "../signin.js";
 
 export const name = "home";
 export const titleKey = "home.title";
 
-function connectionCard(state) {
-  const connected = Boolean(state?.connected);
-  const button = el("button", {
-    type: "button",
-    id: "connect-servicenow",
-    class: connected ? "btn btn-secondary" : "btn btn-primary",
-    text: connected ? t("home.connection.manage") : t("home.connection.connect"),
-    on: { click: () => (location.hash = "#/connect") },
-  });
+function cardHeader(id, titleText, icon = "icon-ticket", extra = null) {
+  return el("div", { class: "card-header" }, [
+    el("span", { class: `card-icon ${icon}`, "aria-hidden": "true" }),
+    el("h2", { id, text: titleText }),
+    extra,
+  ]);
+}
 
-  const body = connected
-    ? [
-        el("p", { class: "badge badge-success", text: t("home.connection.connected") }),
-        el("p", { text: t("home.connection.connectedBody") }),
-      ]
-    : [
-        el("p", { class: "card-lead", text: t("home.connection.question") }),
-        el("p", { text: t("home.connection.body") }),
-      ];
+/** The sentence about the access token, or null when the expiry time is unknown. */
+export function tokenLine(info, now = Date.now()) {
+  const state = tokenState(info, now);
+  if (state === "unknown") return null;
+  const time = formatRelative(info.accessTokenExpiresAt, now, currentLang());
+  if (state === "refresh") return t("connection.token.refresh", { time });
+  if (state === "refreshDue") return t("connection.token.refreshDue");
+  return t("connection.token.ends", { time });
+}
 
+/** Fills the token sentence, with the exact time as its tooltip (hidden when a new sign-in is needed). */
+function updateTokenLine(node, info) {
+  const text = info?.needsReconnect ? "" : tokenLine(info) ?? "";
+  node.textContent = text;
+  node.hidden = text === "";
+  const exact = formatAbsolute(info?.accessTokenExpiresAt, currentLang());
+  if (exact) node.setAttribute("title", exact);
+}
+
+function row(id, labelKey, value) {
+  return [el("dt", { text: t(labelKey) }), el("dd", { id }, [value])];
+}
+
+function disconnectedCard(state) {
   const demo = state?.demoInstance
     ? el("p", { class: "note", id: "demo-instance", text: t("home.connection.demo", { url: state.demoInstance }) })
     : null;
-
   return el(
     "section",
     { class: "card connection-card", id: "connection-card", "aria-labelledby": "connection-card-title", "aria-busy": state ? null : "true" },
     [
-      el("div", { class: "card-header" }, [
-        el("span", { class: "card-icon icon-ticket", "aria-hidden": "true" }),
-        el("h2", { id: "connection-card-title", text: t("home.connection.title") }),
+      cardHeader("connection-card-title", t("home.connection.title")),
+      el("div", { class: "card-body" }, [
+        el("p", { class: "card-lead", text: t("home.connection.question") }),
+        el("p", { text: t("home.connection.body") }),
+        demo,
       ]),
-      el("div", { class: "card-body" }, [...body, demo]),
-      el("div", { class: "card-actions" }, [button]),
+      el("div", { class: "card-actions" }, [
+        el("button", {
+          type: "button",
+          id: "connect-servicenow",
+          class: "btn btn-primary",
+          text: t("home.connection.connect"),
+          on: { click: () => (location.hash = "#/connect") },
+        }),
+      ]),
     ],
   );
+}
+
+function connectedCard(info, ctx) {
+  const refresh = el("p", { id: "connection-refresh", class: "token-line" });
+  ctx.refreshLine = refresh;
+  updateTokenLine(refresh, info);
+
+  const badge = info.needsReconnect
+    ? el("span", { class: "badge badge-warning", id: "connection-badge", text: t("connection.status.reconnect") })
+    : el("span", { class: "badge badge-success", id: "connection-badge", text: t("connection.status.connected") });
+
+  const rows = el("dl", { class: "facts" }, [
+    row("connection-instance", "connection.fields.instance", info.instance),
+    row("connection-user", "connection.fields.signedIn", userLabel(info.signedIn) || info.integrationUser),
+    info.release ? row("connection-release", "connection.fields.release", info.release) : null,
+  ]);
+
+  const errorSlot = el("div", { class: "form-error-slot", id: "connection-error" });
+  const actions = el("div", { class: "card-actions" });
+  let flow = null;
+  const body = el("div", { class: "card-body" }, [rows, refresh]);
+
+  if (info.needsReconnect) {
+    const reconnect = el("button", {
+      type: "button",
+      id: "reconnect",
+      class: "btn btn-primary",
+      text: t("connection.reconnect"),
+      on: { click: () => flow.run(() => api.reauthorize()) },
+    });
+    flow = createSignInFlow({
+      errorSlot,
+      onConnected: (connection) => ctx.show(connection),
+      onState: (next) => (actions.hidden = next !== "idle"),
+      idleFocus: () => reconnect,
+    });
+    body.append(
+      el("div", { class: "callout callout-warning", id: "reconnect-note" }, [
+        el("span", { class: "callout-icon", "aria-hidden": "true", text: "!" }),
+        el("p", { class: "callout-text", text: t("connection.reconnectNote", { user: info.integrationUser }) }),
+      ]),
+      ...flow.nodes,
+    );
+    actions.append(reconnect);
+  } else {
+    actions.append(
+      el("a", { href: "#/manage", id: "manage-servicenow", class: "btn btn-secondary", text: t("home.connection.manage") }),
+    );
+  }
+  body.append(errorSlot);
+  ctx.flow = flow;
+
+  return el("section", { class: "card connection-card", id: "connection-card", "aria-labelledby": "connection-card-title" }, [
+    cardHeader("connection-card-title", t("home.connection.title"), "icon-ticket", badge),
+    body,
+    actions,
+  ]);
+}
+
+const TICKET_CARDS = {
+  change: { id: "change-card", manageId: "change-card-manage", titleKey: "tickets.change.title" },
+  incident: { id: "incident-card", manageId: "incident-card-manage", titleKey: "tickets.incident.title" },
+};
+
+function ticketCard(kind) {
+  const { id, manageId, titleKey } = TICKET_CARDS[kind];
+  return el("section", { class: "card ticket-card", id, "aria-labelledby": `${id}-title` }, [
+    cardHeader(`${id}-title`, t(titleKey), `icon-ticket icon-${kind}`),
+    el("div", { class: "card-body" }, [
+      el("div", { class: "empty-state", id: `${id}-empty` }, [
+        el("p", { class: "empty-title", text: t("tickets.empty.title") }),
+        el("p", { text: t("tickets.empty.body") }),
+      ]),
+    ]),
+    el("div", { class: "card-actions card-actions-link" }, [
+      el("a", { href: "#/manage", id: manageId, class: "link", text: t("home.connection.manage") }),
+    ]),
+  ]);
 }
 
 export async function render(view) {
   const title = el("h1", { class: "page-title", text: t("home.title") });
   const intro = el("p", { class: "page-intro", text: t("home.intro") });
-  const grid = el("div", { class: "card-grid" }, [connectionCard(null)]);
+  const grid = el("div", { class: "card-grid" }, [disconnectedCard(null)]);
   const footer = el("p", { class: "page-footer", id: "app-version" });
   view.append(el("div", { class: "page" }, [title, intro, grid, footer]));
 
+  let alive = true;
+  let state = null;
+  const ctx = { flow: null, refreshLine: null, info: null, show };
+
+  function show(info) {
+    if (!alive) return;
+    ctx.info = info;
+    ctx.flow?.destroy();
+    ctx.flow = null;
+    ctx.refreshLine = null;
+    grid.classList.toggle("card-grid-connected", Boolean(info));
+    grid.replaceChildren(...(info ? [connectedCard(info, ctx), ticketCard("change"), ticketCard("incident")] : [disconnectedCard(state ?? {})]));
+  }
+
+  // The relative time ("in 28 minutes") follows the clock.
+  const timer = setInterval(() => {
+    if (ctx.refreshLine?.isConnected && ctx.info) updateTokenLine(ctx.refreshLine, ctx.info);
+  }, 30000);
+
+  const stop = await api.onEvent(api.EVENT_CONNECTION_CHANGED, (info) => {
+    // A sign-in in progress on this card finishes through its own outcome.
+    if (ctx.flow && ctx.flow.state() !== "idle") return;
+    show(info ?? null);
+  });
+
   try {
-    const state = await api.appState();
-    grid.replaceChildren(connectionCard(state));
+    state = await api.appState();
     if (state?.version) footer.textContent = t("home.version", { version: state.version });
   } catch (error) {
-    grid.replaceChildren(connectionCard({ connected: false }));
+    state = { connected: false };
     showError(error);
   }
-  return null;
+
+  let info = null;
+  try {
+    info = await api.connectionStatus();
+  } catch (error) {
+    // Without a backend the banner above already says so.
+    if (state?.connected) showError(error);
+  }
+  show(info ?? null);
+
+  return () => {
+    alive = false;
+    clearInterval(timer);
+    stop();
+    ctx.flow?.destroy();
+  };
 }

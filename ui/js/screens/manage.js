@@ -1,0 +1,307 @@
+// Manage ServiceNow configuration (#/manage): the connection's status, Check
+// connection (check_connection), Re-authorize (reauthorize), Remove connection
+// (remove_connection, after a confirm dialog) and what data goes where.
+import * as api from "../api.js";
+import { currentLang, has, t } from "../i18n.js";
+import { announce, clearError, el, showError } from "../ui.js";
+import { formatAbsolute, normalizeChecks, summarizeChecks, userLabel } from "../connection.js";
+import { createSignInFlow } from "../signin.js";
+import { redirectUrl } from "../validate.js";
+import { tokenLine } from "./home.js";
+
+export const name = "manage";
+export const titleKey = "manage.title";
+
+const STATUS_ICONS = { ok: "\u2713", warn: "!", fail: "\u2715" };
+
+function facts(info) {
+  const row = (id, labelKey, value) => (value ? [el("dt", { text: t(labelKey) }), el("dd", { id }, [value])] : null);
+  const exact = formatAbsolute(info.accessTokenExpiresAt, currentLang());
+  const token = tokenLine(info);
+  return el("dl", { class: "facts", id: "connection-facts" }, [
+    row("status-instance", "connection.fields.instance", info.instance),
+    row("status-client-id", "connection.fields.clientId", info.clientId),
+    row("status-integration-user", "connection.fields.integrationUser", info.integrationUser),
+    row("status-user", "connection.fields.signedIn", userLabel(info.signedIn)),
+    row("status-release", "connection.fields.release", info.release || t("connection.releaseUnknown")),
+    row("status-token", "connection.fields.token", token ? el("span", { title: exact, text: token }) : null),
+    row("status-redirect", "connection.fields.redirect", Number.isInteger(info.port) ? redirectUrl(info.port) : null),
+    row("status-client-type", "connection.fields.clientType", t(info.publicClient ? "connection.clientType.public" : "connection.clientType.confidential")),
+  ]);
+}
+
+function statusBadge(info) {
+  return info.needsReconnect
+    ? el("span", { class: "badge badge-warning", id: "status-badge", text: t("connection.status.reconnect") })
+    : el("span", { class: "badge badge-success", id: "status-badge", text: t("connection.status.connected") });
+}
+
+function checkItem(check) {
+  const title = has(`doctor.checks.${check.id}`) ? t(`doctor.checks.${check.id}`) : check.id;
+  return el("li", { class: "check", id: `doctor-${check.id}`, dataset: { status: check.status } }, [
+    el("span", { class: "check-icon", "aria-hidden": "true", text: STATUS_ICONS[check.status] }),
+    el("div", { class: "check-body" }, [
+      el("p", { class: "check-title" }, [
+        el("span", { class: "visually-hidden", text: `${t(`doctor.status.${check.status}`)}: ` }),
+        title,
+      ]),
+      check.detail ? el("p", { class: "check-detail", text: check.detail }) : null,
+      check.fix && check.status !== "ok"
+        ? el("p", { class: "check-fix" }, [el("strong", { text: `${t("doctor.fix")} ` }), check.fix])
+        : null,
+    ]),
+  ]);
+}
+
+function dataExchangeCard() {
+  const list = (items) => el("ul", { class: "plain-list" }, items.map((key) => el("li", { text: t(key) })));
+  const group = (titleKey, items) => [el("h3", { class: "subheading", text: t(titleKey) }), list(items)];
+  return el("section", { class: "card", id: "data-exchange", "aria-labelledby": "data-exchange-title" }, [
+    el("div", { class: "card-header" }, [el("h2", { id: "data-exchange-title", text: t("dataExchange.title") })]),
+    el("div", { class: "card-body" }, [
+      ...group("dataExchange.credentialStore.title", [
+        "dataExchange.credentialStore.clientSecret",
+        "dataExchange.credentialStore.accessToken",
+        "dataExchange.credentialStore.refreshToken",
+      ]),
+      ...group("dataExchange.settings.title", [
+        "dataExchange.settings.instance",
+        "dataExchange.settings.clientId",
+        "dataExchange.settings.integrationUser",
+        "dataExchange.settings.port",
+      ]),
+      ...group("dataExchange.ticket.title", [
+        "dataExchange.ticket.user",
+        "dataExchange.ticket.name",
+        "dataExchange.ticket.description",
+        "dataExchange.ticket.priority",
+        "dataExchange.ticket.dueDate",
+        "dataExchange.ticket.source",
+        "dataExchange.ticket.category",
+      ]),
+      el("p", { class: "callout callout-plain", id: "data-exchange-secret", text: t("dataExchange.nothingSecret") }),
+    ]),
+  ]);
+}
+
+export async function render(view) {
+  let alive = true;
+  let info = null;
+  try {
+    info = await api.connectionStatus();
+  } catch (error) {
+    showError(error);
+  }
+  if (!alive) return null;
+  if (!info) {
+    // Nothing to manage: the home page offers Connect to ServiceNow.
+    if (!document.querySelector("#banner .banner")) {
+      location.replace("#/");
+      return null;
+    }
+  }
+
+  // Status card ------------------------------------------------------------
+  const errorSlot = el("div", { class: "form-error-slot", id: "manage-error" });
+  const factsSlot = el("div", { class: "facts-slot" });
+  const badgeSlot = el("span", { class: "badge-slot" });
+  const results = el("ul", { class: "checks", id: "doctor-results", "aria-labelledby": "doctor-results-title", hidden: true });
+  const resultsTitle = el("h3", { class: "subheading", id: "doctor-results-title", text: t("doctor.title"), hidden: true });
+  const summary = el("p", { class: "checks-summary", id: "doctor-summary", hidden: true });
+
+  const check = el("button", { type: "button", id: "check-connection", text: t("doctor.run"), on: { click: () => runChecks() } });
+  const reauth = el("button", {
+    type: "button",
+    id: "reauthorize",
+    text: t("manage.reauthorize"),
+    on: { click: () => flow.run(() => api.reauthorize()) },
+  });
+  const actions = el("div", { class: "card-actions" }, [check, reauth]);
+
+  const flow = createSignInFlow({
+    errorSlot,
+    onConnected: (connection) => {
+      update(connection);
+      announce(t("manage.reauthorized"));
+    },
+    onState: (next) => (actions.hidden = next !== "idle"),
+    idleFocus: () => reauth,
+  });
+
+  function update(next) {
+    info = next;
+    if (!info) return;
+    factsSlot.replaceChildren(facts(info));
+    badgeSlot.replaceChildren(statusBadge(info));
+    // One primary action: Re-authorize when the sign-in has run out, Check connection otherwise.
+    check.className = info.needsReconnect ? "btn btn-secondary" : "btn btn-primary";
+    reauth.className = info.needsReconnect ? "btn btn-primary" : "btn btn-secondary";
+    actions.replaceChildren(...(info.needsReconnect ? [reauth, check] : [check, reauth]));
+  }
+
+  const statusCard = el("section", { class: "card", id: "connection-status", "aria-labelledby": "connection-status-title" }, [
+    el("div", { class: "card-header" }, [
+      el("span", { class: "card-icon icon-ticket", "aria-hidden": "true" }),
+      el("h2", { id: "connection-status-title", text: t("manage.status.title") }),
+      badgeSlot,
+    ]),
+    el("div", { class: "card-body" }, [factsSlot, resultsTitle, summary, results, ...flow.nodes, errorSlot]),
+    actions,
+  ]);
+
+  let checking = false;
+  async function runChecks() {
+    if (checking) return;
+    checking = true;
+    clearError();
+    errorSlot.replaceChildren();
+    check.disabled = true;
+    check.setAttribute("aria-busy", "true");
+    check.textContent = t("doctor.running");
+    resultsTitle.hidden = false;
+    summary.hidden = true;
+    results.hidden = false;
+    results.setAttribute("aria-busy", "true");
+    results.replaceChildren(
+      el("li", { class: "check check-running", id: "doctor-running" }, [
+        el("span", { class: "spinner", "aria-hidden": "true" }),
+        el("p", { class: "check-title", text: t("doctor.running") }),
+      ]),
+    );
+    announce(t("doctor.running"));
+    try {
+      const checks = normalizeChecks(await api.checkConnection());
+      if (!alive) return;
+      results.replaceChildren(...checks.map(checkItem));
+      const counts = summarizeChecks(checks);
+      const key = counts.fail ? "doctor.summary.fail" : counts.warn ? "doctor.summary.warn" : "doctor.summary.ok";
+      summary.textContent = t(key, { fail: counts.fail, warn: counts.warn, total: checks.length });
+      summary.dataset.status = counts.fail ? "fail" : counts.warn ? "warn" : "ok";
+      summary.hidden = checks.length === 0;
+      announce(summary.textContent);
+    } catch (error) {
+      if (!alive) return;
+      results.replaceChildren();
+      results.hidden = true;
+      resultsTitle.hidden = true;
+      showError(error, errorSlot);
+    } finally {
+      if (alive) {
+        results.removeAttribute("aria-busy");
+        check.disabled = false;
+        check.setAttribute("aria-busy", "false");
+        check.textContent = t("doctor.run");
+      }
+      checking = false;
+    }
+  }
+
+  // Remove ---------------------------------------------------------------------
+  const yes = el("button", { type: "button", id: "confirm-remove-yes", class: "btn btn-danger", text: t("manage.remove.confirmYes") });
+  const no = el("button", { type: "button", id: "confirm-remove-no", class: "btn btn-secondary", text: t("common.cancel"), autofocus: true });
+  const dialogError = el("div", { class: "form-error-slot", id: "confirm-remove-error" });
+  const dialog = el(
+    "dialog",
+    { id: "confirm-remove", class: "dialog", "aria-labelledby": "confirm-remove-title", "aria-describedby": "confirm-remove-body" },
+    [
+      el("h2", { id: "confirm-remove-title", text: t("manage.remove.confirmTitle") }),
+      el("div", { id: "confirm-remove-body" }, [
+        el("p", { text: t("manage.remove.confirmIntro", { instance: info?.instance ?? "" }) }),
+        el("ul", { class: "plain-list" }, [
+          el("li", { text: t("manage.remove.effects.revoke") }),
+          el("li", { text: t("manage.remove.effects.secrets") }),
+          el("li", { text: t("manage.remove.effects.settings") }),
+        ]),
+        el("p", { text: t("manage.remove.confirmAfter") }),
+      ]),
+      dialogError,
+      el("div", { class: "dialog-actions" }, [yes, no]),
+    ],
+  );
+  no.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("cancel", (event) => {
+    if (yes.disabled) event.preventDefault();
+  });
+  dialog.addEventListener("close", () => {
+    dialogError.replaceChildren();
+    remove.focus();
+  });
+  yes.addEventListener("click", async () => {
+    yes.disabled = true;
+    no.disabled = true;
+    yes.setAttribute("aria-busy", "true");
+    yes.textContent = t("manage.remove.removing");
+    try {
+      await api.removeConnection();
+      if (!alive) return;
+      removed = true;
+      dialog.close();
+      announce(t("manage.remove.done"));
+      location.hash = "#/";
+    } catch (error) {
+      if (!alive) return;
+      showError(error, dialogError);
+    } finally {
+      if (alive) {
+        yes.disabled = false;
+        no.disabled = false;
+        yes.setAttribute("aria-busy", "false");
+        yes.textContent = t("manage.remove.confirmYes");
+      }
+    }
+  });
+  let removed = false;
+
+  const remove = el("button", {
+    type: "button",
+    id: "remove-connection",
+    class: "btn btn-danger-outline",
+    text: t("manage.remove.button"),
+    on: {
+      click: () => {
+        dialogError.replaceChildren();
+        dialog.showModal();
+        no.focus();
+      },
+    },
+  });
+  const dangerCard = el("section", { class: "card card-danger", id: "danger-zone", "aria-labelledby": "danger-zone-title" }, [
+    el("div", { class: "card-header" }, [el("h2", { id: "danger-zone-title", text: t("manage.remove.title") })]),
+    el("div", { class: "card-body" }, [el("p", { text: t("manage.remove.body") })]),
+    el("div", { class: "card-actions" }, [remove]),
+  ]);
+
+  // Page ---------------------------------------------------------------------
+  const breadcrumb = el("nav", { class: "breadcrumb", "aria-label": t("common.breadcrumb") }, [
+    el("ol", {}, [
+      el("li", {}, [el("a", { href: "#/", id: "breadcrumb-home", text: t("home.title") })]),
+      el("li", { "aria-current": "page", text: t("manage.title") }),
+    ]),
+  ]);
+  view.append(
+    el("div", { class: "page" }, [
+      breadcrumb,
+      el("h1", { class: "page-title", text: t("manage.title") }),
+      el("p", { class: "page-intro", text: t("manage.intro") }),
+      el("div", { class: "manage-grid" }, [
+        el("div", { class: "manage-column" }, info ? [statusCard, dangerCard] : []),
+        el("div", { class: "manage-column" }, [dataExchangeCard()]),
+      ]),
+      dialog,
+    ]),
+  );
+  update(info);
+
+  const stop = await api.onEvent(api.EVENT_CONNECTION_CHANGED, (next) => {
+    if (!alive || flow.state() !== "idle") return;
+    if (next) update(next);
+    else if (!removed) location.hash = "#/";
+  });
+
+  return () => {
+    alive = false;
+    stop();
+    flow.destroy();
+    if (dialog.open) dialog.close();
+  };
+}
