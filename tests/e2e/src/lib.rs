@@ -195,6 +195,24 @@ impl Harness {
             ),
         );
 
+        // Register the recorder as this session's browser the XDG way, as a desktop would:
+        // xdg-open asks xdg-mime for the http(s) handler before it looks at $BROWSER.
+        let apps = home.join("data").join("applications");
+        std::fs::create_dir_all(&apps).unwrap();
+        std::fs::write(
+            apps.join("tb-test-browser.desktop"),
+            format!(
+                "[Desktop Entry]\nType=Application\nName=Test browser\nExec={} %u\nMimeType=x-scheme-handler/http;x-scheme-handler/https;\nNoDisplay=true\n",
+                opener.display()
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            home.join("config").join("mimeapps.list"),
+            "[Default Applications]\nx-scheme-handler/http=tb-test-browser.desktop\nx-scheme-handler/https=tb-test-browser.desktop\n",
+        )
+        .unwrap();
+
         let port = free_port();
         let native_port = free_port();
         let mut cmd = Command::new("tauri-driver");
@@ -318,6 +336,68 @@ impl Harness {
         let path = self.next_shot(&format!("browser-{label}"));
         std::fs::write(&path, png).unwrap();
         path
+    }
+
+    /// Types `text` into the field `#id` of the app's window, replacing what is there.
+    pub async fn fill(&self, id: &str, text: &str) {
+        let field = self.wait_visible(&format!("#{id}")).await;
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    /// Clicks `selector` in the app's window once it is displayed.
+    pub async fn click(&self, selector: &str) {
+        self.wait_visible(selector)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("could not click {selector}: {e}"));
+    }
+
+    /// Waits until the app has asked the system browser to open `n` URLs; returns the last.
+    pub async fn wait_opened_url(&self, n: usize) -> String {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let urls = self.opened_urls();
+            if urls.len() >= n {
+                return urls[n - 1].clone();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the app opened {} URLs, expected {n}",
+                urls.len()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Fails if any of `secrets` appears in a file the app wrote (settings, logs, WebKit's
+    /// caches and storage, under its private XDG folders) or in its output.
+    pub fn assert_no_secrets(&self, secrets: &[&str]) {
+        let mut files = vec![self.out_dir.join("app.log")];
+        let mut dirs = vec![self.out_dir.join("app-home")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+        assert!(files.len() > 3, "the app wrote nothing to scan: {files:?}");
+        for file in &files {
+            let bytes = std::fs::read(file).unwrap_or_default();
+            for secret in secrets {
+                assert!(secret.len() >= 8, "too short to scan for");
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                    "a secret was written to {}",
+                    file.display()
+                );
+            }
+        }
     }
 
     /// The URLs the app asked the system browser to open, in order.
