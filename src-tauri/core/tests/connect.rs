@@ -3,115 +3,16 @@
 //! real GET on the loopback listener. Secrets go to keyring-core's mock store here; the real
 //! Secret Service is exercised in `keychain.rs`.
 
+mod common;
+
+use common::{SECRET, free_port, world};
 use servicenow_sim::browser::Browser;
-use servicenow_sim::{
-    INTEGRATION_USER, OAuthApp, PASSWORD, PERSONAL_USER, RunningSim, Scenario, SimConfig,
-};
-use std::sync::{Arc, Once};
+use servicenow_sim::{INTEGRATION_USER, PASSWORD, PERSONAL_USER};
+use std::sync::Arc;
 use std::time::Duration;
 use ticket_bridge_core::ErrorKind;
-use ticket_bridge_core::connection::{
-    ConnectOutcome, ConnectRequest, ConnectionManager, MemorySettings, SettingsStore,
-};
-use ticket_bridge_core::secrets::{Keychain, SecretKind};
-use ticket_bridge_core::servicenow::InstanceUrl;
-
-fn mock_keychain() {
-    static INIT: Once = Once::new();
-    INIT.call_once(|| {
-        keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap());
-    });
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct World {
-    sim: RunningSim,
-    port: u16,
-    client_id: String,
-    settings: Arc<MemorySettings>,
-    manager: Arc<ConnectionManager>,
-}
-
-const SECRET: &str = "test-secret-change-me";
-
-/// A simulator with an OAuth app registered for a port of this test's own.
-async fn world(name: &str, scenarios: Vec<Scenario>, public: bool) -> World {
-    mock_keychain();
-    let sim = servicenow_sim::start(SimConfig {
-        scenarios,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let port = free_port();
-    let client_id = format!("tb-test-{name}");
-    sim.handle().add_oauth_app(OAuthApp {
-        name: "Ticket Bridge".into(),
-        client_id: client_id.clone(),
-        client_secret: (!public).then(|| SECRET.to_string()),
-        redirect_urls: vec![format!("http://127.0.0.1:{port}/callback")],
-        pkce_required: public,
-        issue_refresh_token: !public,
-    });
-    let settings = Arc::new(MemorySettings::default());
-    let manager = Arc::new(
-        ConnectionManager::new(settings.clone()).with_callback_timeout(Duration::from_secs(30)),
-    );
-    World {
-        sim,
-        port,
-        client_id,
-        settings,
-        manager,
-    }
-}
-
-impl World {
-    fn request(&self, secret: Option<&str>) -> ConnectRequest {
-        ConnectRequest {
-            instance: self.sim.base_url(),
-            client_id: self.client_id.clone(),
-            client_secret: secret.map(str::to_owned),
-            integration_user: INTEGRATION_USER.into(),
-            port: Some(self.port),
-        }
-    }
-
-    fn keychain(&self) -> Keychain {
-        Keychain::for_connection(
-            &InstanceUrl::parse(&self.sim.base_url()).unwrap(),
-            &self.client_id,
-        )
-    }
-
-    /// Runs `finish` while the browser signs in as `user` and follows the redirect to the
-    /// loopback listener, as the system browser would.
-    async fn sign_in(&self, browser: &mut Browser, url: &str, user: &str) -> ConnectOutcome {
-        let manager = self.manager.clone();
-        let finish = tokio::spawn(async move { manager.finish().await });
-        let callback = browser.authorize_as(url, user, PASSWORD, true).await;
-        assert!(
-            callback.starts_with(&format!("http://127.0.0.1:{}/callback?", self.port)),
-            "{callback}"
-        );
-        let page = reqwest::get(&callback).await.unwrap();
-        assert_eq!(page.status(), 200);
-        assert!(
-            page.text()
-                .await
-                .unwrap()
-                .contains("You can close this tab")
-        );
-        finish.await.unwrap().unwrap()
-    }
-}
+use ticket_bridge_core::connection::{ConnectOutcome, ConnectionManager, SettingsStore};
+use ticket_bridge_core::secrets::SecretKind;
 
 #[tokio::test]
 async fn integration_user_connects_and_everything_is_stored_in_its_place() {
@@ -471,4 +372,61 @@ async fn the_port_in_use_is_named() {
     let _busy = std::net::TcpListener::bind(("127.0.0.1", w.port)).unwrap();
     let e = w.manager.begin(w.request(Some(SECRET))).await.unwrap_err();
     assert!(e.message.contains(&w.port.to_string()));
+}
+
+#[tokio::test]
+async fn a_tls_failure_says_the_connection_is_not_secure() {
+    // Something answers on the port, but not with TLS: the handshake fails.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut s, _)) = listener.accept().await {
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf).await;
+            let _ = s
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi")
+                .await;
+        }
+    });
+    let instance =
+        ticket_bridge_core::servicenow::InstanceUrl::parse(&format!("https://localhost:{port}"))
+            .unwrap();
+    let oauth = ticket_bridge_core::auth::token::OAuthClient::new(
+        ticket_bridge_core::servicenow::http::client_for(&instance).unwrap(),
+        ticket_bridge_core::auth::token::OAuthApp {
+            instance,
+            client_id: "x".into(),
+            client_secret: None,
+        },
+    );
+    let e = oauth
+        .refresh(&ticket_bridge_core::Secret::new("r"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InstanceUnreachable);
+    assert!(e.message.contains("secure connection"), "{e:?}");
+    assert!(e.hint.contains("certificate"));
+}
+
+#[tokio::test]
+async fn an_unreachable_instance_fails_fast_with_a_plain_message() {
+    let port = free_port(); // nobody listens there
+    let instance =
+        ticket_bridge_core::servicenow::InstanceUrl::parse(&format!("http://127.0.0.1:{port}"))
+            .unwrap();
+    let oauth = ticket_bridge_core::auth::token::OAuthClient::new(
+        ticket_bridge_core::servicenow::http::client_for(&instance).unwrap(),
+        ticket_bridge_core::auth::token::OAuthApp {
+            instance,
+            client_id: "x".into(),
+            client_secret: None,
+        },
+    );
+    let e = oauth
+        .refresh(&ticket_bridge_core::Secret::new("r"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InstanceUnreachable);
+    assert!(e.message.contains("could not reach"), "{}", e.message);
 }

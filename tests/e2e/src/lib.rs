@@ -161,11 +161,25 @@ async fn webdriver_session(port: u16, caps: serde_json::Value) -> Client {
         serde_json::Value::Object(m) => m,
         _ => unreachable!("capabilities are an object"),
     };
-    ClientBuilder::new(HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .unwrap_or_else(|e| panic!("no WebDriver session on port {port}: {e}"))
+    // tauri-driver listens before the native driver behind it does: until that one answers,
+    // a new session fails to connect. Try again until it does, or PATIENCE runs out.
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        match ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return client,
+            Err(e)
+                if tokio::time::Instant::now() < deadline
+                    && e.to_string().contains("did not respond") =>
+            {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("no WebDriver session on port {port}: {e}"),
+        }
+    }
 }
 
 impl Harness {
@@ -265,13 +279,23 @@ impl Harness {
     /// so a test can wait for a settled state, e.g. `#connection-card:not([aria-busy])`.
     pub async fn wait_visible(&self, selector: &str) -> fantoccini::elements::Element {
         let id = selector;
-        let el = self
+        let el = match self
             .app()
             .wait()
             .at_most(PATIENCE)
             .for_element(Locator::Css(selector))
             .await
-            .unwrap_or_else(|e| panic!("{id} never appeared: {e}"));
+        {
+            Ok(el) => el,
+            Err(e) => {
+                let shot = self.out_dir.join("failure.png");
+                let _ = Command::new("import")
+                    .args(["-window", WINDOW_TITLE])
+                    .arg(&shot)
+                    .status();
+                panic!("{id} never appeared: {e} (the window: {})", shot.display());
+            }
+        };
         let deadline = tokio::time::Instant::now() + PATIENCE;
         while !el.is_displayed().await.unwrap_or(false) {
             assert!(

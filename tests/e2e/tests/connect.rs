@@ -70,6 +70,24 @@ async fn allow(browser: &Client) {
     }
 }
 
+/// Every line of the connection check is green.
+async fn wait_all_checks_ok(h: &Harness) {
+    for id in [
+        "https",
+        "oauth",
+        "token",
+        "identity",
+        "incident_rights",
+        "change_rights",
+        "release",
+    ] {
+        let line = h
+            .wait_visible(&format!("#doctor-{id}[data-status='ok']"))
+            .await;
+        assert!(!line.text().await.unwrap().is_empty(), "{id}");
+    }
+}
+
 /// Fills the setup page and starts the sign-in; returns the URL the app opened.
 async fn start_sign_in(h: &mut Harness, n: usize) -> String {
     h.click("#connect-servicenow").await;
@@ -153,6 +171,10 @@ async fn personal_account_is_caught_and_not_you_connects_the_integration_user() 
     h.browser_shot("approval-as-integration-user").await;
     allow(h.browser().await).await;
 
+    // Connected: the manage page runs the connection check by itself.
+    wait_all_checks_ok(&h).await;
+    h.shot("connected-checked").await;
+    h.click("#breadcrumb-home").await;
     let user = h
         .wait_visible("#connection-user")
         .await
@@ -207,7 +229,7 @@ async fn remove_connection_revokes_the_tokens_and_empties_the_keychain() {
     browser.goto(&url).await.unwrap();
     log_in(browser, INTEGRATION_USER).await;
     allow(browser).await;
-    h.wait_visible("#connection-user").await;
+    wait_all_checks_ok(&h).await;
 
     ticket_bridge_core::secrets::use_platform_store().unwrap();
     let kc = Keychain::for_connection(&InstanceUrl::parse(&base).unwrap(), CLIENT_ID);
@@ -220,22 +242,11 @@ async fn remove_connection_revokes_the_tokens_and_empties_the_keychain() {
         .unwrap()
         .expect("refresh token");
 
+    // On demand too: from home, Manage ServiceNow configuration, Check connection.
+    h.click("#breadcrumb-home").await;
     h.click("#manage-servicenow").await;
     h.click("#check-connection").await;
-    for id in [
-        "https",
-        "oauth",
-        "token",
-        "identity",
-        "incident_rights",
-        "change_rights",
-        "release",
-    ] {
-        let line = h
-            .wait_visible(&format!("#doctor-{id}[data-status='ok']"))
-            .await;
-        assert!(!line.text().await.unwrap().is_empty());
-    }
+    wait_all_checks_ok(&h).await;
     h.shot("manage-checked").await;
     h.click("#remove-connection").await;
     h.wait_visible("#confirm-remove").await;

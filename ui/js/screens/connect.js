@@ -1,6 +1,7 @@
 // Connect setup (#/connect): OAuth app details, the redirect URL to register,
 // and the sign-in button that calls the `connect` command. While connected this
 // page redirects to #/manage.
+import { requestCheckAfterConnect } from "./manage.js";
 import * as api from "../api.js";
 import { t } from "../i18n.js";
 import { announce, copyButton, el } from "../ui.js";
@@ -196,7 +197,9 @@ export async function render(view) {
   const flow = createSignInFlow({
     errorSlot: formError,
     onConnected: () => {
-      location.hash = "#/";
+      // Right after connecting, the manage page runs the connection check once.
+      requestCheckAfterConnect();
+      location.hash = "#/manage";
     },
     onState: (next) => {
       const busy = next !== "idle";

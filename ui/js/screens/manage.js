@@ -84,6 +84,13 @@ function dataExchangeCard() {
   ]);
 }
 
+let checkOnNextRender = false;
+
+/** The next render of the manage page runs the connection check by itself. */
+export function requestCheckAfterConnect() {
+  checkOnNextRender = true;
+}
+
 export async function render(view) {
   let alive = true;
   let info = null;
@@ -298,6 +305,10 @@ export async function render(view) {
     else if (!removed) location.hash = "#/";
   });
 
+  if (checkOnNextRender) {
+    checkOnNextRender = false;
+    runChecks();
+  }
   return () => {
     alive = false;
     stop();

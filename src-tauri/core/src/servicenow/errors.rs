@@ -158,6 +158,21 @@ pub fn map_refresh_error(status: u16) -> Error {
 
 /// Maps a transport failure (no answer at all).
 pub fn map_transport_error(err: &reqwest::Error, instance: &str) -> Error {
+    // TLS failures reach us as an io::Error of kind InvalidData, possibly wrapped in another
+    // io::Error (whose source() skips it), somewhere in the chain.
+    fn invalid_data(e: &(dyn std::error::Error + 'static)) -> bool {
+        let Some(io) = e.downcast_ref::<std::io::Error>() else {
+            return false;
+        };
+        io.kind() == std::io::ErrorKind::InvalidData
+            || io.get_ref().is_some_and(|inner| invalid_data(inner))
+    }
+    let mut tls = false;
+    let mut src = std::error::Error::source(err);
+    while let Some(e) = src {
+        tls |= invalid_data(e);
+        src = e.source();
+    }
     let chain = {
         let mut s = err.to_string();
         let mut src = std::error::Error::source(err);
@@ -168,7 +183,8 @@ pub fn map_transport_error(err: &reqwest::Error, instance: &str) -> Error {
         }
         s.to_ascii_lowercase()
     };
-    if chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake") {
+    if tls || chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake")
+    {
         return Error::new(
             ErrorKind::InstanceUnreachable,
             format!(

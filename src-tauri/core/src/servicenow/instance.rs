@@ -227,3 +227,43 @@ mod tests {
         assert!(serde_json::from_str::<InstanceUrl>("\"http://evil.example\"").is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever is typed: no panic, and either an error with a hint or an origin that is
+        /// HTTPS, or plain HTTP on loopback only, with no path, query or credentials.
+        #[test]
+        fn any_input_is_parsed_safely(input in "\\PC{0,80}") {
+            match InstanceUrl::parse(&input) {
+                Err(e) => prop_assert!(!e.hint.is_empty()),
+                Ok(u) => {
+                    let s = u.as_str();
+                    prop_assert!(s.starts_with("https://") || (s.starts_with("http://") && u.is_loopback()));
+                    let rest = s.split_once("://").unwrap().1;
+                    prop_assert!(!rest.contains('/') && !rest.contains('?') && !rest.contains('@'));
+                    // Parsing the result again gives the same instance.
+                    prop_assert_eq!(InstanceUrl::parse(s).unwrap(), u.clone());
+                }
+            }
+        }
+
+        #[test]
+        fn url_shaped_inputs(scheme in "(https?|ftp|javascript)", host in "[a-zA-Z0-9.-]{0,30}", port in proptest::option::of(0u32..70000), path in "(/[a-z]{0,8}){0,3}") {
+            let input = match port {
+                Some(p) => format!("{scheme}://{host}:{p}{path}"),
+                None => format!("{scheme}://{host}{path}"),
+            };
+            let _ = InstanceUrl::parse(&input);
+        }
+
+        #[test]
+        fn bare_names_become_service_now_hosts(name in "[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?") {
+            let u = InstanceUrl::parse(&name).unwrap();
+            prop_assert_eq!(u.as_str(), format!("https://{name}.service-now.com"));
+        }
+    }
+}

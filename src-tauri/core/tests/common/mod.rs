@@ -1,0 +1,128 @@
+//! What the integration tests share: a simulator with an OAuth app registered for a port of
+//! the test's own, a ConnectionManager with in-memory settings, keyring-core's mock store, and
+//! a sign-in driven by the scripted browser against the real loopback listener.
+#![allow(dead_code)]
+
+use servicenow_sim::browser::Browser;
+use servicenow_sim::{INTEGRATION_USER, OAuthApp, PASSWORD, RunningSim, Scenario, SimConfig};
+use std::sync::{Arc, Once};
+use std::time::Duration;
+use ticket_bridge_core::connection::{
+    ConnectOutcome, ConnectRequest, ConnectionManager, MemorySettings,
+};
+use ticket_bridge_core::secrets::Keychain;
+use ticket_bridge_core::servicenow::InstanceUrl;
+
+pub fn mock_keychain() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap());
+    });
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub struct World {
+    pub sim: RunningSim,
+    pub port: u16,
+    pub client_id: String,
+    pub settings: Arc<MemorySettings>,
+    pub manager: Arc<ConnectionManager>,
+}
+
+pub const SECRET: &str = "test-secret-change-me";
+
+/// A simulator with an OAuth app registered for a port of this test's own.
+pub async fn world(name: &str, scenarios: Vec<Scenario>, public: bool) -> World {
+    mock_keychain();
+    let sim = servicenow_sim::start(SimConfig {
+        scenarios,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let port = free_port();
+    let client_id = format!("tb-test-{name}");
+    sim.handle().add_oauth_app(OAuthApp {
+        name: "Ticket Bridge".into(),
+        client_id: client_id.clone(),
+        client_secret: (!public).then(|| SECRET.to_string()),
+        redirect_urls: vec![format!("http://127.0.0.1:{port}/callback")],
+        pkce_required: public,
+        issue_refresh_token: !public,
+    });
+    let settings = Arc::new(MemorySettings::default());
+    let manager = Arc::new(
+        ConnectionManager::new(settings.clone()).with_callback_timeout(Duration::from_secs(30)),
+    );
+    World {
+        sim,
+        port,
+        client_id,
+        settings,
+        manager,
+    }
+}
+
+impl World {
+    pub fn request(&self, secret: Option<&str>) -> ConnectRequest {
+        ConnectRequest {
+            instance: self.sim.base_url(),
+            client_id: self.client_id.clone(),
+            client_secret: secret.map(str::to_owned),
+            integration_user: INTEGRATION_USER.into(),
+            port: Some(self.port),
+        }
+    }
+
+    pub fn keychain(&self) -> Keychain {
+        Keychain::for_connection(
+            &InstanceUrl::parse(&self.sim.base_url()).unwrap(),
+            &self.client_id,
+        )
+    }
+
+    /// Runs `finish` while the browser signs in as `user` and follows the redirect to the
+    /// loopback listener, as the system browser would.
+    pub async fn sign_in(&self, browser: &mut Browser, url: &str, user: &str) -> ConnectOutcome {
+        let manager = self.manager.clone();
+        let finish = tokio::spawn(async move { manager.finish().await });
+        let callback = browser.authorize_as(url, user, PASSWORD, true).await;
+        assert!(
+            callback.starts_with(&format!("http://127.0.0.1:{}/callback?", self.port)),
+            "{callback}"
+        );
+        let page = reqwest::get(&callback).await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert!(
+            page.text()
+                .await
+                .unwrap()
+                .contains("You can close this tab")
+        );
+        finish.await.unwrap().unwrap()
+    }
+}
+
+impl World {
+    /// Connects as the integration user in one go.
+    pub async fn connect(&self) {
+        let url = self
+            .manager
+            .begin(self.request(Some(SECRET)))
+            .await
+            .unwrap();
+        let mut browser = Browser::new(&self.sim.base_url());
+        let outcome = self.sign_in(&mut browser, &url, INTEGRATION_USER).await;
+        assert!(
+            matches!(outcome, ConnectOutcome::Connected { .. }),
+            "{outcome:?}"
+        );
+    }
+}
