@@ -3,7 +3,8 @@
 //! crate and passes [`Error`] back unchanged.
 //!
 //! Modules own one thing each: [`error`] the one error type, [`servicenow`] the instance address
-//! and everything that talks to ServiceNow, [`app_info`] what the home screen needs at start.
+//! and everything that talks to ServiceNow, [`app_info`] what the home screen needs at start,
+//! [`tickets`] task drafts, the outbox that turns them into tickets, and reading tickets back.
 
 pub mod app_info;
 pub mod auth;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod secret;
 pub mod secrets;
 pub mod servicenow;
+pub mod tickets;
 
 pub use error::{Error, ErrorKind, Result};
 pub use secret::Secret;

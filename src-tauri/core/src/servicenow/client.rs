@@ -24,6 +24,8 @@ pub struct SignedInUser {
 pub struct Answer {
     pub status: u16,
     pub total_count: Option<u64>,
+    /// The `Location` header of a `201 Created`.
+    pub location: Option<String>,
     pub body: Value,
 }
 
@@ -58,14 +60,35 @@ impl ServiceNow {
 
     /// `GET path` (path and query, starting with `/`) as JSON. `doing` completes "could not …".
     pub async fn get(&self, path: &str, doing: &str) -> Result<Answer> {
+        self.send(reqwest::Method::GET, path, None, doing).await
+    }
+
+    /// `POST path` with a JSON body (a Table API insert). The one retry after a `401` is safe:
+    /// ServiceNow checks the token before it writes anything.
+    pub async fn post(&self, path: &str, body: &Value, doing: &str) -> Result<Answer> {
+        self.send(reqwest::Method::POST, path, Some(body), doing)
+            .await
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        json: Option<&Value>,
+        doing: &str,
+    ) -> Result<Answer> {
         let mut token = self.session.access_token().await?;
         let mut retried = false;
         loop {
-            let resp = self
+            let mut req = self
                 .http
-                .get(self.instance.url(path))
+                .request(method.clone(), self.instance.url(path))
                 .bearer_auth(token.expose())
-                .header("Accept", "application/json")
+                .header("Accept", "application/json");
+            if let Some(body) = json {
+                req = req.json(body);
+            }
+            let resp = req
                 .send()
                 .await
                 .map_err(|e| errors::map_transport_error(&e, self.instance.as_str()))?;
@@ -84,6 +107,7 @@ impl ServiceNow {
             let content_type = header("content-type");
             let retry_after = header("retry-after");
             let total_count = header("x-total-count").and_then(|v| v.parse().ok());
+            let location = header("location");
             let body = resp
                 .bytes()
                 .await
@@ -102,6 +126,7 @@ impl ServiceNow {
             return Ok(Answer {
                 status,
                 total_count,
+                location,
                 body,
             });
         }

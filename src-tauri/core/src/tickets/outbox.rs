@@ -1,0 +1,785 @@
+//! The outbox: tasks waiting to become tickets, kept in one JSON file so that nothing the admin
+//! submitted is lost to a crash, a lost network or a refusal, and nothing is created twice.
+//!
+//! The rule is exactly once. Each entry carries the record to POST and its correlation id.
+//! [`Outbox::send_due`] saves `attempts + 1` *before* it posts, so after a crash, a dropped
+//! connection or an unreadable answer the next attempt knows the outcome is unknown and first
+//! asks ServiceNow for a ticket with that correlation id; only if there is none does it post
+//! again. Transient failures (unreachable, 5xx, 429, unreadable answers) keep the entry waiting
+//! with a backoff (or ServiceNow's `Retry-After`); refusals (ACL, bad request, ended sign-in)
+//! block it with ServiceNow's message and a hint until the admin chooses [`Outbox::retry_now`].
+//! Sent entries leave the outbox for a short "recently sent" list.
+//!
+//! The file holds no secret (no token, no client secret), only what the admin typed and what
+//! ServiceNow answered. Every change is written atomically (a temporary file in the same folder,
+//! flushed to disk, then renamed over the old one). File I/O is synchronous and small: call the
+//! sync methods from a blocking context in the app. This module never talks to the UI.
+
+use super::correlation::CorrelationId;
+use super::draft::TaskDraft;
+use super::model::{Priority, TicketKind, field_str};
+use super::table_url;
+use crate::error::{Error, ErrorKind, Result};
+use crate::servicenow::client::ServiceNow;
+use crate::servicenow::errors;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// The file format version this code writes.
+const VERSION: u32 = 1;
+/// How many sent tickets the "recently sent" list keeps.
+pub const RECENTLY_SENT: usize = 20;
+/// First backoff after a transient failure; doubles per attempt.
+pub const BACKOFF_BASE_SECS: i64 = 30;
+/// The longest backoff.
+pub const BACKOFF_MAX_SECS: i64 = 15 * 60;
+/// What the Table API sends back after a write or a lookup: what the outbox checks.
+const READ_BACK: &str =
+    "sys_id,number,impact,urgency,priority,due_date,category,type,correlation_id";
+
+/// Where an entry stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum EntryState {
+    /// Sent at `next_attempt_at` or later.
+    Waiting,
+    /// ServiceNow refused it; nothing happens until [`Outbox::retry_now`].
+    Blocked { error: Error },
+}
+
+/// One task on its way to ServiceNow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxEntry {
+    /// The draft part of the correlation id.
+    pub id: String,
+    pub draft: TaskDraft,
+    pub tenant: String,
+    pub correlation_id: CorrelationId,
+    /// The JSON to POST.
+    pub record: Value,
+    /// The table: `change_request` or `incident`.
+    pub kind: TicketKind,
+    /// Attempts started (saved before each POST): more than 0 means a ticket may exist.
+    pub attempts: u32,
+    pub state: EntryState,
+    pub next_attempt_at: DateTime<Utc>,
+    pub queued_at: DateTime<Utc>,
+    /// Why the last attempt did not send it, while it waits.
+    #[serde(default)]
+    pub last_error: Option<Error>,
+}
+
+impl OutboxEntry {
+    pub fn table(&self) -> &'static str {
+        self.kind.table()
+    }
+
+    /// Whether an earlier attempt may have created the ticket (its outcome is unknown).
+    pub fn may_exist(&self) -> bool {
+        self.attempts > 0
+    }
+}
+
+/// A field ServiceNow did not store as sent (an invalid choice is left unset, not refused).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldWarning {
+    pub field: String,
+    pub sent: String,
+    /// What ServiceNow holds; empty when it left the field unset.
+    pub stored: String,
+    pub message: String,
+}
+
+/// A ticket the outbox created (or found created).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SentTicket {
+    pub id: String,
+    pub kind: TicketKind,
+    pub sys_id: String,
+    pub number: String,
+    pub name: String,
+    pub action_id: String,
+    pub correlation_id: CorrelationId,
+    pub sent_at: DateTime<Utc>,
+    /// True when an earlier attempt had created it and the lookup found it.
+    pub found_existing: bool,
+    pub warnings: Vec<FieldWarning>,
+}
+
+/// An entry that did not go out this time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotSent {
+    pub id: String,
+    pub error: Error,
+    /// When it is tried again (`None`: blocked until Retry).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+/// What one [`Outbox::send_due`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendReport {
+    pub sent: Vec<SentTicket>,
+    pub waiting: Vec<NotSent>,
+    pub blocked: Vec<NotSent>,
+    /// Entries left for later: not due yet, or the round stopped early (instance unreachable,
+    /// rate limited, sign-in ended) to spare ServiceNow and the network.
+    pub deferred: usize,
+    /// The outbox file could not be written: nothing more was sent.
+    pub storage_error: Option<Error>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OutboxFile {
+    version: u32,
+    entries: Vec<OutboxEntry>,
+    #[serde(default)]
+    recently_sent: Vec<SentTicket>,
+}
+
+/// The durable outbox. One per connection; cheap to share behind an `Arc`.
+pub struct Outbox {
+    path: PathBuf,
+    data: Mutex<OutboxFile>,
+    /// One sending round at a time.
+    sending: tokio::sync::Mutex<()>,
+    /// The entry being sent right now, which cannot be discarded.
+    in_flight: Mutex<Option<String>>,
+}
+
+fn storage_error(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
+    Error::new(
+        ErrorKind::Internal,
+        format!(
+            "Ticket Bridge could not {what} its outbox file {} ({e}).",
+            path.display()
+        ),
+        "Check that the disk is not full and that you can write to that folder. Tasks already in the outbox are kept.",
+    )
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "outbox.json".into());
+    let tag: u32 = rand::rng().random();
+    let tmp = dir.join(format!(".{name}.{tag:08x}.tmp"));
+    let written = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+        return written;
+    }
+    // Make the rename itself durable where the platform allows it.
+    #[cfg(unix)]
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// The wait after a transient failure on the `attempts`-th attempt: 30 s, 60 s, 120 s ...
+/// at most 15 minutes.
+pub fn backoff(attempts: u32) -> Duration {
+    let exp = attempts.saturating_sub(1).min(16);
+    Duration::seconds((BACKOFF_BASE_SECS << exp).min(BACKOFF_MAX_SECS))
+}
+
+/// How long to wait before trying again, or `None` when the admin must act first.
+fn retry_delay(e: &Error, attempts: u32) -> Option<Duration> {
+    match e.kind {
+        ErrorKind::RateLimited => Some(Duration::seconds(
+            e.retry_after_secs.unwrap_or(60).min(i64::MAX as u64) as i64,
+        )),
+        ErrorKind::InstanceUnreachable => Some(backoff(attempts)),
+        // 5xx, and a 2xx answer that could not be read (status unknown): the write may or may
+        // not have happened; the next attempt looks it up first.
+        ErrorKind::ServiceNow if e.status.is_none_or(|s| s >= 500) => Some(backoff(attempts)),
+        _ => None,
+    }
+}
+
+/// Failures that concern the connection, not the entry: the round stops there.
+fn stops_the_round(e: &Error) -> bool {
+    matches!(
+        e.kind,
+        ErrorKind::RateLimited
+            | ErrorKind::InstanceUnreachable
+            | ErrorKind::AuthExpired
+            | ErrorKind::NotConnected
+            | ErrorKind::IpBlocked
+    ) || (e.kind == ErrorKind::ServiceNow && e.status.is_none_or(|s| s >= 500))
+}
+
+/// Compares the stored record with what was sent.
+fn check_stored(entry: &OutboxEntry, stored: &Value) -> Vec<FieldWarning> {
+    let mut expected: Vec<(&str, String)> = ["impact", "urgency", "due_date", "category", "type"]
+        .into_iter()
+        .filter_map(|f| {
+            entry
+                .record
+                .get(f)
+                .and_then(Value::as_str)
+                .map(|v| (f, v.to_owned()))
+        })
+        .collect();
+    expected.push(("priority", entry.draft.priority.value().to_string()));
+    expected
+        .into_iter()
+        .filter_map(|(field, sent)| {
+            let got = field_str(stored, field).unwrap_or("").to_owned();
+            if got == sent {
+                return None;
+            }
+            let message = if got.is_empty() {
+                format!("ServiceNow left {field} unset (Ticket Bridge sent \"{sent}\"). Check the instance's choices for {field}, and set it on the ticket.")
+            } else if field == "priority" {
+                let shown = got
+                    .parse::<u8>()
+                    .ok()
+                    .and_then(Priority::from_value)
+                    .map_or(got.clone(), |p| format!("{} - {}", p.value(), p.label()));
+                format!("ServiceNow gave the ticket priority {shown}, not {sent}: the instance computes priority from impact and urgency differently. Check its priority lookup rules.")
+            } else {
+                format!("ServiceNow stored {field} as \"{got}\", not \"{sent}\". A business rule on the instance may change it.")
+            };
+            Some(FieldWarning {
+                field: field.into(),
+                sent,
+                stored: got,
+                message,
+            })
+        })
+        .collect()
+}
+
+enum Attempt {
+    Sent {
+        sys_id: String,
+        number: String,
+        found_existing: bool,
+        warnings: Vec<FieldWarning>,
+    },
+    Failed(Error),
+}
+
+impl Outbox {
+    /// Opens (or starts) the outbox in `path`, a JSON file in a folder the app owns. A file that
+    /// cannot be read is left untouched and reported.
+    pub fn open(path: impl Into<PathBuf>) -> Result<Outbox> {
+        let path = path.into();
+        if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(|e| storage_error(&path, "create the folder of", e))?;
+            Self::remove_stale_temporaries(dir, &path);
+        }
+        let data = match fs::read(&path) {
+            Ok(bytes) => {
+                let file: OutboxFile =
+                    serde_json::from_slice(&bytes).map_err(|e| storage_error(&path, "read", e))?;
+                if file.version > VERSION {
+                    return Err(storage_error(
+                        &path,
+                        "read",
+                        "it was written by a newer Ticket Bridge",
+                    ));
+                }
+                file
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => OutboxFile {
+                version: VERSION,
+                ..OutboxFile::default()
+            },
+            Err(e) => return Err(storage_error(&path, "read", e)),
+        };
+        Ok(Outbox {
+            path,
+            data: Mutex::new(data),
+            sending: tokio::sync::Mutex::new(()),
+            in_flight: Mutex::new(None),
+        })
+    }
+
+    fn remove_stale_temporaries(dir: &Path, path: &Path) {
+        let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+            return;
+        };
+        let prefix = format!(".{name}.");
+        if let Ok(rd) = fs::read_dir(dir) {
+            for e in rd.flatten() {
+                let n = e.file_name().to_string_lossy().into_owned();
+                if n.starts_with(&prefix) && n.ends_with(".tmp") {
+                    let _ = fs::remove_file(e.path());
+                }
+            }
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(&self) -> MutexGuard<'_, OutboxFile> {
+        self.data.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Applies `change` to a copy, writes it, and only then makes it the outbox's state: memory
+    /// never runs ahead of the disk.
+    fn update<R>(&self, change: impl FnOnce(&mut OutboxFile) -> R) -> Result<R> {
+        let mut data = self.lock();
+        let mut next = data.clone();
+        let r = change(&mut next);
+        next.version = VERSION;
+        let bytes =
+            serde_json::to_vec_pretty(&next).map_err(|e| storage_error(&self.path, "write", e))?;
+        write_atomic(&self.path, &bytes).map_err(|e| storage_error(&self.path, "write", e))?;
+        *data = next;
+        Ok(r)
+    }
+
+    /// Checks the draft and queues it. `today` is the admin's date (for the due date check);
+    /// `category_field` is the instance's `category` value for the draft's category, if mapped.
+    /// Returns the entry id. For per-field messages, call [`TaskDraft::validate`] first.
+    pub fn enqueue(
+        &self,
+        draft: TaskDraft,
+        tenant: &str,
+        category_field: Option<&str>,
+        today: NaiveDate,
+    ) -> Result<String> {
+        if let Err(problems) = draft.validate(today) {
+            let first = &problems[0];
+            let more = match problems.len() {
+                1 => String::new(),
+                n => format!(" ({} more problems in the form)", n - 1),
+            };
+            return Err(Error::invalid_input(
+                format!("{}{more}", first.message),
+                first.hint.clone(),
+            ));
+        }
+        if tenant.trim().is_empty() {
+            return Err(Error::invalid_input(
+                "The Microsoft tenant is not known.",
+                "Sign in to Microsoft Secure Score first, or import the actions again.",
+            ));
+        }
+        self.update(|d| {
+            let correlation = loop {
+                let c = CorrelationId::new(tenant, &draft.action_id);
+                if !d.entries.iter().any(|e| e.id == c.draft_id()) {
+                    break c;
+                }
+            };
+            let id = correlation.draft_id().to_owned();
+            d.entries.push(OutboxEntry {
+                id: id.clone(),
+                record: draft.to_record(&correlation, category_field),
+                kind: draft.kind,
+                tenant: tenant.trim().to_owned(),
+                correlation_id: correlation,
+                attempts: 0,
+                state: EntryState::Waiting,
+                next_attempt_at: DateTime::<Utc>::UNIX_EPOCH,
+                queued_at: Utc::now(),
+                last_error: None,
+                draft,
+            });
+            id
+        })
+    }
+
+    /// Every entry still to send, oldest first.
+    pub fn list(&self) -> Vec<OutboxEntry> {
+        self.lock().entries.clone()
+    }
+
+    pub fn get(&self, id: &str) -> Option<OutboxEntry> {
+        self.lock().entries.iter().find(|e| e.id == id).cloned()
+    }
+
+    /// The tickets sent most recently, newest last.
+    pub fn recently_sent(&self) -> Vec<SentTicket> {
+        self.lock().recently_sent.clone()
+    }
+
+    /// An entry for the same action that is still to send, for the duplicate warning.
+    pub fn pending_for_action(&self, tenant: &str, action_id: &str) -> Option<OutboxEntry> {
+        self.lock()
+            .entries
+            .iter()
+            .find(|e| e.correlation_id.is_for(tenant, action_id))
+            .cloned()
+    }
+
+    fn unknown_entry(id: &str) -> Error {
+        Error::invalid_input(
+            format!("The outbox has no task {id}."),
+            "It may have been sent or discarded meanwhile. Refresh the list.",
+        )
+    }
+
+    /// Removes an entry without sending it. If [`OutboxEntry::may_exist`], a ticket may already
+    /// be in ServiceNow: the UI says so before asking.
+    pub fn discard(&self, id: &str) -> Result<OutboxEntry> {
+        if self
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_deref()
+            == Some(id)
+        {
+            return Err(Error::invalid_input(
+                "This task is being sent right now.",
+                "Wait a moment, then look at the list again.",
+            ));
+        }
+        self.update(|d| {
+            let i = d.entries.iter().position(|e| e.id == id)?;
+            Some(d.entries.remove(i))
+        })?
+        .ok_or_else(|| Self::unknown_entry(id))
+    }
+
+    /// Makes a blocked or waiting entry due at once.
+    pub fn retry_now(&self, id: &str) -> Result<()> {
+        self.update(|d| {
+            let e = d.entries.iter_mut().find(|e| e.id == id)?;
+            e.state = EntryState::Waiting;
+            e.next_attempt_at = DateTime::<Utc>::UNIX_EPOCH;
+            Some(())
+        })?
+        .ok_or_else(|| Self::unknown_entry(id))
+    }
+
+    /// Sends every entry due at `now`, oldest first, and reports what happened to each.
+    /// One round runs at a time; a second caller waits for the first.
+    pub async fn send_due(&self, api: &ServiceNow, now: DateTime<Utc>) -> SendReport {
+        let _round = self.sending.lock().await;
+        let mut report = SendReport::default();
+        let due: Vec<String> = {
+            let d = self.lock();
+            report.deferred = d
+                .entries
+                .iter()
+                .filter(|e| e.state == EntryState::Waiting && e.next_attempt_at > now)
+                .count();
+            d.entries
+                .iter()
+                .filter(|e| e.state == EntryState::Waiting && e.next_attempt_at <= now)
+                .map(|e| e.id.clone())
+                .collect()
+        };
+        let mut ids = due.into_iter();
+        for id in ids.by_ref() {
+            // Count the attempt on disk before anything reaches ServiceNow.
+            let claimed = self.update(|d| {
+                let e = d
+                    .entries
+                    .iter_mut()
+                    .find(|e| e.id == id && e.state == EntryState::Waiting)?;
+                e.attempts = e.attempts.saturating_add(1);
+                Some(e.clone())
+            });
+            let entry = match claimed {
+                Ok(Some(e)) => e,
+                Ok(None) => continue, // discarded meanwhile
+                Err(e) => {
+                    report.storage_error = Some(e);
+                    report.deferred += 1;
+                    break;
+                }
+            };
+            *self.in_flight.lock().unwrap_or_else(|p| p.into_inner()) = Some(id.clone());
+            let outcome = self.attempt(api, &entry).await;
+            let stop = match &outcome {
+                Attempt::Failed(e) => stops_the_round(e),
+                Attempt::Sent { .. } => false,
+            };
+            let recorded = self.record_outcome(&entry, outcome, now, &mut report);
+            *self.in_flight.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            if let Err(e) = recorded {
+                report.storage_error = Some(e);
+                break;
+            }
+            if stop {
+                break;
+            }
+        }
+        report.deferred += ids.count();
+        report
+    }
+
+    fn record_outcome(
+        &self,
+        entry: &OutboxEntry,
+        outcome: Attempt,
+        now: DateTime<Utc>,
+        report: &mut SendReport,
+    ) -> Result<()> {
+        match outcome {
+            Attempt::Sent {
+                sys_id,
+                number,
+                found_existing,
+                warnings,
+            } => {
+                let sent = SentTicket {
+                    id: entry.id.clone(),
+                    kind: entry.kind,
+                    sys_id,
+                    number,
+                    name: entry.draft.name.trim().to_owned(),
+                    action_id: entry.draft.action_id.clone(),
+                    correlation_id: entry.correlation_id.clone(),
+                    sent_at: Utc::now(),
+                    found_existing,
+                    warnings,
+                };
+                log::info!(
+                    "outbox: {} sent as {}{}",
+                    entry.id,
+                    sent.number,
+                    if found_existing {
+                        " (found after an unknown outcome)"
+                    } else {
+                        ""
+                    }
+                );
+                // If this write fails the entry stays; the next round finds the ticket by its
+                // correlation id instead of creating it again.
+                self.update(|d| {
+                    d.entries.retain(|e| e.id != entry.id);
+                    d.recently_sent.push(sent.clone());
+                    let extra = d.recently_sent.len().saturating_sub(RECENTLY_SENT);
+                    d.recently_sent.drain(..extra);
+                })?;
+                report.sent.push(sent);
+            }
+            Attempt::Failed(error) => match retry_delay(&error, entry.attempts) {
+                Some(wait) => {
+                    let at = now + wait;
+                    log::warn!("outbox: {} waits until {at}: {}", entry.id, error.message);
+                    self.update(|d| {
+                        if let Some(e) = d.entries.iter_mut().find(|e| e.id == entry.id) {
+                            e.next_attempt_at = at;
+                            e.last_error = Some(error.clone());
+                        }
+                    })?;
+                    report.waiting.push(NotSent {
+                        id: entry.id.clone(),
+                        error,
+                        next_attempt_at: Some(at),
+                    });
+                }
+                None => {
+                    let error = Error {
+                        hint: format!(
+                            "{} Then select Retry: the task stays in the outbox until it is sent.",
+                            error.hint
+                        ),
+                        ..error
+                    };
+                    log::warn!("outbox: {} blocked: {}", entry.id, error.message);
+                    self.update(|d| {
+                        if let Some(e) = d.entries.iter_mut().find(|e| e.id == entry.id) {
+                            e.state = EntryState::Blocked {
+                                error: error.clone(),
+                            };
+                            e.last_error = Some(error.clone());
+                        }
+                    })?;
+                    report.blocked.push(NotSent {
+                        id: entry.id.clone(),
+                        error,
+                        next_attempt_at: None,
+                    });
+                }
+            },
+        }
+        Ok(())
+    }
+
+    async fn attempt(&self, api: &ServiceNow, entry: &OutboxEntry) -> Attempt {
+        let table = entry.table();
+        let correlation = entry.correlation_id.to_string();
+        if entry.attempts > 1 {
+            match find_by_correlation(api, table, &correlation).await {
+                Ok(Some(stored)) => {
+                    return match sent_ids(&stored) {
+                        Some((sys_id, number)) => Attempt::Sent {
+                            sys_id,
+                            number,
+                            found_existing: true,
+                            warnings: check_stored(entry, &stored),
+                        },
+                        None => Attempt::Failed(errors::unreadable_answer(
+                            "check whether the ticket was created",
+                        )),
+                    };
+                }
+                Ok(None) => {}
+                Err(e) => return Attempt::Failed(e),
+            }
+        }
+        let doing = format!("create the {}", entry.kind.label());
+        let url = table_url(
+            table,
+            &[
+                ("sysparm_fields", READ_BACK),
+                ("sysparm_exclude_reference_link", "true"),
+            ],
+        );
+        match api.post(&url, &entry.record, &doing).await {
+            Ok(answer) => match sent_ids(&answer.body["result"]) {
+                Some((sys_id, number)) => Attempt::Sent {
+                    warnings: check_stored(entry, &answer.body["result"]),
+                    sys_id,
+                    number,
+                    found_existing: false,
+                },
+                // Created or not, the answer does not say: the next attempt looks it up.
+                None => Attempt::Failed(errors::unreadable_answer(&doing)),
+            },
+            Err(e) => Attempt::Failed(e),
+        }
+    }
+}
+
+fn sent_ids(stored: &Value) -> Option<(String, String)> {
+    let sys_id = field_str(stored, "sys_id")?.to_owned();
+    let number = field_str(stored, "number").unwrap_or("").to_owned();
+    Some((sys_id, number))
+}
+
+/// The record with this exact correlation id in `table`, if ServiceNow has one.
+pub async fn find_by_correlation(
+    api: &ServiceNow,
+    table: &str,
+    correlation_id: &str,
+) -> Result<Option<Value>> {
+    let query = format!("correlation_id={correlation_id}");
+    let url = table_url(
+        table,
+        &[
+            ("sysparm_query", query.as_str()),
+            ("sysparm_fields", READ_BACK),
+            ("sysparm_exclude_reference_link", "true"),
+            ("sysparm_limit", "1"),
+        ],
+    );
+    let answer = api
+        .get(&url, "check whether the ticket was created")
+        .await?;
+    let rows = answer.body["result"]
+        .as_array()
+        .ok_or_else(|| errors::unreadable_answer("check whether the ticket was created"))?;
+    Ok(rows
+        .iter()
+        .find(|r| field_str(r, "correlation_id") == Some(correlation_id))
+        .cloned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_stops_at_fifteen_minutes() {
+        let secs: Vec<i64> = (1..=8).map(|a| backoff(a).num_seconds()).collect();
+        assert_eq!(secs, [30, 60, 120, 240, 480, 900, 900, 900]);
+        assert_eq!(backoff(0).num_seconds(), 30);
+        assert_eq!(backoff(u32::MAX).num_seconds(), 900);
+    }
+
+    #[test]
+    fn the_read_back_names_fields_left_unset_or_changed() {
+        use crate::tickets::model::{Category, RecommendationSource};
+        let draft = TaskDraft {
+            action_id: "A".into(),
+            action_title: String::new(),
+            name: "n".into(),
+            description: "d".into(),
+            priority: Priority::High,
+            due_date: NaiveDate::from_ymd_opt(2030, 1, 2).unwrap(),
+            source: RecommendationSource::User,
+            category: Category::Data,
+            kind: TicketKind::ChangeRequest,
+            initiating_user: String::new(),
+        };
+        let c = CorrelationId::with_draft("t", "A", "00000000");
+        let entry = OutboxEntry {
+            id: "00000000".into(),
+            record: draft.to_record(&c, None),
+            kind: draft.kind,
+            tenant: "t".into(),
+            correlation_id: c,
+            attempts: 1,
+            state: EntryState::Waiting,
+            next_attempt_at: Utc::now(),
+            queued_at: Utc::now(),
+            last_error: None,
+            draft,
+        };
+        let good = serde_json::json!({"impact":"1","urgency":"2","priority":"2",
+            "due_date":"2030-01-02 23:59:59","type":"normal"});
+        assert!(check_stored(&entry, &good).is_empty());
+        let bad = serde_json::json!({"impact":"1","urgency":"","priority":"3",
+            "due_date":"2030-01-02 23:59:59","type":"normal"});
+        let w = check_stored(&entry, &bad);
+        assert_eq!(
+            w.iter().map(|w| w.field.as_str()).collect::<Vec<_>>(),
+            ["urgency", "priority"]
+        );
+        assert!(
+            w[0].message.contains("left urgency unset"),
+            "{}",
+            w[0].message
+        );
+        assert!(w[1].message.contains("3 - Moderate"), "{}", w[1].message);
+    }
+
+    #[test]
+    fn transient_failures_wait_and_refusals_block() {
+        let e = |kind, status: Option<u16>| {
+            let mut e = Error::new(kind, "m", "h");
+            e.status = status;
+            e
+        };
+        let rl = e(ErrorKind::RateLimited, Some(429)).with_retry_after(17);
+        assert_eq!(retry_delay(&rl, 3), Some(Duration::seconds(17)));
+        assert_eq!(
+            retry_delay(&e(ErrorKind::InstanceUnreachable, None), 2),
+            Some(Duration::seconds(60))
+        );
+        assert!(retry_delay(&e(ErrorKind::ServiceNow, Some(503)), 1).is_some());
+        assert!(retry_delay(&e(ErrorKind::ServiceNow, None), 1).is_some());
+        for blocked in [
+            e(ErrorKind::ServiceNow, Some(400)),
+            e(ErrorKind::AclDenied, Some(403)),
+            e(ErrorKind::AuthExpired, Some(401)),
+            e(ErrorKind::Internal, None),
+        ] {
+            assert_eq!(retry_delay(&blocked, 1), None, "{blocked:?}");
+        }
+    }
+}
