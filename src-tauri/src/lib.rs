@@ -8,6 +8,7 @@
 mod commands;
 mod events;
 mod i18n;
+mod sender;
 mod settings;
 mod tray;
 
@@ -17,6 +18,7 @@ use tauri_plugin_store::StoreExt;
 use ticket_bridge_core::app_info;
 use ticket_bridge_core::connection::{ConnectionManager, SettingsStore};
 use ticket_bridge_core::servicenow::InstanceUrl;
+use ticket_bridge_core::tickets::service::TicketService;
 
 /// The label of the one main window (see `tauri.conf.json`).
 pub const MAIN_WINDOW: &str = "main";
@@ -81,6 +83,21 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, options: Options
             commands::connection::connection_status,
             commands::connection::check_connection,
             commands::connection::remove_connection,
+            commands::tickets::list_actions,
+            commands::tickets::add_action,
+            commands::tickets::open_ticket_for_action,
+            commands::tickets::preview_task,
+            commands::tickets::submit_task,
+            commands::tickets::outbox_list,
+            commands::tickets::outbox_retry,
+            commands::tickets::outbox_discard,
+            commands::tickets::list_tickets,
+            commands::tickets::refresh_tickets,
+            commands::tickets::state_names,
+            commands::tickets::set_state_name,
+            commands::tickets::reset_state_names,
+            commands::tickets::export_tickets_csv,
+            commands::tickets::open_url,
         ])
         .setup(move |app| {
             let manager = match given {
@@ -93,11 +110,21 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, options: Options
                     m
                 }
             };
-            // Restore the saved connection (keychain and settings, no network) in the background.
+            // Tickets: the outbox and the ticket cache in the app's data folder, and the
+            // background sender.
+            let data_dir = app.path().app_data_dir()?;
+            let tickets = Arc::new(TicketService::open(&data_dir, manager.clone())?);
+            app.manage(tickets.clone());
+            sender::start(app.handle(), tickets);
+            // Restore the saved connection (keychain and settings, no network) in the
+            // background, then let the sender look at the outbox.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 match manager.restore().await {
-                    Ok(Some(info)) => events::connection_changed(&handle, Some(&info)),
+                    Ok(Some(info)) => {
+                        events::connection_changed(&handle, Some(&info));
+                        sender::wake(&handle);
+                    }
                     Ok(None) => {}
                     Err(e) => {
                         log::warn!("the saved connection could not be restored: {}", e.message)

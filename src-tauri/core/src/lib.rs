@@ -13,6 +13,7 @@ pub mod doctor;
 pub mod error;
 pub mod secret;
 pub mod secrets;
+pub mod secure_score;
 pub mod servicenow;
 pub mod tickets;
 

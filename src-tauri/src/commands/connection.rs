@@ -28,6 +28,7 @@ async fn open_and_finish<R: Runtime>(
     let outcome = manager.finish().await;
     if let Ok(ConnectOutcome::Connected { connection }) = &outcome {
         events::connection_changed(app, Some(connection));
+        crate::sender::wake(app);
     }
     outcome
 }

@@ -4,3 +4,4 @@
 
 pub mod connection;
 pub mod home;
+pub mod tickets;

@@ -13,6 +13,7 @@
 
 pub mod notifications;
 pub mod process;
+pub mod steps;
 
 use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder};

@@ -32,8 +32,9 @@ pub const CLIENT_SECRET: &str = "demo-secret-change-me";
 pub const REDIRECT_URL: &str = "http://127.0.0.1:8765/callback";
 /// The release `glide.buildname` holds unless a `release=` scenario says otherwise.
 pub const DEFAULT_RELEASE: &str = "Zurich";
-/// The tenant id used in demo correlation ids.
-pub const DEMO_TENANT: &str = "demo-tenant";
+/// The tenant id used in demo correlation ids: the one the app uses until the Microsoft Graph
+/// sign-in names the real tenant, so the demo tickets show on its cards.
+pub const DEMO_TENANT: &str = "local";
 /// States the moving demo incident goes through, one step a minute.
 pub const MOVING_STATES: [&str; 5] = ["1", "2", "3", "2", "6"];
 

@@ -1182,7 +1182,7 @@ async fn demo_seed_and_the_moving_ticket() {
         assert_eq!(parts.len(), 4, "{corr}");
         assert_eq!(
             (parts[0], parts[1], parts[3].len()),
-            ("tb1", "demo-tenant", 8)
+            ("tb1", servicenow_sim::seed::DEMO_TENANT, 8)
         );
     }
     assert!(

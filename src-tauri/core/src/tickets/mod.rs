@@ -7,11 +7,13 @@
 //!
 //! No Tauri and no UI here: the app's commands call these and pass [`crate::Error`] through.
 
+pub mod board;
 pub mod correlation;
 pub mod dedup;
 pub mod draft;
 pub mod model;
 pub mod outbox;
+pub mod service;
 pub mod sync;
 
 pub use correlation::CorrelationId;

@@ -142,9 +142,8 @@ impl RecommendationSource {
     }
 }
 
-/// Secure Score's categories, as the portal names them.
+/// Secure Score's categories, as the portal names them (and so on the wire: `"Identity"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum Category {
     Identity,
     Data,

@@ -52,7 +52,7 @@ pub async fn fetch_all(api: &ServiceNow, tenant: &str) -> Result<Vec<Ticket>> {
 }
 
 /// State value → label, per table, as the instance names them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StateLabels {
     pub change_request: BTreeMap<String, String>,

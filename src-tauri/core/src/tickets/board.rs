@@ -1,0 +1,475 @@
+//! What the home cards, the ticket list and the actions page show, kept on disk so the cards
+//! paint at start before any network call: the last ticket list and state labels read from the
+//! instance, the admin's own state names, and the actions the admin typed in.
+//!
+//! One JSON file (atomic writes, nothing secret). Reading it never fails the app: an unreadable
+//! file starts empty and is replaced on the next refresh.
+
+use super::outbox::{Outbox, write_atomic};
+use super::sync::{self, StateLabels};
+use super::{Category, CorrelationId, Priority, Ticket, TicketKind};
+use crate::error::{Error, Result};
+use crate::secure_score::{self, Action};
+use crate::servicenow::InstanceUrl;
+use crate::servicenow::client::ServiceNow;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BoardFile {
+    version: u32,
+    fetched_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    tickets: Vec<Ticket>,
+    #[serde(default)]
+    labels: StateLabels,
+    #[serde(default)]
+    custom_names: StateLabels,
+    #[serde(default)]
+    user_actions: Vec<Action>,
+}
+
+/// A ticket as the cards and the list show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketView {
+    pub sys_id: String,
+    pub number: String,
+    pub kind: Option<TicketKind>,
+    pub name: String,
+    pub state: String,
+    pub state_label: String,
+    pub priority: Option<Priority>,
+    pub due_date: Option<DateTime<Utc>>,
+    pub category: Option<String>,
+    pub action_id: Option<String>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub active: Option<bool>,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketList {
+    pub tickets: Vec<TicketView>,
+    pub fetched_at: Option<DateTime<Utc>>,
+    pub from_cache: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StateName {
+    pub value: String,
+    pub instance_label: String,
+    pub custom_label: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StateNames {
+    pub change_request: Vec<StateName>,
+    pub incident: Vec<StateName>,
+}
+
+/// The ticket a card row points at.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketRef {
+    pub sys_id: String,
+    pub number: String,
+    pub kind: Option<TicketKind>,
+    pub state: String,
+    pub state_label: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionView {
+    #[serde(flatten)]
+    pub action: Action,
+    pub ticket: Option<TicketRef>,
+    pub queued: bool,
+}
+
+/// The record's page in ServiceNow's UI.
+pub fn record_url(instance: &InstanceUrl, table: &str, sys_id: &str) -> String {
+    instance.url(&format!("/nav_to.do?uri={table}.do%3Fsys_id%3D{sys_id}"))
+}
+
+pub struct Board {
+    path: PathBuf,
+    data: Mutex<BoardFile>,
+}
+
+impl Board {
+    pub fn open(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let data = std::fs::read(&path)
+            .ok()
+            .and_then(|b| match serde_json::from_slice::<BoardFile>(&b) {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    log::warn!(
+                        "ignoring the unreadable ticket cache {}: {e}",
+                        path.display()
+                    );
+                    None
+                }
+            })
+            .unwrap_or_default();
+        Self {
+            path,
+            data: Mutex::new(data),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BoardFile> {
+        self.data.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn save(&self, data: &BoardFile) -> Result<()> {
+        let bytes = serde_json::to_vec(data).map_err(Error::internal)?;
+        write_atomic(&self.path, &bytes)
+            .map_err(|e| Error::internal(format_args!("the ticket cache could not be saved ({e})")))
+    }
+
+    fn label(data: &BoardFile, kind: Option<TicketKind>, value: &str) -> String {
+        let Some(kind) = kind else {
+            return value.to_owned();
+        };
+        data.custom_names
+            .for_kind(kind)
+            .get(value)
+            .cloned()
+            .unwrap_or_else(|| data.labels.label(kind, value))
+    }
+
+    fn view(data: &BoardFile, t: &Ticket, instance: &InstanceUrl) -> TicketView {
+        let state = t.state.clone().unwrap_or_default();
+        let table = t.kind.map(TicketKind::table).unwrap_or("task");
+        TicketView {
+            sys_id: t.sys_id.clone(),
+            number: t.number.clone().unwrap_or_default(),
+            kind: t.kind,
+            name: t.short_description.clone().unwrap_or_default(),
+            state_label: Self::label(data, t.kind, &state),
+            state,
+            priority: t.priority,
+            due_date: t.due_date,
+            category: t.category.clone(),
+            action_id: t
+                .correlation_id
+                .as_deref()
+                .and_then(CorrelationId::parse)
+                .map(|c| c.action().to_owned()),
+            updated_at: t.sys_updated_on,
+            active: t.active,
+            url: record_url(instance, table, &t.sys_id),
+        }
+    }
+
+    /// The cached list, newest change first.
+    pub fn cached(&self, instance: &InstanceUrl) -> TicketList {
+        let data = self.lock();
+        let mut tickets: Vec<_> = data
+            .tickets
+            .iter()
+            .map(|t| Self::view(&data, t, instance))
+            .collect();
+        tickets.sort_by_key(|t| std::cmp::Reverse(t.updated_at));
+        TicketList {
+            tickets,
+            fetched_at: data.fetched_at,
+            from_cache: true,
+        }
+    }
+
+    /// Reads every ticket of the tenant and the state labels, then saves them.
+    pub async fn refresh(&self, api: &ServiceNow, tenant: &str) -> Result<TicketList> {
+        let tickets = sync::fetch_all(api, tenant).await?;
+        let labels = sync::state_labels(api).await.unwrap_or_default();
+        {
+            let mut data = self.lock();
+            data.version = 1;
+            data.tickets = tickets;
+            if !labels.change_request.is_empty() || !labels.incident.is_empty() {
+                data.labels = labels;
+            }
+            data.fetched_at = Some(Utc::now());
+            self.save(&data)?;
+        }
+        let mut list = self.cached(api.instance());
+        list.from_cache = false;
+        Ok(list)
+    }
+
+    /// The state names for the customise card: the instance's labels and the admin's own.
+    pub fn state_names(&self) -> StateNames {
+        let data = self.lock();
+        let build = |kind: TicketKind| {
+            data.labels
+                .for_kind(kind)
+                .iter()
+                .map(|(value, label)| StateName {
+                    value: value.clone(),
+                    instance_label: label.clone(),
+                    custom_label: data.custom_names.for_kind(kind).get(value).cloned(),
+                })
+                .collect()
+        };
+        StateNames {
+            change_request: build(TicketKind::ChangeRequest),
+            incident: build(TicketKind::Incident),
+        }
+    }
+
+    /// Renames a state for the admin (`None` or blank goes back to the instance's label).
+    pub fn set_state_name(&self, kind: TicketKind, value: &str, label: Option<&str>) -> Result<()> {
+        let mut data = self.lock();
+        let names = match kind {
+            TicketKind::ChangeRequest => &mut data.custom_names.change_request,
+            TicketKind::Incident => &mut data.custom_names.incident,
+        };
+        match label.map(str::trim).filter(|l| !l.is_empty()) {
+            Some(l) if l.chars().count() > 60 => {
+                return Err(Error::invalid_input(
+                    "A state name can be at most 60 characters.",
+                    "Use a shorter name.",
+                ));
+            }
+            Some(l) => {
+                names.insert(value.to_owned(), l.to_owned());
+            }
+            None => {
+                names.remove(value);
+            }
+        }
+        self.save(&data)
+    }
+
+    pub fn reset_state_names(&self) -> Result<()> {
+        let mut data = self.lock();
+        data.custom_names = StateLabels::default();
+        self.save(&data)
+    }
+
+    /// The actions page: built-in and typed actions, each with its newest active ticket and
+    /// whether a task for it waits in the outbox.
+    pub fn actions(
+        &self,
+        outbox: &Outbox,
+        tenant: &str,
+        instance: &InstanceUrl,
+    ) -> Vec<ActionView> {
+        let data = self.lock();
+        let mut all = secure_score::builtin();
+        all.extend(data.user_actions.iter().cloned());
+        all.into_iter()
+            .map(|action| {
+                let ticket = data
+                    .tickets
+                    .iter()
+                    .filter(|t| t.active != Some(false))
+                    .filter(|t| {
+                        t.correlation_id
+                            .as_deref()
+                            .and_then(CorrelationId::parse)
+                            .is_some_and(|c| c.is_for(tenant, &action.id))
+                    })
+                    .max_by_key(|t| t.sys_updated_on)
+                    .map(|t| {
+                        let v = Self::view(&data, t, instance);
+                        TicketRef {
+                            sys_id: v.sys_id,
+                            number: v.number,
+                            kind: v.kind,
+                            state: v.state,
+                            state_label: v.state_label,
+                            url: v.url,
+                        }
+                    });
+                let queued = outbox.pending_for_action(tenant, &action.id).is_some();
+                ActionView {
+                    action,
+                    ticket,
+                    queued,
+                }
+            })
+            .collect()
+    }
+
+    pub fn find_action(&self, id: &str) -> Option<Action> {
+        secure_score::builtin()
+            .into_iter()
+            .chain(self.lock().user_actions.iter().cloned())
+            .find(|a| a.id == id)
+    }
+
+    pub fn add_user_action(
+        &self,
+        title: &str,
+        category: Category,
+        remediation: &str,
+    ) -> Result<Action> {
+        let action = secure_score::new_user_action(title, category, remediation)?;
+        let mut data = self.lock();
+        data.user_actions.push(action.clone());
+        self.save(&data)?;
+        Ok(action)
+    }
+
+    /// The listed tickets (all, or those `sys_ids`) as CSV, with a header row.
+    pub fn csv(&self, instance: &InstanceUrl, sys_ids: Option<&[String]>) -> String {
+        fn cell(s: &str) -> String {
+            // Quote every cell; double quotes inside; neutralise formula starts for spreadsheets.
+            let s = if s.starts_with(['=', '+', '-', '@']) {
+                format!("'{s}")
+            } else {
+                s.to_owned()
+            };
+            format!("\"{}\"", s.replace('"', "\"\""))
+        }
+        let list = self.cached(instance);
+        let mut out = String::from(
+            "Number,Type,Name,State,Priority,Due date,Category,Improvement action,Updated,Link\r\n",
+        );
+        for t in list
+            .tickets
+            .iter()
+            .filter(|t| sys_ids.is_none_or(|ids| ids.contains(&t.sys_id)))
+        {
+            let row = [
+                t.number.clone(),
+                match t.kind {
+                    Some(TicketKind::ChangeRequest) => "Change request".to_owned(),
+                    Some(TicketKind::Incident) => "Incident".to_owned(),
+                    None => String::new(),
+                },
+                t.name.clone(),
+                t.state_label.clone(),
+                t.priority.map(|p| p.label().to_owned()).unwrap_or_default(),
+                t.due_date
+                    .map(|d| d.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default(),
+                t.category.clone().unwrap_or_default(),
+                t.action_id.clone().unwrap_or_default(),
+                t.updated_at
+                    .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_default(),
+                t.url.clone(),
+            ];
+            out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
+            out.push_str("\r\n");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ticket(id: &str, state: &str, kind: TicketKind, action: &str, updated: i64) -> Ticket {
+        Ticket {
+            sys_id: id.into(),
+            number: Some(format!("N{id}")),
+            kind: Some(kind),
+            short_description: Some(format!("=cmd {id}")),
+            state: Some(state.into()),
+            priority: Some(Priority::High),
+            due_date: None,
+            category: None,
+            correlation_id: Some(
+                CorrelationId::with_draft("local", action, "0123abcd").to_string(),
+            ),
+            sys_updated_on: DateTime::from_timestamp(updated, 0),
+            sys_mod_count: Some(0),
+            active: Some(true),
+        }
+    }
+
+    #[test]
+    fn custom_state_names_win_and_survive_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("board.json");
+        let board = Board::open(&path);
+        {
+            let mut d = board.lock();
+            d.labels.change_request.insert("-5".into(), "New".into());
+            d.tickets = vec![
+                ticket("a", "-5", TicketKind::ChangeRequest, "AdminMFAV2", 10),
+                ticket("b", "-5", TicketKind::ChangeRequest, "DLPEnabled", 20),
+            ];
+        }
+        board
+            .set_state_name(TicketKind::ChangeRequest, "-5", Some("  Triage "))
+            .unwrap();
+        let instance = InstanceUrl::parse("contoso").unwrap();
+        let list = board.cached(&instance);
+        assert_eq!(list.tickets[0].sys_id, "b", "newest first");
+        assert_eq!(list.tickets[0].state_label, "Triage");
+        assert_eq!(list.tickets[0].action_id.as_deref(), Some("DLPEnabled"));
+        assert!(
+            list.tickets[0]
+                .url
+                .starts_with("https://contoso.service-now.com/nav_to.do?uri=change_request.do")
+        );
+
+        let again = Board::open(&path);
+        assert_eq!(
+            again.state_names().change_request[0]
+                .custom_label
+                .as_deref(),
+            Some("Triage")
+        );
+        again
+            .set_state_name(TicketKind::ChangeRequest, "-5", Some(""))
+            .unwrap();
+        assert_eq!(again.state_names().change_request[0].custom_label, None);
+        assert!(
+            again
+                .set_state_name(TicketKind::Incident, "1", Some(&"x".repeat(61)))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        let dir = tempfile::tempdir().unwrap();
+        let board = Board::open(dir.path().join("b.json"));
+        board.lock().tickets = vec![ticket("a", "1", TicketKind::Incident, "X", 1)];
+        let csv = board.csv(&InstanceUrl::parse("contoso").unwrap(), None);
+        let mut lines = csv.lines();
+        assert!(lines.next().unwrap().starts_with("Number,Type,Name"));
+        let row = lines.next().unwrap();
+        assert!(row.starts_with("\"Na\",\"Incident\",\"'=cmd a\""), "{row}");
+        assert!(
+            board
+                .csv(
+                    &InstanceUrl::parse("contoso").unwrap(),
+                    Some(&["zz".into()])
+                )
+                .lines()
+                .count()
+                == 1
+        );
+    }
+
+    #[test]
+    fn an_unreadable_cache_starts_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.json");
+        std::fs::write(&path, b"{not json").unwrap();
+        let board = Board::open(&path);
+        assert!(
+            board
+                .cached(&InstanceUrl::parse("contoso").unwrap())
+                .tickets
+                .is_empty()
+        );
+    }
+}

@@ -1,0 +1,303 @@
+//! The tickets side of the app in one place, for the shell's commands and its background
+//! sender: the actions page, the task form (preview, submit through the outbox), the outbox
+//! panel, the ticket list and cards (cached, refreshed), state names and CSV export.
+//!
+//! The tenant in correlation ids is `local` until the Microsoft Graph sign-in names the real
+//! tenant; the initiating user is the computer's account name until then.
+
+use super::board::{ActionView, Board, StateNames, TicketList, TicketRef};
+use super::draft::FieldError;
+use super::outbox::{EntryState, Outbox, SentTicket};
+use super::{Category, CorrelationId, TaskDraft, TicketKind, dedup};
+use crate::connection::ConnectionManager;
+use crate::error::{Error, Result};
+use chrono::{DateTime, Local, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The tenant part of correlation ids until Graph names the tenant.
+pub const LOCAL_TENANT: &str = "local";
+
+/// The task form as the UI sends it (the initiating user is filled in here).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftInput {
+    pub action_id: String,
+    pub action_title: String,
+    pub name: String,
+    pub description: String,
+    pub priority: super::Priority,
+    pub due_date: chrono::NaiveDate,
+    pub source: super::RecommendationSource,
+    pub category: Category,
+    pub kind: TicketKind,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preview {
+    pub errors: Vec<FieldError>,
+    pub table: String,
+    pub record: Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SentView {
+    pub number: String,
+    pub kind: TicketKind,
+    pub sys_id: String,
+    pub url: String,
+    pub warnings: Vec<super::outbox::FieldWarning>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxItem {
+    pub id: String,
+    pub name: String,
+    pub kind: TicketKind,
+    pub attempts: u32,
+    pub state: &'static str,
+    pub error: Option<Error>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub may_exist: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubmitOutcome {
+    pub outbox_id: String,
+    pub sent: Option<SentView>,
+    pub waiting: Option<OutboxItem>,
+}
+
+pub struct TicketService {
+    outbox: Outbox,
+    board: Board,
+    connection: Arc<ConnectionManager>,
+    initiating_user: String,
+}
+
+fn local_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "the local account".into())
+}
+
+fn today() -> chrono::NaiveDate {
+    Local::now().date_naive()
+}
+
+impl TicketService {
+    /// Opens the outbox and the ticket cache in `dir` (the app's data folder).
+    pub fn open(dir: &Path, connection: Arc<ConnectionManager>) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::internal(format_args!("the data folder could not be created ({e})"))
+        })?;
+        Ok(Self {
+            outbox: Outbox::open(dir.join("outbox.json"))?,
+            board: Board::open(dir.join("tickets.json")),
+            connection,
+            initiating_user: local_user(),
+        })
+    }
+
+    fn instance(&self) -> Result<crate::servicenow::InstanceUrl> {
+        self.connection
+            .settings()
+            .map(|s| s.instance)
+            .ok_or_else(Error::not_connected)
+    }
+
+    fn draft(&self, input: DraftInput) -> TaskDraft {
+        TaskDraft {
+            action_id: input.action_id,
+            action_title: input.action_title,
+            name: input.name,
+            description: input.description,
+            priority: input.priority,
+            due_date: input.due_date,
+            source: input.source,
+            category: input.category,
+            kind: input.kind,
+            initiating_user: self.initiating_user.clone(),
+        }
+    }
+
+    pub fn actions(&self) -> Result<Vec<ActionView>> {
+        Ok(self
+            .board
+            .actions(&self.outbox, LOCAL_TENANT, &self.instance()?))
+    }
+
+    pub fn add_action(
+        &self,
+        title: &str,
+        category: Category,
+        remediation: &str,
+    ) -> Result<ActionView> {
+        let action = self.board.add_user_action(title, category, remediation)?;
+        Ok(ActionView {
+            action,
+            ticket: None,
+            queued: false,
+        })
+    }
+
+    /// An active ticket already made for this action, from the instance (not the cache).
+    pub async fn open_ticket_for_action(&self, action_id: &str) -> Result<Option<TicketRef>> {
+        let api = self.connection.api()?;
+        let found = dedup::open_ticket_for_action(&api, LOCAL_TENANT, action_id).await?;
+        let instance = api.instance().clone();
+        Ok(found.map(|t| {
+            let list = self.board.cached(&instance);
+            let label = list
+                .tickets
+                .iter()
+                .find(|c| c.sys_id == t.sys_id)
+                .map(|c| c.state_label.clone())
+                .unwrap_or_else(|| t.state.clone().unwrap_or_default());
+            TicketRef {
+                url: super::board::record_url(
+                    &instance,
+                    t.kind.map(TicketKind::table).unwrap_or("task"),
+                    &t.sys_id,
+                ),
+                number: t.number.unwrap_or_default(),
+                kind: t.kind,
+                state: t.state.unwrap_or_default(),
+                state_label: label,
+                sys_id: t.sys_id,
+            }
+        }))
+    }
+
+    /// Exactly what will be sent, or what is wrong with the form.
+    pub fn preview(&self, input: DraftInput) -> Preview {
+        let draft = self.draft(input);
+        let errors = draft.validate(today()).err().unwrap_or_default();
+        let correlation = CorrelationId::new(LOCAL_TENANT, &draft.action_id);
+        Preview {
+            errors,
+            table: draft.kind.table().to_owned(),
+            record: draft.to_record(&correlation, None),
+        }
+    }
+
+    fn item(e: &super::OutboxEntry) -> OutboxItem {
+        let (state, error) = match &e.state {
+            EntryState::Waiting => ("waiting", e.last_error.clone()),
+            EntryState::Blocked { error } => ("blocked", Some(error.clone())),
+        };
+        OutboxItem {
+            id: e.id.clone(),
+            name: e.draft.name.clone(),
+            kind: e.kind,
+            attempts: e.attempts,
+            state,
+            error,
+            next_attempt_at: matches!(e.state, EntryState::Waiting).then_some(e.next_attempt_at),
+            may_exist: e.may_exist(),
+        }
+    }
+
+    fn sent_view(&self, s: &SentTicket) -> SentView {
+        let url = self
+            .instance()
+            .map(|i| super::board::record_url(&i, s.kind.table(), &s.sys_id))
+            .unwrap_or_default();
+        SentView {
+            number: s.number.clone(),
+            kind: s.kind,
+            sys_id: s.sys_id.clone(),
+            url,
+            warnings: s.warnings.clone(),
+        }
+    }
+
+    /// Queues the task durably, then tries to send what is due at once.
+    pub async fn submit(&self, input: DraftInput) -> Result<SubmitOutcome> {
+        let draft = self.draft(input);
+        let id = self.outbox.enqueue(draft, LOCAL_TENANT, None, today())?;
+        let report = self.send_due().await;
+        if let Some(s) = report.iter().find(|s| s.id == id) {
+            return Ok(SubmitOutcome {
+                outbox_id: id,
+                sent: Some(self.sent_view(s)),
+                waiting: None,
+            });
+        }
+        Ok(SubmitOutcome {
+            waiting: self.outbox.get(&id).map(|e| Self::item(&e)),
+            outbox_id: id,
+            sent: None,
+        })
+    }
+
+    /// Sends every due task (when connected), then refreshes the cached list if any went out.
+    /// Returns what was sent in this round.
+    pub async fn send_due(&self) -> Vec<SentTicket> {
+        let Ok(api) = self.connection.api() else {
+            return Vec::new();
+        };
+        if self.outbox.list().is_empty() {
+            return Vec::new();
+        }
+        let report = self.outbox.send_due(&api, Utc::now()).await;
+        if !report.sent.is_empty()
+            && let Err(e) = self.board.refresh(&api, LOCAL_TENANT).await
+        {
+            log::warn!(
+                "the ticket list could not be refreshed after sending: {}",
+                e.message
+            );
+        }
+        report.sent
+    }
+
+    pub fn outbox_items(&self) -> Vec<OutboxItem> {
+        self.outbox.list().iter().map(Self::item).collect()
+    }
+
+    pub fn retry(&self, id: &str) -> Result<()> {
+        self.outbox.retry_now(id)
+    }
+
+    pub fn discard(&self, id: &str) -> Result<()> {
+        self.outbox.discard(id).map(|_| ())
+    }
+
+    pub fn cached_tickets(&self) -> Result<TicketList> {
+        Ok(self.board.cached(&self.instance()?))
+    }
+
+    pub async fn refresh_tickets(&self) -> Result<TicketList> {
+        let api = self.connection.api()?;
+        self.board.refresh(&api, LOCAL_TENANT).await
+    }
+
+    pub fn state_names(&self) -> StateNames {
+        self.board.state_names()
+    }
+
+    pub fn set_state_name(&self, kind: TicketKind, value: &str, label: Option<&str>) -> Result<()> {
+        self.board.set_state_name(kind, value, label)
+    }
+
+    pub fn reset_state_names(&self) -> Result<()> {
+        self.board.reset_state_names()
+    }
+
+    pub fn csv(&self, sys_ids: Option<&[String]>) -> Result<String> {
+        Ok(self.board.csv(&self.instance()?, sys_ids))
+    }
+
+    /// Whether `url` is a page of the connected instance (so the shell may open it).
+    pub fn is_instance_url(&self, url: &str) -> bool {
+        self.instance()
+            .is_ok_and(|i| url.starts_with(&format!("{}/", i.as_str())))
+    }
+}
