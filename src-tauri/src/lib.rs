@@ -123,7 +123,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, options: Options
                 match manager.restore().await {
                     Ok(Some(info)) => {
                         events::connection_changed(&handle, Some(&info));
-                        sender::wake(&handle);
+                        sender::refresh(&handle);
                     }
                     Ok(None) => {}
                     Err(e) => {

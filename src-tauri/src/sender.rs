@@ -3,6 +3,7 @@
 
 use crate::events;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tauri::{AppHandle, Manager, Runtime};
 use ticket_bridge_core::tickets::service::TicketService;
@@ -11,12 +12,25 @@ use tokio::sync::Notify;
 const EVERY: Duration = Duration::from_secs(30);
 
 #[derive(Default)]
-pub struct Wake(Notify);
+pub struct Wake {
+    notify: Notify,
+    /// Read the whole ticket list again on the next round (after connecting or restoring).
+    refresh: AtomicBool,
+}
 
 /// Asks the sender to look at the outbox now.
 pub fn wake<R: Runtime>(app: &AppHandle<R>) {
     if let Some(w) = app.try_state::<Arc<Wake>>() {
-        w.0.notify_one();
+        w.notify.notify_one();
+    }
+}
+
+/// Asks the sender to read the ticket list from the instance now (a new or restored
+/// connection), then to look at the outbox.
+pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(w) = app.try_state::<Arc<Wake>>() {
+        w.refresh.store(true, Ordering::SeqCst);
+        w.notify.notify_one();
     }
 }
 
@@ -27,8 +41,14 @@ pub fn start<R: Runtime>(app: &AppHandle<R>, tickets: Arc<TicketService>) {
     tauri::async_runtime::spawn(async move {
         loop {
             tokio::select! {
-                _ = wake.0.notified() => {}
+                _ = wake.notify.notified() => {}
                 _ = tokio::time::sleep(EVERY) => {}
+            }
+            if wake.refresh.swap(false, Ordering::SeqCst) {
+                match tickets.refresh_tickets().await {
+                    Ok(list) => events::tickets_changed(&app, &list),
+                    Err(e) => log::warn!("the ticket list could not be read: {}", e.message),
+                }
             }
             let sent = tickets.send_due().await;
             events::outbox_changed(&app, &tickets.outbox_items());

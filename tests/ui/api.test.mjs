@@ -119,3 +119,62 @@ test("onEvent passes payloads through listen", async () => {
   unlisten();
   assert.equal(registered, null);
 });
+
+test("ticket commands reach invoke by their Rust names with camelCase arguments", async () => {
+  const calls = [];
+  globalThis.window = {
+    __TAURI__: { core: { invoke: async (cmd, args) => (calls.push([cmd, args]), null) } },
+  };
+  const draft = {
+    actionId: "a1",
+    actionTitle: "Title",
+    name: "Name",
+    description: "Text",
+    priority: 3,
+    dueDate: "2025-06-29",
+    source: "microsoft",
+    category: "Identity",
+    kind: "incident",
+    extra: "dropped",
+  };
+  const { extra, ...sent } = draft;
+  await api.listActions();
+  await api.addAction({ title: "T", category: "Data", remediation: "R", other: 1 });
+  await api.openTicketForAction("a1");
+  await api.previewTask(draft);
+  await api.submitTask(draft);
+  await api.outboxList();
+  await api.outboxRetry("o1");
+  await api.outboxDiscard("o1");
+  await api.listTickets();
+  await api.refreshTickets();
+  await api.stateNames();
+  await api.setStateName({ kind: "incident", value: "2", label: "Doing" });
+  await api.setStateName({ kind: "incident", value: "2", label: "" });
+  await api.resetStateNames();
+  await api.exportTicketsCsv(["s1"]);
+  await api.exportTicketsCsv(undefined);
+  await api.openUrl("http://127.0.0.1:8080/x");
+  assert.equal(extra, "dropped");
+  assert.deepEqual(calls, [
+    ["list_actions", undefined],
+    ["add_action", { title: "T", category: "Data", remediation: "R" }],
+    ["open_ticket_for_action", { actionId: "a1" }],
+    ["preview_task", { draft: sent }],
+    ["submit_task", { draft: sent }],
+    ["outbox_list", undefined],
+    ["outbox_retry", { id: "o1" }],
+    ["outbox_discard", { id: "o1" }],
+    ["list_tickets", undefined],
+    ["refresh_tickets", undefined],
+    ["state_names", undefined],
+    ["set_state_name", { kind: "incident", value: "2", label: "Doing" }],
+    ["set_state_name", { kind: "incident", value: "2", label: null }],
+    ["reset_state_names", undefined],
+    ["export_tickets_csv", { sysIds: ["s1"] }],
+    ["export_tickets_csv", { sysIds: null }],
+    ["open_url", { url: "http://127.0.0.1:8080/x" }],
+  ]);
+  assert.equal(api.EVENT_TICKETS_CHANGED, "tickets://changed");
+  assert.equal(api.EVENT_OUTBOX_CHANGED, "outbox://changed");
+});

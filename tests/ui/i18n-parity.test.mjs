@@ -45,6 +45,29 @@ const MAY_EQUAL_ENGLISH = new Set([
   "home.connection.title",
   "connection.fields.instance",
   "connection.fields.release",
+  // Ticket screens: placeholders only, brand names, and words shared with English
+  // ("Incident" in French, Dutch and Swedish; "Type", "Tickets", "Points", "Table",
+  // "Description", "Source", "Pages" in French; "Filters", "Apps" in Dutch; "Data" in Swedish).
+  "priority.option",
+  "share.counter",
+  "actions.share",
+  "actions.columns.points",
+  "actions.columns.source",
+  "actions.columns.ticket",
+  "actions.listTitle",
+  "categories.Apps",
+  "categories.Data",
+  "categories.Infrastructure",
+  "kinds.incident",
+  "share.kind.incident",
+  "share.description.label",
+  "share.preview.table",
+  "stateNames.incident",
+  "ticketList.columns.kind",
+  "ticketList.filters.kind",
+  "ticketList.filters.title",
+  "ticketList.listTitle",
+  "ticketList.pages",
 ]);
 
 test("translations are translated (not copies of English)", () => {

@@ -13,6 +13,23 @@
 //   ?act=cancel         fill, sign in, then select Cancel while waiting
 //   ?act=check|reauth|remove|reconnect   select that button on the page
 //   ?lang=fr            app_state's locale
+// Tickets, actions and the outbox (connected=1 for the home cards):
+//   ?tickets=none|few|many   list_tickets: nothing, 18 tickets (default), or 10,000
+//   ?cache=1            list_tickets answers fromCache with a fetchedAt 2 hours old
+//   ?refresh=error      refresh_tickets rejects (instance_unreachable)
+//   ?actions=none       list_actions returns nothing
+//   ?outbox=N|blocked   N tasks waiting (or 2, one blocked with mayExist)
+//   ?existing=1         open_ticket_for_action finds CHG0030012 for every action
+//   ?preview=errors     preview_task returns ServiceNow-side field errors
+//   ?submit=sent|warnings|waiting|error   what submit_task does (default sent)
+//   ?act=share          select the first Share → ServiceNow button on #/actions
+//   ?act=preview        open the Preview on #/share/…
+//   ?act=send|badsend   send the task (badsend: empty name first)
+//   ?act=anyway         select Create another anyway
+//   ?act=discard        select Discard on the first outbox item
+//   ?act=add            submit the add-an-action form empty (shows its messages)
+//   ?act=filter         on #/tickets: overdue change requests, searched "MFA"
+//   ?act=export         on #/tickets: export the rows
 (function () {
   const q = new URLSearchParams(location.search);
   const listeners = {};
@@ -86,6 +103,119 @@
     ["release", "warn", "Unknown.", null],
   ];
 
+  // Tickets, actions and the outbox --------------------------------------------
+  let seed = 7; // mulberry32: the same "random" tickets on every load
+  const rand = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let r = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+  const pick = (list) => list[Math.floor(rand() * list.length)];
+  const hex = () => Array.from({ length: 32 }, () => "0123456789abcdef"[Math.floor(rand() * 16)]).join("");
+  const day = (n) => {
+    const d = new Date(Date.now() + n * 86400000);
+    return d.toISOString().slice(0, 10);
+  };
+  const INSTANCE = "http://127.0.0.1:8080";
+  const STATES = {
+    change_request: [["-5", "New"], ["-4", "Assess"], ["-3", "Authorize"], ["-2", "Scheduled"], ["-1", "Implement"], ["0", "Review"], ["3", "Closed"], ["4", "Canceled"]],
+    incident: [["1", "New"], ["2", "In Progress"], ["3", "On Hold"], ["6", "Resolved"], ["7", "Closed"], ["8", "Canceled"]],
+  };
+  const custom = { change_request: { "-1": "Rolling out" }, incident: {} };
+  const labelOf = (kind, value) => custom[kind][value] || (STATES[kind].find(([v]) => v === value) || [value, value])[1];
+  const ACTIONS = [
+    ["mfa-admins", "Require multifactor authentication for administrative roles", "Identity", 10, 10, "Create a Conditional Access policy that requires multifactor authentication for every directory role with administrative rights.\nExclude one emergency access account."],
+    ["mfa-all", "Ensure all users can complete multifactor authentication", "Identity", 6, 9, "Enable Microsoft Entra multifactor authentication registration for all users, then remind the ones who haven't registered."],
+    ["legacy-auth", "Enable policy to block legacy authentication", "Identity", 0, 8, "Block legacy authentication protocols with a Conditional Access policy. Check the sign-in logs for clients that still use them first."],
+    ["user-risk", "Turn on user risk policy", "Identity", 0, 7, "In Identity Protection, require a password change when user risk is high."],
+    ["app-consent", "Do not allow users to grant consent to unreviewed applications", "Apps", 4, 4, "Set user consent for applications to 'Do not allow user consent' and set up the admin consent workflow."],
+    ["safe-links", "Turn on Safe Links for Office applications", "Apps", 2, 9, "In Microsoft Defender for Office 365, turn on Safe Links protection for Office apps and Teams."],
+    ["asr-exe", "Block Office applications from creating executable content", "Devices", 0, 9, "Turn on the attack surface reduction rule 'Block Office applications from creating executable content' in block mode."],
+    ["bitlocker", "Encrypt all devices with BitLocker", "Devices", 3, 10, "Deploy a BitLocker policy from Intune and escrow the recovery keys in Microsoft Entra ID."],
+    ["labels", "Apply sensitivity labels to documents and email", "Data", 0, 5, "Publish sensitivity labels and a default label policy. <b>Train users</b> before you make labels mandatory."],
+    ["mailbox-audit", "Ensure mailbox auditing for all users is on", "Infrastructure", 5, 5, "Mailbox auditing is on by default for new tenants. Check that no mailbox has AuditBypassEnabled."],
+  ];
+  let actions = q.get("actions") === "none" ? [] : ACTIONS.map(([id, title, category, points, maxPoints, remediation]) => ({
+    id, title, category, source: "microsoft", points, maxPoints, remediation, ticket: null, queued: false,
+  }));
+  if (actions.length) actions.push({ id: "user-1", title: "Rotate the emergency access account passwords every 90 days", category: "Identity", source: "user", points: null, maxPoints: null, remediation: "Store the new passwords in the safe, split between two admins.", ticket: null, queued: false });
+
+  function makeTicket(i, kind, extra = {}) {
+    const states = STATES[kind];
+    const [state] = pick(states);
+    const action = actions.length ? pick(actions) : null;
+    const closed = ["3", "4", "7", "8", "6"].includes(state) && !(kind === "change_request" && state === "6");
+    const number = (kind === "incident" ? "INC" : "CHG") + String((kind === "incident" ? 10001 : 30001) + i).padStart(7, "0");
+    const sysId = hex();
+    return {
+      sysId, number, kind,
+      name: action ? action.title : "Security and configuration change " + i,
+      state, stateLabel: labelOf(kind, state),
+      priority: 1 + Math.floor(rand() * 5),
+      dueDate: rand() < 0.1 ? null : day(Math.floor(rand() * 60) - 20),
+      category: action ? action.category : pick(["Identity", "Data", "Devices", "Apps", "Infrastructure"]),
+      actionId: action ? action.id : null,
+      updatedAt: new Date(Date.now() - Math.floor(rand() * 40 * 86400000)).toISOString(),
+      active: !closed,
+      url: INSTANCE + "/nav_to.do?uri=" + kind + ".do%3Fsys_id%3D" + sysId,
+      ...extra,
+    };
+  }
+  const ticketCount = { none: 0, many: 10000 }[q.get("tickets")] ?? 18;
+  let tickets = Array.from({ length: ticketCount }, (_, i) => makeTicket(i, i % 3 === 2 ? "incident" : "change_request"));
+  // The first action has an open change request; the second one is queued.
+  if (tickets.length && actions.length) {
+    const t0 = tickets.find((x) => x.kind === "change_request");
+    if (t0) {
+      t0.actionId = actions[0].id; t0.name = actions[0].title; t0.state = "-1"; t0.stateLabel = labelOf("change_request", "-1"); t0.active = true;
+      actions[0].ticket = { sysId: t0.sysId, number: t0.number, kind: t0.kind, state: t0.state, stateLabel: t0.stateLabel, url: t0.url };
+    }
+  }
+  let fetchedAt = q.get("cache") === "1" ? new Date(Date.now() - 2 * 3600000).toISOString() : new Date(Date.now() - 3 * 60000).toISOString();
+  const ticketList = () => ({ tickets, fetchedAt, fromCache: q.get("cache") === "1" });
+
+  const outboxParam = q.get("outbox");
+  let outbox = [];
+  const queueItem = (id, name, kind, extra = {}) => ({
+    id, name, kind, attempts: 3, state: "waiting",
+    error: { kind: "instance_unreachable", message: "Ticket Bridge can't reach your ServiceNow instance.", hint: "Check the instance name and your network connection. Ticket Bridge tries again on its own." },
+    nextAttemptAt: minutes(2), mayExist: false, ...extra,
+  });
+  if (outboxParam === "blocked") {
+    outbox = [
+      queueItem("ob-1", "Turn on user risk policy", "change_request"),
+      queueItem("ob-2", "Encrypt all devices with BitLocker", "incident", {
+        attempts: 5, state: "blocked", mayExist: true, nextAttemptAt: null,
+        error: { kind: "acl_denied", message: "ServiceNow answered 403: Operation against file 'incident' was aborted by Business Rule 'Restrict creation'.", hint: "Give the integration user the rights to create incidents, then select Retry now." },
+      }),
+    ];
+  } else if (Number(outboxParam) > 0) {
+    outbox = Array.from({ length: Number(outboxParam) }, (_, i) => queueItem("ob-" + (i + 1), ACTIONS[(i + 3) % ACTIONS.length][1], i % 2 ? "incident" : "change_request"));
+  }
+  for (const item of outbox) {
+    const a = actions.find((x) => x.title === item.name);
+    if (a) a.queued = true;
+  }
+
+  function record(draft) {
+    const impactUrgency = { 1: [1, 1], 2: [1, 2], 3: [2, 2], 4: [2, 3], 5: [3, 3] }[draft.priority] || [2, 2];
+    const base = {
+      short_description: draft.name,
+      description: draft.description,
+      impact: String(impactUrgency[0]),
+      urgency: String(impactUrgency[1]),
+      due_date: draft.dueDate + " 17:00:00",
+      category: draft.kind === "incident" ? "security" : "other",
+      correlation_id: "ticket-bridge:" + draft.actionId + ":7f3a9c",
+      correlation_display: "Ticket Bridge",
+      u_recommendation_source: draft.source === "user" ? "User recommendation" : "Microsoft recommendation",
+      u_recommendation_category: draft.category,
+    };
+    return draft.kind === "change_request" ? { type: "normal", ...base } : base;
+  }
+  let nextChange = 30013;
+
   window.__TAURI__ = {
     core: {
       invoke: async (cmd, args) => {
@@ -129,6 +259,107 @@
             connected = false;
             emit("connection://changed", null);
             return null;
+          case "list_actions":
+            await wait(80);
+            return actions.map((a) => ({ ...a }));
+          case "add_action": {
+            await wait(200);
+            const action = { id: "user-" + (actions.length + 1), title: args.title, category: args.category, source: "user", points: null, maxPoints: null, remediation: args.remediation, ticket: null, queued: false };
+            actions.push(action);
+            return action;
+          }
+          case "open_ticket_for_action": {
+            await wait(80);
+            if (q.get("existing") === "1") return { sysId: "a1b2c3", number: "CHG0030012", kind: "change_request", state: "-1", stateLabel: labelOf("change_request", "-1"), url: INSTANCE + "/nav_to.do?uri=change_request.do%3Fsys_id%3Da1b2c3" };
+            const a = actions.find((x) => x.id === args.actionId);
+            return a && a.ticket ? a.ticket : null;
+          }
+          case "preview_task": {
+            await wait(150);
+            const d = args.draft;
+            const errors = q.get("preview") === "errors"
+              ? [
+                  { field: "name", message: "ServiceNow limits short_description to 100 characters on this instance.", hint: "Shorten the name to 100 characters." },
+                  { field: "dueDate", message: "The due date is inside a change freeze (blackout window).", hint: "Choose a date after the freeze." },
+                ]
+              : [];
+            return { errors, table: d.kind, record: record(d) };
+          }
+          case "submit_task": {
+            await wait(500);
+            const d = args.draft;
+            const mode = q.get("submit") || "sent";
+            if (mode === "error") throw { kind: "acl_denied", message: "", hint: "" };
+            if (mode === "waiting") {
+              const item = queueItem("ob-" + Date.now(), d.name, d.kind, { attempts: 1 });
+              outbox.push(item);
+              const a = actions.find((x) => x.id === d.actionId);
+              if (a) a.queued = true;
+              emit("outbox://changed", outbox.slice());
+              return { outboxId: item.id, sent: null, waiting: item };
+            }
+            const kind = d.kind;
+            const number = (kind === "incident" ? "INC00" : "CHG00") + String(nextChange++);
+            const t = makeTicket(tickets.length, kind, { number, name: d.name, state: kind === "incident" ? "1" : "-5", priority: d.priority, dueDate: d.dueDate, actionId: d.actionId, category: d.category, active: true, updatedAt: new Date().toISOString() });
+            t.stateLabel = labelOf(kind, t.state);
+            tickets = [t, ...tickets];
+            const a = actions.find((x) => x.id === d.actionId);
+            if (a) a.ticket = { sysId: t.sysId, number, kind, state: t.state, stateLabel: t.stateLabel, url: t.url };
+            emit("tickets://changed", ticketList());
+            const warnings = mode === "warnings"
+              ? [{ field: "assignment_group", message: "No default assignment group: the change isn't assigned." }, { field: "u_recommendation_source", message: "This field doesn't exist on the instance; the value was dropped." }]
+              : [];
+            return { outboxId: "ob-sent", sent: { number, kind, sysId: t.sysId, url: t.url, warnings }, waiting: null };
+          }
+          case "outbox_list":
+            await wait(50);
+            return outbox.slice();
+          case "outbox_retry": {
+            await wait(600);
+            const item = outbox.find((x) => x.id === args.id);
+            if (item) { item.attempts += 1; item.nextAttemptAt = minutes(4); }
+            emit("outbox://changed", outbox.slice());
+            return null;
+          }
+          case "outbox_discard":
+            await wait(200);
+            outbox = outbox.filter((x) => x.id !== args.id);
+            emit("outbox://changed", outbox.slice());
+            return null;
+          case "list_tickets":
+            await wait(30);
+            return ticketList();
+          case "refresh_tickets":
+            await wait(800);
+            if (q.get("refresh") === "error") throw { kind: "instance_unreachable", message: "", hint: "" };
+            fetchedAt = new Date().toISOString();
+            return { tickets, fetchedAt, fromCache: false };
+          case "state_names":
+            await wait(60);
+            return {
+              changeRequest: STATES.change_request.map(([value, instanceLabel]) => ({ value, instanceLabel, customLabel: custom.change_request[value] || null })),
+              incident: STATES.incident.map(([value, instanceLabel]) => ({ value, instanceLabel, customLabel: custom.incident[value] || null })),
+            };
+          case "set_state_name":
+            await wait(40);
+            if (args.label) custom[args.kind][args.value] = args.label;
+            else delete custom[args.kind][args.value];
+            for (const t of tickets) t.stateLabel = labelOf(t.kind, t.state);
+            emit("tickets://changed", ticketList());
+            return null;
+          case "reset_state_names":
+            await wait(100);
+            custom.change_request = {};
+            custom.incident = {};
+            for (const t of tickets) t.stateLabel = labelOf(t.kind, t.state);
+            emit("tickets://changed", ticketList());
+            return null;
+          case "export_tickets_csv":
+            await wait(400);
+            return { path: "/home/admin/Downloads/ticket-bridge-tickets-" + new Date().toISOString().slice(0, 10) + ".csv" };
+          case "open_url":
+            console.log("open_url", args.url);
+            return null;
           default:
             throw { kind: "invalid_input", message: "unknown command " + cmd, hint: "" };
         }
@@ -151,10 +382,33 @@
   };
   const click = (id) => document.getElementById(id)?.click();
   // Waits for the screen to be drawn (locale files and the route load first).
-  const target = { check: "check-connection", reauth: "reauthorize", reconnect: "reconnect", remove: "remove-connection" }[act] || "start-sign-in";
+  const target = {
+    check: "check-connection", reauth: "reauthorize", reconnect: "reconnect", remove: "remove-connection",
+    share: "actions-table", preview: "task-preview", send: "send-task", badsend: "send-task", anyway: "create-anyway",
+    discard: "outbox-items", add: "add-action", filter: "tickets-table", export: "export-csv",
+  }[act] || "start-sign-in";
   const ready = (then, tries = 0) =>
-    document.getElementById(target) || tries > 100 ? setTimeout(then, 100) : setTimeout(() => ready(then, tries + 1), 50);
+    (document.getElementById(target) && !document.querySelector("[aria-busy=true]")) || tries > 100 ? setTimeout(then, 150) : setTimeout(() => ready(then, tries + 1), 50);
   ready(() => {
+    if (act === "share") document.querySelector("#actions-table .btn-share")?.click();
+    if (act === "preview") {
+      document.getElementById("task-preview").open = true;
+    }
+    if (act === "badsend") fill("task-name", "");
+    if (act === "send" || act === "badsend") click("send-task");
+    if (act === "anyway") click("create-anyway");
+    if (act === "discard") [...document.querySelectorAll("#outbox-items [id^=discard-]")].pop()?.click();
+    if (act === "add") click("add-action");
+    if (act === "filter") {
+      const kind = document.getElementById("filter-kind");
+      kind.value = "change_request";
+      kind.dispatchEvent(new Event("change", { bubbles: true }));
+      const due = document.getElementById("filter-due");
+      due.value = "overdue";
+      due.dispatchEvent(new Event("change", { bubbles: true }));
+      fill("ticket-search", "multifactor");
+    }
+    if (act === "export") click("export-csv");
     if (act === "filled" || act === "pending" || act === "cancel") {
       fill("instance", "http://127.0.0.1:8080");
       fill("client-id", "3f1c0a5e9b");

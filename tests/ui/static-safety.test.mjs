@@ -33,6 +33,12 @@ test("ui/ has the expected files", () => {
     "ui/js/screens/manage.js",
     "ui/js/connection.js",
     "ui/js/signin.js",
+    "ui/js/tickets-model.js",
+    "ui/js/widgets.js",
+    "ui/js/screens/actions.js",
+    "ui/js/screens/share.js",
+    "ui/js/screens/outbox.js",
+    "ui/js/screens/tickets.js",
   ]) {
     assert.ok(names.includes(expected), expected);
   }
@@ -146,7 +152,48 @@ test("the stable DOM ids used by end-to-end tests are in the screens", () => {
     "confirm-remove-yes",
     "confirm-remove-no",
     "data-exchange",
+    // Ticket screens. Ids built from data are checked by their prefix.
+    "outbox-banner",
+    "add-action-form",
+    "add-action",
+    "already-open",
+    "create-anyway",
+    "task-form",
+    "task-name",
+    "task-description",
+    "task-priority",
+    "task-due",
+    "task-kind-change",
+    "task-kind-incident",
+    "task-preview",
+    "send-task",
+    "task-sent",
+    "task-waiting",
+    "outbox",
+    "confirm-discard",
+    "filter-kind",
+    "filter-state",
+    "filter-priority",
+    "filter-category",
+    "filter-due",
+    "ticket-search",
+    "export-csv",
+    "refresh-tickets",
+    "state-names",
+    "save-state-names",
+    "reset-state-names",
   ]) {
     assert.ok(js.includes(`"${id}"`), id);
+  }
+  for (const template of [
+    "`${id}-states`",
+    "`${id}-create`",
+    "`${id}-view-all`",
+    "`share-${action.id}`",
+    "`retry-${item.id}`",
+    "`discard-${item.id}`",
+    "`state-name-${kind}-${state.value}`",
+  ]) {
+    assert.ok(js.includes(template), template);
   }
 });

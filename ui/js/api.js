@@ -103,6 +103,104 @@ export function removeConnection() {
   return call("remove_connection");
 }
 
+// Improvement actions, tasks and the outbox ------------------------------------
+
+/**
+ * list_actions → Action[]: { id, title, category, source: "microsoft"|"user", points, maxPoints,
+ *   remediation, ticket: TicketRef|null, queued }. TicketRef = { sysId, number, kind, state, stateLabel, url }.
+ */
+export function listActions() {
+  return call("list_actions");
+}
+
+/** add_action → Action (source "user"), from { title, category, remediation } typed in by the admin. */
+export function addAction({ title, category, remediation }) {
+  return call("add_action", { title, category, remediation });
+}
+
+/** open_ticket_for_action → TicketRef|null: an active ticket already made for this action. */
+export function openTicketForAction(actionId) {
+  return call("open_ticket_for_action", { actionId });
+}
+
+/**
+ * The draft both preview_task and submit_task take:
+ * { actionId, actionTitle, name, description, priority: 1..5, dueDate: "YYYY-MM-DD", source, category, kind }.
+ */
+function draftArg(draft) {
+  const { actionId, actionTitle, name, description, priority, dueDate, source, category, kind } = draft;
+  return { actionId, actionTitle, name, description, priority, dueDate, source, category, kind };
+}
+
+/** preview_task → { errors: [{ field, message, hint }], table, record }: exactly what would be sent. */
+export function previewTask(draft) {
+  return call("preview_task", { draft: draftArg(draft) });
+}
+
+/** submit_task → { outboxId, sent: { number, kind, sysId, url, warnings }|null, waiting: OutboxItem|null }. */
+export function submitTask(draft) {
+  return call("submit_task", { draft: draftArg(draft) });
+}
+
+/**
+ * outbox_list → OutboxItem[]: { id, name, kind, attempts, state: "waiting"|"blocked",
+ *   error: { kind, message, hint }|null, nextAttemptAt, mayExist }.
+ */
+export function outboxList() {
+  return call("outbox_list");
+}
+
+/** outbox_retry → null. Sends the item now. */
+export function outboxRetry(id) {
+  return call("outbox_retry", { id });
+}
+
+/** outbox_discard → null. Drops the item without sending it. */
+export function outboxDiscard(id) {
+  return call("outbox_discard", { id });
+}
+
+// Tickets ------------------------------------------------------------------------
+
+/**
+ * list_tickets → { tickets: Ticket[], fetchedAt, fromCache } from the local cache, at once.
+ * Ticket = { sysId, number, kind, name, state, stateLabel, priority, dueDate, category,
+ *   actionId, updatedAt, active, url }.
+ */
+export function listTickets() {
+  return call("list_tickets");
+}
+
+/** refresh_tickets → the same shape as list_tickets, read from ServiceNow. */
+export function refreshTickets() {
+  return call("refresh_tickets");
+}
+
+/** state_names → { changeRequest: StateName[], incident: StateName[] }; StateName = { value, instanceLabel, customLabel }. */
+export function stateNames() {
+  return call("state_names");
+}
+
+/** set_state_name → null. kind "change_request"|"incident"; a null or empty label resets that state. */
+export function setStateName({ kind, value, label }) {
+  return call("set_state_name", { kind, value, label: label === "" ? null : label ?? null });
+}
+
+/** reset_state_names → null. Every state takes the instance's name again. */
+export function resetStateNames() {
+  return call("reset_state_names");
+}
+
+/** export_tickets_csv → { path } of the CSV written to the Downloads folder; sysIds null exports all. */
+export function exportTicketsCsv(sysIds) {
+  return call("export_tickets_csv", { sysIds: Array.isArray(sysIds) ? sysIds : null });
+}
+
+/** open_url → null. Opens a record of the instance in the system browser (Rust checks the URL). */
+export function openUrl(url) {
+  return call("open_url", { url });
+}
+
 /**
  * Listens to a back-end event. Resolves to an unlisten function; in a browser
  * preview it resolves to a no-op so screens need no special case.
@@ -123,3 +221,9 @@ export const EVENT_AUTHORIZE_URL = "connect://authorize-url";
 
 /** Event the back end emits after connect, remove or a token refresh: ConnectionInfo or null. */
 export const EVENT_CONNECTION_CHANGED = "connection://changed";
+
+/** Event after the ticket cache changed: the shape of list_tickets. */
+export const EVENT_TICKETS_CHANGED = "tickets://changed";
+
+/** Event after the outbox changed: OutboxItem[]. */
+export const EVENT_OUTBOX_CHANGED = "outbox://changed";

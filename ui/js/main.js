@@ -5,24 +5,35 @@ import { appState, uiReady } from "./api.js";
 import * as home from "./screens/home.js";
 import * as connect from "./screens/connect.js";
 import * as manage from "./screens/manage.js";
+import * as actions from "./screens/actions.js";
+import * as share from "./screens/share.js";
+import * as outbox from "./screens/outbox.js";
+import * as tickets from "./screens/tickets.js";
+import { parseRoute } from "./tickets-model.js";
 
+// "#/share/<actionId>" carries its parameter in the path; the others take ?query parameters.
 const routes = {
   "/": home,
   "/connect": connect,
   "/manage": manage,
+  "/actions": actions,
+  "/share": share,
+  "/outbox": outbox,
+  "/tickets": tickets,
 };
 
 let cleanup = null;
 let generation = 0;
 
-function currentPath() {
-  const path = location.hash.replace(/^#/, "") || "/";
-  return Object.prototype.hasOwnProperty.call(routes, path) ? path : "/";
+function currentRoute() {
+  const { path, params } = parseRoute(location.hash);
+  return Object.prototype.hasOwnProperty.call(routes, path) ? { path, params } : { path: "/", params: {} };
 }
 
 async function render() {
   const current = ++generation;
-  const screen = routes[currentPath()];
+  const route = currentRoute();
+  const screen = routes[route.path];
   const view = document.getElementById("screen");
   if (typeof cleanup === "function") cleanup();
   cleanup = null;
@@ -34,7 +45,7 @@ async function render() {
   view.replaceChildren(host);
   view.dataset.screen = screen.name;
   document.title = `${t(screen.titleKey)} - ${t("app.name")}`;
-  const done = await screen.render(host);
+  const done = await screen.render(host, route.params);
   if (current !== generation) {
     if (typeof done === "function") done();
     return;

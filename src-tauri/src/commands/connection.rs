@@ -28,7 +28,7 @@ async fn open_and_finish<R: Runtime>(
     let outcome = manager.finish().await;
     if let Ok(ConnectOutcome::Connected { connection }) = &outcome {
         events::connection_changed(app, Some(connection));
-        crate::sender::wake(app);
+        crate::sender::refresh(app);
     }
     outcome
 }
@@ -80,6 +80,7 @@ pub async fn keep_account<R: Runtime>(
 ) -> Result<ConnectionInfo, Error> {
     let info = manager.keep_account().await?;
     events::connection_changed(&app, Some(&info));
+    crate::sender::refresh(&app);
     Ok(info)
 }
 

@@ -46,13 +46,11 @@ pub async fn allow(browser: &Client) {
     wait_for(browser, "allow").await.click().await.unwrap();
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
-        let text = browser
-            .find(Locator::Css("body"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap_or_default();
+        // While the browser moves from ServiceNow to the loopback page there may be no body.
+        let text = match browser.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
         if text.contains("You can close this tab") {
             break;
         }

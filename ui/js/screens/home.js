@@ -5,6 +5,8 @@ import { currentLang, t } from "../i18n.js";
 import { el, showError } from "../ui.js";
 import { formatAbsolute, formatRelative, tokenState, userLabel } from "../connection.js";
 import { createSignInFlow } from "../signin.js";
+import { countByState, isOverdue, newest } from "../tickets-model.js";
+import { formatDate, openRecord, priorityLabel, watchOutbox } from "../widgets.js";
 
 export const name = "home";
 export const titleKey = "home.title";
@@ -125,19 +127,92 @@ function connectedCard(info, ctx) {
 }
 
 const TICKET_CARDS = {
-  change: { id: "change-card", manageId: "change-card-manage", titleKey: "tickets.change.title" },
-  incident: { id: "incident-card", manageId: "incident-card-manage", titleKey: "tickets.incident.title" },
+  change: { id: "change-card", kind: "change_request", manageId: "change-card-manage", titleKey: "tickets.change.title" },
+  incident: { id: "incident-card", kind: "incident", manageId: "incident-card-manage", titleKey: "tickets.incident.title" },
 };
 
-function ticketCard(kind) {
-  const { id, manageId, titleKey } = TICKET_CARDS[kind];
-  return el("section", { class: "card ticket-card", id, "aria-labelledby": `${id}-title` }, [
-    cardHeader(`${id}-title`, t(titleKey), `icon-ticket icon-${kind}`),
-    el("div", { class: "card-body" }, [
-      el("div", { class: "empty-state", id: `${id}-empty` }, [
-        el("p", { class: "empty-title", text: t("tickets.empty.title") }),
-        el("p", { text: t("tickets.empty.body") }),
+const SEGMENTS = 8;
+
+/** Counts by state: a stacked bar (SVG rects sized by attributes) and a legend. */
+function stateBar(id, tickets) {
+  const counts = countByState(tickets);
+  const total = tickets.length;
+  const svg = el("svg", { svg: true, class: "state-bar", viewBox: "0 0 100 8", preserveAspectRatio: "none", "aria-hidden": "true", focusable: "false" });
+  let x = 0;
+  counts.forEach((entry, index) => {
+    const width = (entry.count / total) * 100;
+    svg.append(el("rect", { svg: true, class: `seg seg-${index % SEGMENTS}`, x: x.toFixed(3), y: "0", width: width.toFixed(3), height: "8" }));
+    x += width;
+  });
+  const legend = el(
+    "ul",
+    { class: "state-legend", "aria-label": t("tickets.byState") },
+    counts.map((entry, index) =>
+      el("li", { dataset: { state: entry.value } }, [
+        el("span", { class: `swatch seg-${index % SEGMENTS}`, "aria-hidden": "true" }),
+        el("span", { class: "legend-label", text: entry.label }),
+        el("span", { class: "legend-count", text: String(entry.count) }),
       ]),
+    ),
+  );
+  return el("div", { class: "state-summary", id }, [
+    el("p", { class: "state-total", text: t("tickets.total", { count: total }) }),
+    svg,
+    legend,
+  ]);
+}
+
+function ticketItem(ticket, now) {
+  const overdue = isOverdue(ticket, now);
+  const due = formatDate(ticket.dueDate);
+  const meta = [
+    el("span", { class: "ticket-state", text: ticket.stateLabel || String(ticket.state ?? "") }),
+    ticket.priority ? el("span", { class: "ticket-priority", text: priorityLabel(ticket.priority) }) : null,
+    due ? el("span", { class: ["ticket-due", overdue && "is-overdue"], text: t("tickets.due", { date: due }) }) : null,
+    overdue ? el("span", { class: "badge badge-danger", text: t("tickets.overdue") }) : null,
+  ];
+  return el("li", {}, [
+    el(
+      "button",
+      {
+        type: "button",
+        class: "ticket-item",
+        dataset: { sysId: ticket.sysId },
+        "aria-label": t("tickets.openLabel", { number: ticket.number, name: ticket.name ?? "" }),
+        on: { click: () => openRecord(ticket.url) },
+      },
+      [
+        el("span", { class: "ticket-line" }, [
+          el("span", { class: "ticket-number", text: ticket.number }),
+          el("span", { class: "ticket-name", text: ticket.name ?? "" }),
+        ]),
+        el("span", { class: "ticket-meta" }, meta),
+      ],
+    ),
+  ]);
+}
+
+function ticketCard(key, all, now = Date.now()) {
+  const { id, kind, manageId, titleKey } = TICKET_CARDS[key];
+  const tickets = (all ?? []).filter((ticket) => ticket.kind === kind);
+  const body = tickets.length
+    ? [
+        stateBar(`${id}-states`, tickets),
+        el("h3", { class: "subheading", text: t("tickets.newest") }),
+        el("ul", { class: "ticket-items", id: `${id}-newest` }, newest(tickets, 5).map((ticket) => ticketItem(ticket, now))),
+      ]
+    : [
+        el("div", { class: "empty-state", id: `${id}-empty` }, [
+          el("p", { class: "empty-title", text: t("tickets.empty.title") }),
+          el("p", { text: t("tickets.empty.body") }),
+        ]),
+      ];
+  return el("section", { class: "card ticket-card", id, "aria-labelledby": `${id}-title`, dataset: { kind } }, [
+    cardHeader(`${id}-title`, t(titleKey), `icon-ticket icon-${key}`),
+    el("div", { class: "card-body" }, body),
+    el("div", { class: "card-actions" }, [
+      el("a", { href: `#/actions?kind=${kind}`, id: `${id}-create`, class: "btn btn-primary", text: t("tickets.create") }),
+      el("a", { href: `#/tickets?kind=${kind}`, id: `${id}-view-all`, class: "btn btn-secondary", text: t("tickets.viewAll") }),
     ]),
     el("div", { class: "card-actions card-actions-link" }, [
       el("a", { href: "#/manage", id: manageId, class: "link", text: t("home.connection.manage") }),
@@ -149,12 +224,14 @@ export async function render(view) {
   const title = el("h1", { class: "page-title", text: t("home.title") });
   const intro = el("p", { class: "page-intro", text: t("home.intro") });
   const grid = el("div", { class: "card-grid" }, [disconnectedCard(null)]);
+  const outboxSlot = el("div", { class: "outbox-slot" });
   const footer = el("p", { class: "page-footer", id: "app-version" });
-  view.append(el("div", { class: "page" }, [title, intro, grid, footer]));
+  view.append(el("div", { class: "page" }, [title, intro, outboxSlot, grid, footer]));
 
   let alive = true;
   let state = null;
-  const ctx = { flow: null, refreshLine: null, info: null, show };
+  const ctx = { flow: null, refreshLine: null, info: null, show, tickets: [] };
+  let stopOutbox = null;
 
   function show(info) {
     if (!alive) return;
@@ -163,7 +240,26 @@ export async function render(view) {
     ctx.flow = null;
     ctx.refreshLine = null;
     grid.classList.toggle("card-grid-connected", Boolean(info));
-    grid.replaceChildren(...(info ? [connectedCard(info, ctx), ticketCard("change"), ticketCard("incident")] : [disconnectedCard(state ?? {})]));
+    grid.replaceChildren(
+      ...(info
+        ? [connectedCard(info, ctx), ticketCard("change", ctx.tickets), ticketCard("incident", ctx.tickets)]
+        : [disconnectedCard(state ?? {})]),
+    );
+    if (info && !ctx.ticketsLoaded) {
+      ctx.ticketsLoaded = true;
+      api.listTickets().then(showTickets, () => {});
+    }
+    if (info && !stopOutbox) watchOutbox(outboxSlot).then((stop) => (alive ? (stopOutbox = stop) : stop()));
+  }
+
+  /** Redraws only the two ticket cards, keeping the connection card (and a sign-in in progress). */
+  function showTickets(list) {
+    ctx.tickets = Array.isArray(list?.tickets) ? list.tickets : [];
+    if (!alive || !ctx.info) return;
+    for (const key of Object.keys(TICKET_CARDS)) {
+      const old = document.getElementById(TICKET_CARDS[key].id);
+      if (old && grid.contains(old)) old.replaceWith(ticketCard(key, ctx.tickets));
+    }
   }
 
   // The relative time ("in 28 minutes") follows the clock.
@@ -171,6 +267,7 @@ export async function render(view) {
     if (ctx.refreshLine?.isConnected && ctx.info) updateTokenLine(ctx.refreshLine, ctx.info);
   }, 30000);
 
+  const stopTickets = await api.onEvent(api.EVENT_TICKETS_CHANGED, (list) => showTickets(list));
   const stop = await api.onEvent(api.EVENT_CONNECTION_CHANGED, (info) => {
     // A sign-in in progress on this card finishes through its own outcome.
     if (ctx.flow && ctx.flow.state() !== "idle") return;
@@ -192,12 +289,22 @@ export async function render(view) {
     // Without a backend the banner above already says so.
     if (state?.connected) showError(error);
   }
+  if (info) {
+    try {
+      ctx.tickets = (await api.listTickets())?.tickets ?? [];
+      ctx.ticketsLoaded = true;
+    } catch (error) {
+      showError(error);
+    }
+  }
   show(info ?? null);
 
   return () => {
     alive = false;
     clearInterval(timer);
     stop();
+    stopTickets();
+    stopOutbox?.();
     ctx.flow?.destroy();
   };
 }

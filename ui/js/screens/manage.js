@@ -84,6 +84,116 @@ function dataExchangeCard() {
   ]);
 }
 
+const STATE_KINDS = [
+  ["change_request", "changeRequest", "stateNames.changeRequest"],
+  ["incident", "incident", "stateNames.incident"],
+];
+
+/**
+ * Customize ticket state names: the instance's label of each state and an input for
+ * the admin's own name (state_names, set_state_name for each change, reset_state_names).
+ */
+function stateNamesCard() {
+  const body = el("div", { class: "state-names-body", "aria-busy": "true" });
+  const errorSlot = el("div", { class: "form-error-slot", id: "state-names-error" });
+  const save = el("button", { type: "submit", id: "save-state-names", class: "btn btn-primary", text: t("stateNames.save") });
+  const reset = el("button", { type: "button", id: "reset-state-names", class: "btn btn-secondary", text: t("stateNames.reset") });
+  const form = el("form", { class: "card", id: "state-names", novalidate: true, "aria-labelledby": "state-names-title" }, [
+    el("div", { class: "card-header" }, [el("h2", { id: "state-names-title", text: t("stateNames.title") })]),
+    el("div", { class: "card-body" }, [el("p", { text: t("stateNames.intro") }), body, errorSlot]),
+    el("div", { class: "card-actions" }, [save, reset]),
+  ]);
+  let inputs = [];
+
+  function show(names) {
+    inputs = [];
+    const groups = STATE_KINDS.map(([kind, key, titleKey]) => {
+      const states = Array.isArray(names?.[key]) ? names[key] : [];
+      const rows = states.map((state) => {
+        const id = `state-name-${kind}-${state.value}`;
+        const input = el("input", {
+          type: "text",
+          id,
+          name: id,
+          class: "input",
+          autocomplete: "off",
+          maxlength: "40",
+          placeholder: state.instanceLabel,
+          value: state.customLabel ?? "",
+          "aria-label": t("stateNames.customFor", { label: state.instanceLabel }),
+        });
+        inputs.push({ kind, value: state.value, input, saved: state.customLabel ?? "" });
+        return el("div", { class: "state-name-row" }, [
+          el("label", { for: id, class: "state-name-instance" }, [
+            el("span", { text: state.instanceLabel }),
+            el("span", { class: "state-value", text: String(state.value) }),
+          ]),
+          input,
+        ]);
+      });
+      return el("fieldset", { class: "fieldset-plain state-group", id: `state-names-${kind}` }, [
+        el("legend", { class: "subheading", text: t(titleKey) }),
+        el("div", { class: "state-name-head", "aria-hidden": "true" }, [
+          el("span", { text: t("stateNames.instanceLabel") }),
+          el("span", { text: t("stateNames.customLabel") }),
+        ]),
+        ...rows,
+      ]);
+    });
+    body.replaceChildren(...groups);
+    body.removeAttribute("aria-busy");
+  }
+
+  async function load() {
+    try {
+      show(await api.stateNames());
+    } catch (error) {
+      body.removeAttribute("aria-busy");
+      showError(error, errorSlot);
+    }
+  }
+
+  const busy = (button, on) => {
+    save.disabled = on;
+    reset.disabled = on;
+    button.setAttribute("aria-busy", on ? "true" : "false");
+  };
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    errorSlot.replaceChildren();
+    busy(save, true);
+    try {
+      for (const item of inputs) {
+        const label = item.input.value.trim();
+        if (label === item.saved) continue;
+        await api.setStateName({ kind: item.kind, value: item.value, label: label === "" ? null : label });
+        item.saved = label;
+      }
+      announce(t("stateNames.saved"));
+      await load();
+    } catch (error) {
+      showError(error, errorSlot);
+    } finally {
+      busy(save, false);
+    }
+  });
+  reset.addEventListener("click", async () => {
+    errorSlot.replaceChildren();
+    busy(reset, true);
+    try {
+      await api.resetStateNames();
+      announce(t("stateNames.resetDone"));
+      await load();
+    } catch (error) {
+      showError(error, errorSlot);
+    } finally {
+      busy(reset, false);
+    }
+  });
+  return { form, load };
+}
+
 let checkOnNextRender = false;
 
 /** The next render of the manage page runs the connection check by itself. */
@@ -278,6 +388,8 @@ export async function render(view) {
     el("div", { class: "card-actions" }, [remove]),
   ]);
 
+  const stateNames = stateNamesCard();
+
   // Page ---------------------------------------------------------------------
   const breadcrumb = el("nav", { class: "breadcrumb", "aria-label": t("common.breadcrumb") }, [
     el("ol", {}, [
@@ -291,13 +403,14 @@ export async function render(view) {
       el("h1", { class: "page-title", text: t("manage.title") }),
       el("p", { class: "page-intro", text: t("manage.intro") }),
       el("div", { class: "manage-grid" }, [
-        el("div", { class: "manage-column" }, info ? [statusCard, dangerCard] : []),
+        el("div", { class: "manage-column" }, info ? [statusCard, stateNames.form, dangerCard] : []),
         el("div", { class: "manage-column" }, [dataExchangeCard()]),
       ]),
       dialog,
     ]),
   );
   update(info);
+  if (info) stateNames.load();
 
   const stop = await api.onEvent(api.EVENT_CONNECTION_CHANGED, (next) => {
     if (!alive || flow.state() !== "idle") return;

@@ -1,0 +1,193 @@
+//! Tickets as an admin makes them: share an improvement action, edit the task, send it, see it
+//! on the change card and in the list; the same action again is caught; a state renamed shows
+//! everywhere; a task that cannot be sent waits, visibly, and goes out once. Screenshots.
+
+use servicenow_sim::{Scenario, Seed, SimConfig};
+use ticket_bridge_e2e::steps::connect_integration_user;
+use ticket_bridge_e2e::{AppOptions, Harness};
+
+fn created_for(h: &Harness, table: &str, action: &str) -> usize {
+    h.sim
+        .handle()
+        .records(table)
+        .iter()
+        .filter(|r| {
+            r["correlation_id"]
+                .as_str()
+                .is_some_and(|c| c.starts_with(&format!("tb1/local/{action}/")))
+        })
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn share_an_action_track_it_and_rename_its_state() {
+    let mut h = Harness::start(
+        "tickets_share_track_rename",
+        SimConfig {
+            seed: Seed::Empty,
+            ..SimConfig::default()
+        },
+        AppOptions::default(),
+    )
+    .await;
+    h.wait_visible("#connection-card:not([aria-busy])").await;
+    connect_integration_user(&mut h).await;
+
+    // Home → Create ticket → the improvement actions → Share → ServiceNow.
+    h.click("#breadcrumb-home").await;
+    h.click("#change-card-create").await;
+    h.wait_visible("#share-DLPEnabled").await;
+    h.shot("actions").await;
+    h.click("#share-DLPEnabled").await;
+    let name = h.wait_visible("#task-name").await;
+    assert!(
+        name.prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+            .contains("Data Loss Prevention")
+    );
+    h.fill("task-name", "Create DLP policies for finance data")
+        .await;
+    h.app()
+        .execute(
+            "const s = document.getElementById('task-priority'); s.value = '2'; s.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    h.click("#task-kind-change").await;
+    h.shot("task-form").await;
+    h.click("#send-task").await;
+    let sent = h.wait_visible("#task-sent").await.text().await.unwrap();
+    assert!(sent.contains("CHG0030001"), "{sent}");
+    h.shot("task-sent").await;
+
+    // ServiceNow has exactly one change request for the action, with priority 2 from impact
+    // and urgency.
+    assert_eq!(created_for(&h, "change_request", "DLPEnabled"), 1);
+    let rec = h
+        .sim
+        .handle()
+        .records("change_request")
+        .into_iter()
+        .find(|r| r["number"] == "CHG0030001")
+        .unwrap();
+    assert_eq!(
+        rec["short_description"],
+        "Create DLP policies for finance data"
+    );
+    assert_eq!(rec["priority"], "2");
+    assert_eq!(rec["correlation_display"], "Ticket Bridge");
+
+    // The change card shows it.
+    h.app()
+        .execute("location.hash = '#/'", vec![])
+        .await
+        .unwrap();
+    let card = h.wait_visible("#change-card").await;
+    h.wait_visible("#change-card-states").await;
+    let deadline = tokio::time::Instant::now() + ticket_bridge_e2e::PATIENCE;
+    while !card.text().await.unwrap().contains("CHG0030001") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the card never showed CHG0030001"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(card.text().await.unwrap().contains("New"));
+    h.shot("home-with-ticket").await;
+
+    // The same action again: the open ticket is shown first.
+    h.click("#change-card-create").await;
+    h.click("#share-DLPEnabled").await;
+    let notice = h.wait_visible("#already-open").await.text().await.unwrap();
+    assert!(notice.contains("CHG0030001"), "{notice}");
+    h.shot("already-open").await;
+
+    // Rename the change request state "New" (-5) to "Triage": the card and the list say so.
+    h.app()
+        .execute("location.hash = '#/manage'", vec![])
+        .await
+        .unwrap();
+    h.fill("state-name-change_request--5", "Triage").await;
+    h.click("#save-state-names").await;
+    h.app()
+        .execute("location.hash = '#/tickets'", vec![])
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + ticket_bridge_e2e::PATIENCE;
+    loop {
+        let text = h.wait_visible("main").await.text().await.unwrap();
+        if text.contains("Triage") && text.contains("CHG0030001") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the list never showed Triage: {text}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    h.shot("list-renamed").await;
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_that_cannot_be_sent_waits_and_goes_out_once() {
+    let mut h = Harness::start(
+        "tickets_wait_then_send",
+        SimConfig {
+            seed: Seed::Empty,
+            ..SimConfig::default()
+        },
+        AppOptions::default(),
+    )
+    .await;
+    h.wait_visible("#connection-card:not([aria-busy])").await;
+    connect_integration_user(&mut h).await;
+
+    // ServiceNow is down.
+    h.sim.handle().set_scenario(Scenario::ServerError);
+    h.app()
+        .execute("location.hash = '#/actions'", vec![])
+        .await
+        .unwrap();
+    h.click("#share-AdminMFAV2").await;
+    h.click("#task-kind-incident").await;
+    h.click("#send-task").await;
+    let waiting = h.wait_visible("#task-waiting").await.text().await.unwrap();
+    assert!(!waiting.is_empty());
+    h.shot("task-waiting").await;
+    assert_eq!(created_for(&h, "incident", "AdminMFAV2"), 0);
+
+    // The home page says a task waits; Review → the outbox; back online, Retry now.
+    h.app()
+        .execute("location.hash = '#/'", vec![])
+        .await
+        .unwrap();
+    h.wait_visible("#outbox-banner").await;
+    h.shot("outbox-banner").await;
+    h.sim.handle().clear_scenario("server-error");
+    h.app()
+        .execute("location.hash = '#/outbox'", vec![])
+        .await
+        .unwrap();
+    h.click("#outbox [id^='retry-']").await;
+    let deadline = tokio::time::Instant::now() + ticket_bridge_e2e::PATIENCE;
+    while created_for(&h, "incident", "AdminMFAV2") == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the waiting task was never sent"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    h.shot("outbox-after-retry").await;
+    // Exactly once, also after the sender's next rounds.
+    h.app()
+        .execute("location.hash = '#/'", vec![])
+        .await
+        .unwrap();
+    h.wait_visible("#incident-card").await;
+    assert_eq!(created_for(&h, "incident", "AdminMFAV2"), 1);
+    h.finish().await;
+}

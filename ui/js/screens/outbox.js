@@ -1,0 +1,175 @@
+// Outbox (#/outbox): tasks ServiceNow hasn't accepted yet (outbox_list), each with
+// its last error and next attempt, Retry now (outbox_retry) and Discard
+// (outbox_discard, after a confirm that warns when the ticket may exist already).
+// Follows outbox://changed.
+import * as api from "../api.js";
+import { currentLang, t } from "../i18n.js";
+import { announce, el, showError } from "../ui.js";
+import { formatAbsolute, formatRelative } from "../connection.js";
+import { breadcrumb, kindLabel } from "../widgets.js";
+
+export const name = "outbox";
+export const titleKey = "outbox.title";
+
+function itemNode(item, { onRetry, onDiscard }) {
+  const next = item.nextAttemptAt ? formatRelative(item.nextAttemptAt, Date.now(), currentLang()) : null;
+  const error = item.error;
+  return el("li", { class: "outbox-item", id: `outbox-${item.id}`, dataset: { state: item.state } }, [
+    el("div", { class: "outbox-head" }, [
+      el("h3", { class: "outbox-name", text: item.name }),
+      el("span", {
+        class: ["badge", item.state === "blocked" ? "badge-danger" : "badge-warning"],
+        text: t(item.state === "blocked" ? "outbox.state.blocked" : "outbox.state.waiting"),
+      }),
+    ]),
+    el("p", { class: "outbox-meta" }, [
+      el("span", { text: kindLabel(item.kind) }),
+      el("span", { text: t("outbox.attempts", { count: item.attempts ?? 0 }) }),
+      next ? el("span", { title: formatAbsolute(item.nextAttemptAt, currentLang()), text: t("outbox.nextAttempt", { time: next }) }) : null,
+    ]),
+    error
+      ? el("div", { class: "callout callout-warning" }, [
+          el("span", { class: "callout-icon", "aria-hidden": "true", text: "!" }),
+          el("div", {}, [
+            el("p", { class: "callout-text", text: error.message || t("errors.unknown.message") }),
+            error.hint ? el("p", { class: "callout-hint", text: error.hint }) : null,
+          ]),
+        ])
+      : null,
+    item.mayExist ? el("p", { class: "outbox-may-exist", text: t("outbox.mayExist") }) : null,
+    el("div", { class: "outbox-actions" }, [
+      el("button", { type: "button", id: `retry-${item.id}`, class: "btn btn-secondary", text: t("outbox.retry"), on: { click: (e) => onRetry(item, e.currentTarget) } }),
+      el("button", { type: "button", id: `discard-${item.id}`, class: "btn btn-danger-outline", text: t("outbox.discard"), on: { click: (e) => onDiscard(item, e.currentTarget) } }),
+    ]),
+  ]);
+}
+
+export async function render(view) {
+  let alive = true;
+  const list = el("ul", { class: "outbox-list", id: "outbox-items", "aria-busy": "true" });
+  const errorSlot = el("div", { class: "form-error-slot", id: "outbox-error" });
+  const card = el("section", { class: "card", id: "outbox", "aria-labelledby": "outbox-title" }, [
+    el("div", { class: "card-header" }, [el("h2", { id: "outbox-title", text: t("outbox.listTitle") })]),
+    el("div", { class: "card-body" }, [list, errorSlot]),
+  ]);
+
+  // Discard confirm ----------------------------------------------------------
+  const yes = el("button", { type: "button", id: "confirm-discard-yes", class: "btn btn-danger", text: t("outbox.confirm.yes") });
+  const no = el("button", { type: "button", id: "confirm-discard-no", class: "btn btn-secondary", text: t("common.cancel") });
+  const dialogBody = el("div", { id: "confirm-discard-body" });
+  const dialogError = el("div", { class: "form-error-slot" });
+  const dialog = el("dialog", { id: "confirm-discard", class: "dialog", "aria-labelledby": "confirm-discard-title", "aria-describedby": "confirm-discard-body" }, [
+    el("h2", { id: "confirm-discard-title", text: t("outbox.confirm.title") }),
+    dialogBody,
+    dialogError,
+    el("div", { class: "dialog-actions" }, [yes, no]),
+  ]);
+  let pending = null;
+  let returnFocus = null;
+  no.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => {
+    pending = null;
+    dialogError.replaceChildren();
+    if (returnFocus?.isConnected) returnFocus.focus();
+  });
+  yes.addEventListener("click", async () => {
+    if (!pending) return;
+    yes.disabled = true;
+    try {
+      await api.outboxDiscard(pending.id);
+      dialog.close();
+      announce(t("outbox.discarded"));
+      await load();
+    } catch (error) {
+      showError(error, dialogError);
+    } finally {
+      yes.disabled = false;
+    }
+  });
+
+  function onDiscard(item, button) {
+    pending = item;
+    returnFocus = button;
+    const body = [el("p", { text: t("outbox.confirm.body", { name: item.name }) })];
+    if (item.mayExist) {
+      body.push(
+        el("div", { class: "callout callout-warning", id: "confirm-discard-may-exist" }, [
+          el("span", { class: "callout-icon", "aria-hidden": "true", text: "!" }),
+          el("p", { class: "callout-text", text: t("outbox.confirm.mayExist") }),
+        ]),
+      );
+    }
+    dialogBody.replaceChildren(...body);
+    dialog.showModal();
+    no.focus();
+  }
+
+  async function onRetry(item, button) {
+    errorSlot.replaceChildren();
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    button.textContent = t("outbox.retrying");
+    try {
+      await api.outboxRetry(item.id);
+      await load();
+    } catch (error) {
+      if (alive) showError(error, errorSlot);
+    } finally {
+      if (button.isConnected) {
+        button.disabled = false;
+        button.setAttribute("aria-busy", "false");
+        button.textContent = t("outbox.retry");
+      }
+    }
+  }
+
+  function show(items) {
+    if (!alive) return;
+    list.removeAttribute("aria-busy");
+    const all = Array.isArray(items) ? items : [];
+    if (!all.length) {
+      list.replaceChildren(
+        el("li", { class: "empty-state", id: "outbox-empty" }, [
+          el("p", { class: "empty-title", text: t("outbox.empty.title") }),
+          el("p", { text: t("outbox.empty.body") }),
+        ]),
+      );
+      return;
+    }
+    const focusedId = document.activeElement?.id;
+    list.replaceChildren(...all.map((item) => itemNode(item, { onRetry, onDiscard })));
+    if (focusedId) document.getElementById(focusedId)?.focus();
+  }
+
+  async function load() {
+    try {
+      show(await api.outboxList());
+    } catch (error) {
+      if (alive) showError(error);
+      show([]);
+    }
+  }
+
+  view.append(
+    el("div", { class: "page page-narrow" }, [
+      breadcrumb(t("outbox.title")),
+      el("h1", { class: "page-title", text: t("outbox.title") }),
+      el("p", { class: "page-intro", text: t("outbox.intro") }),
+      card,
+      el("p", { class: "page-links" }, [el("a", { href: "#/actions", class: "link", id: "outbox-to-actions", text: t("share.backActions") })]),
+      dialog,
+    ]),
+  );
+  await load();
+  const stop = await api.onEvent(api.EVENT_OUTBOX_CHANGED, (items) => show(items));
+  // "Next attempt in 2 minutes" follows the clock.
+  const timer = setInterval(() => {
+    if (!dialog.open) load();
+  }, 30000);
+  return () => {
+    alive = false;
+    stop();
+    clearInterval(timer);
+    if (dialog.open) dialog.close();
+  };
+}
