@@ -122,6 +122,52 @@ pub struct Harness {
     app_driver: Guard,
     browser: Option<(Client, Guard)>,
     shots: usize,
+    opts: AppOptions,
+    launches: usize,
+}
+
+/// Starts tauri-driver and a session of the app with the test's private folders.
+async fn launch_app(
+    out_dir: &Path,
+    sim_url: &str,
+    opts: &AppOptions,
+    log: &str,
+) -> (Client, Guard) {
+    let home = out_dir.join("app-home");
+    let opener = out_dir.join("open-url");
+    let port = free_port();
+    let native_port = free_port();
+    let mut cmd = Command::new("tauri-driver");
+    cmd.args([
+        "--port",
+        &port.to_string(),
+        "--native-port",
+        &native_port.to_string(),
+    ])
+    .env("XDG_CONFIG_HOME", home.join("config"))
+    .env("XDG_DATA_HOME", home.join("data"))
+    .env("XDG_CACHE_HOME", home.join("cache"))
+    .env("BROWSER", &opener)
+    .env("LANG", &opts.lang)
+    .env("LANGUAGE", opts.lang.split('.').next().unwrap_or("en_US"))
+    .env("TICKET_BRIDGE_DEMO_INSTANCE", sim_url)
+    .env("RUST_BACKTRACE", "1");
+    let driver = Guard::spawn("tauri-driver", cmd, &out_dir.join(log))
+        .expect("tauri-driver is not installed: cargo install tauri-driver --locked");
+    assert!(
+        wait_for_port(port, PATIENCE).await,
+        "tauri-driver did not listen on port {port}; see {}",
+        out_dir.join(log).display()
+    );
+    let app = webdriver_session(
+        port,
+        serde_json::json!({
+            "browserName": "wry",
+            "tauri:options": { "application": app_binary() },
+        }),
+    )
+    .await;
+    (app, driver)
 }
 
 fn check_environment() {
@@ -228,38 +274,7 @@ impl Harness {
         )
         .unwrap();
 
-        let port = free_port();
-        let native_port = free_port();
-        let mut cmd = Command::new("tauri-driver");
-        cmd.args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &native_port.to_string(),
-        ])
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("BROWSER", &opener)
-        .env("LANG", &opts.lang)
-        .env("LANGUAGE", opts.lang.split('.').next().unwrap_or("en_US"))
-        .env("TICKET_BRIDGE_DEMO_INSTANCE", sim.base_url())
-        .env("RUST_BACKTRACE", "1");
-        let app_driver = Guard::spawn("tauri-driver", cmd, &out_dir.join("app.log"))
-            .expect("tauri-driver is not installed: cargo install tauri-driver --locked");
-        assert!(
-            wait_for_port(port, PATIENCE).await,
-            "tauri-driver did not listen on port {port}; see {}",
-            out_dir.join("app.log").display()
-        );
-        let app = webdriver_session(
-            port,
-            serde_json::json!({
-                "browserName": "wry",
-                "tauri:options": { "application": app_binary() },
-            }),
-        )
-        .await;
+        let (app, app_driver) = launch_app(&out_dir, &sim.base_url(), &opts, "app.log").await;
         Self {
             out_dir,
             sim,
@@ -268,7 +283,23 @@ impl Harness {
             app_driver,
             browser: None,
             shots: 0,
+            opts,
+            launches: 1,
         }
+    }
+
+    /// Quits the app and starts it again with the same data, settings and keychain, as a
+    /// person would after a restart of the computer.
+    pub async fn restart_app(&mut self) {
+        if let Some(app) = self.app.take() {
+            let _ = app.close().await;
+        }
+        self.app_driver.stop();
+        self.launches += 1;
+        let log = format!("app-{}.log", self.launches);
+        let (app, driver) = launch_app(&self.out_dir, &self.sim.base_url(), &self.opts, &log).await;
+        self.app = Some(app);
+        self.app_driver = driver;
     }
 
     /// The WebDriver session of the app's main window.
@@ -399,7 +430,17 @@ impl Harness {
     /// Fails if any of `secrets` appears in a file the app wrote (settings, logs, WebKit's
     /// caches and storage, under its private XDG folders) or in its output.
     pub fn assert_no_secrets(&self, secrets: &[&str]) {
-        let mut files = vec![self.out_dir.join("app.log")];
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.out_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("app") && n.ends_with(".log"))
+            })
+            .collect();
         let mut dirs = vec![self.out_dir.join("app-home")];
         while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {

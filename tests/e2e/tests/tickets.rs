@@ -1,6 +1,7 @@
 //! Tickets as an admin makes them: share an improvement action, edit the task, send it, see it
 //! on the change card and in the list; the same action again is caught; a state renamed shows
-//! everywhere; a task that cannot be sent waits, visibly, and goes out once. Screenshots.
+//! everywhere; a task that cannot be sent waits, visibly and across a restart, and goes out
+//! once. Screenshots.
 
 use servicenow_sim::{Scenario, Seed, SimConfig};
 use ticket_bridge_e2e::steps::connect_integration_user;
@@ -160,18 +161,16 @@ async fn a_task_that_cannot_be_sent_waits_and_goes_out_once() {
     h.shot("task-waiting").await;
     assert_eq!(created_for(&h, "incident", "AdminMFAV2"), 0);
 
-    // The home page says a task waits; Review → the outbox; back online, Retry now.
-    h.app()
-        .execute("location.hash = '#/'", vec![])
-        .await
-        .unwrap();
+    // Quit and start again while ServiceNow still fails: the task is still there.
+    h.restart_app().await;
+    h.wait_visible("#connection-card:not([aria-busy])").await;
     h.wait_visible("#outbox-banner").await;
-    h.shot("outbox-banner").await;
+    h.shot("outbox-banner-after-restart").await;
+    assert_eq!(created_for(&h, "incident", "AdminMFAV2"), 0);
+
+    // Back online: Review → the outbox → Retry now; it goes out once.
     h.sim.handle().clear_scenario("server-error");
-    h.app()
-        .execute("location.hash = '#/outbox'", vec![])
-        .await
-        .unwrap();
+    h.click("#outbox-review").await;
     h.click("#outbox [id^='retry-']").await;
     let deadline = tokio::time::Instant::now() + ticket_bridge_e2e::PATIENCE;
     while created_for(&h, "incident", "AdminMFAV2") == 0 {
