@@ -96,6 +96,8 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, options: Options
             commands::tickets::state_names,
             commands::tickets::set_state_name,
             commands::tickets::reset_state_names,
+            commands::tickets::category_mapping,
+            commands::tickets::set_category_mapping,
             commands::tickets::export_tickets_csv,
             commands::tickets::open_url,
         ])

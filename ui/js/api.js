@@ -227,3 +227,13 @@ export const EVENT_TICKETS_CHANGED = "tickets://changed";
 
 /** Event after the outbox changed: OutboxItem[]. */
 export const EVENT_OUTBOX_CHANGED = "outbox://changed";
+
+/** category_mapping → { Identity: string, Data: string, Devices: string, Apps: string, Infrastructure: string } */
+export function categoryMapping() {
+  return call("category_mapping");
+}
+
+/** set_category_mapping({ mapping }) → null. Blank values leave the ticket's category unset. */
+export function setCategoryMapping(mapping) {
+  return call("set_category_mapping", { mapping });
+}

@@ -128,6 +128,19 @@ pub fn reset_state_names<R: Runtime>(app: AppHandle<R>, tickets: Tickets<'_>) ->
     Ok(())
 }
 
+#[tauri::command]
+pub fn category_mapping(tickets: Tickets<'_>) -> std::collections::BTreeMap<String, String> {
+    tickets.category_mapping()
+}
+
+#[tauri::command]
+pub fn set_category_mapping(
+    tickets: Tickets<'_>,
+    mapping: std::collections::BTreeMap<String, String>,
+) -> Result<(), Error> {
+    tickets.set_category_mapping(&mapping)
+}
+
 #[derive(serde::Serialize)]
 pub struct Exported {
     path: String,

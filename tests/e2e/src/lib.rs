@@ -401,11 +401,18 @@ impl Harness {
         field.send_keys(text).await.unwrap();
     }
 
-    /// Clicks `selector` in the app's window once it is displayed.
+    /// Clicks `selector` in the app's window once it is displayed, after scrolling it to the
+    /// middle of the window (the sticky header would otherwise cover what sits at the top).
     pub async fn click(&self, selector: &str) {
-        self.wait_visible(selector)
-            .await
-            .click()
+        let el = self.wait_visible(selector).await;
+        let _ = self
+            .app()
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![serde_json::to_value(&el).unwrap()],
+            )
+            .await;
+        el.click()
             .await
             .unwrap_or_else(|e| panic!("could not click {selector}: {e}"));
     }

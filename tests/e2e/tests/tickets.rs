@@ -34,6 +34,28 @@ async fn share_an_action_track_it_and_rename_its_state() {
     h.wait_visible("#connection-card:not([aria-busy])").await;
     connect_integration_user(&mut h).await;
 
+    // On the manage page, map Secure Score's Data category to the instance's "security".
+    h.fill("category-map-Data", "security").await;
+    h.click("#save-category-mapping").await;
+    let deadline = tokio::time::Instant::now() + ticket_bridge_e2e::PATIENCE;
+    while h
+        .app()
+        .execute(
+            "return document.getElementById('save-category-mapping').disabled",
+            vec![],
+        )
+        .await
+        .unwrap()
+        == serde_json::json!(true)
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "saving the mapping never ended"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    h.shot("manage-mappings").await;
+
     // Home → Create ticket → the improvement actions → Share → ServiceNow.
     h.click("#breadcrumb-home").await;
     h.click("#change-card-create").await;
@@ -80,6 +102,7 @@ async fn share_an_action_track_it_and_rename_its_state() {
     );
     assert_eq!(rec["priority"], "2");
     assert_eq!(rec["correlation_display"], "Ticket Bridge");
+    assert_eq!(rec["category"], "security", "the admin's category mapping");
 
     // The change card shows it.
     h.app()

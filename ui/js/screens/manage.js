@@ -194,6 +194,71 @@ function stateNamesCard() {
   return { form, load };
 }
 
+const CATEGORIES = ["Identity", "Data", "Devices", "Apps", "Infrastructure"];
+
+function categoryMappingCard() {
+  const body = el("div", { class: "state-names-body", "aria-busy": "true" });
+  const errorSlot = el("div", { class: "form-error-slot", id: "category-mapping-error" });
+  const save = el("button", { type: "submit", id: "save-category-mapping", class: "btn btn-primary", text: t("categoryMapping.save") });
+  const form = el("form", { class: "card", id: "category-mapping", novalidate: true, "aria-labelledby": "category-mapping-title" }, [
+    el("div", { class: "card-header" }, [el("h2", { id: "category-mapping-title", text: t("categoryMapping.title") })]),
+    el("div", { class: "card-body" }, [el("p", { text: t("categoryMapping.intro") }), body, errorSlot]),
+    el("div", { class: "card-actions" }, [save]),
+  ]);
+  const inputs = new Map();
+
+  function show(mapping) {
+    inputs.clear();
+    const rows = CATEGORIES.map((category) => {
+      const id = `category-map-${category}`;
+      const input = el("input", {
+        type: "text",
+        id,
+        name: id,
+        class: "input",
+        autocomplete: "off",
+        maxlength: "40",
+        placeholder: t("categoryMapping.none"),
+        value: typeof mapping?.[category] === "string" ? mapping[category] : "",
+      });
+      inputs.set(category, input);
+      return el("div", { class: "state-name-row" }, [
+        el("label", { for: id, class: "state-name-instance" }, [el("span", { text: t(`categories.${category}`) })]),
+        input,
+      ]);
+    });
+    body.replaceChildren(...rows);
+    body.removeAttribute("aria-busy");
+  }
+
+  async function load() {
+    try {
+      show(await api.categoryMapping());
+    } catch (error) {
+      body.removeAttribute("aria-busy");
+      showError(error, errorSlot);
+    }
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    errorSlot.replaceChildren();
+    save.disabled = true;
+    try {
+      const mapping = {};
+      for (const [category, input] of inputs) mapping[category] = input.value.trim();
+      await api.setCategoryMapping(mapping);
+      announce(t("categoryMapping.saved"));
+      await load();
+    } catch (error) {
+      showError(error, errorSlot);
+    } finally {
+      save.disabled = false;
+    }
+  });
+  return { form, load };
+}
+
 let checkOnNextRender = false;
 
 /** The next render of the manage page runs the connection check by itself. */
@@ -389,6 +454,7 @@ export async function render(view) {
   ]);
 
   const stateNames = stateNamesCard();
+  const categoryMapping = categoryMappingCard();
 
   // Page ---------------------------------------------------------------------
   const breadcrumb = el("nav", { class: "breadcrumb", "aria-label": t("common.breadcrumb") }, [
@@ -403,14 +469,17 @@ export async function render(view) {
       el("h1", { class: "page-title", text: t("manage.title") }),
       el("p", { class: "page-intro", text: t("manage.intro") }),
       el("div", { class: "manage-grid" }, [
-        el("div", { class: "manage-column" }, info ? [statusCard, stateNames.form, dangerCard] : []),
+        el("div", { class: "manage-column" }, info ? [statusCard, stateNames.form, categoryMapping.form, dangerCard] : []),
         el("div", { class: "manage-column" }, [dataExchangeCard()]),
       ]),
       dialog,
     ]),
   );
   update(info);
-  if (info) stateNames.load();
+  if (info) {
+    stateNames.load();
+    categoryMapping.load();
+  }
 
   const stop = await api.onEvent(api.EVENT_CONNECTION_CHANGED, (next) => {
     if (!alive || flow.state() !== "idle") return;

@@ -30,6 +30,9 @@ struct BoardFile {
     custom_names: StateLabels,
     #[serde(default)]
     user_actions: Vec<Action>,
+    /// The instance's `category` value for each Secure Score category (by its label).
+    #[serde(default)]
+    category_mapping: std::collections::BTreeMap<String, String>,
 }
 
 /// A ticket as the cards and the list show it.
@@ -322,6 +325,63 @@ impl Board {
         Ok(action)
     }
 
+    /// The `category` value the admin mapped to a Secure Score category, if any.
+    pub fn category_field(&self, category: Category) -> Option<String> {
+        self.lock().category_mapping.get(category.label()).cloned()
+    }
+
+    /// Every Secure Score category with its mapped value ("" when none).
+    pub fn category_mapping(&self) -> std::collections::BTreeMap<String, String> {
+        let data = self.lock();
+        [
+            Category::Identity,
+            Category::Data,
+            Category::Devices,
+            Category::Apps,
+            Category::Infrastructure,
+        ]
+        .iter()
+        .map(|c| {
+            let label = c.label().to_owned();
+            let value = data
+                .category_mapping
+                .get(&label)
+                .cloned()
+                .unwrap_or_default();
+            (label, value)
+        })
+        .collect()
+    }
+
+    /// Replaces the mapping; blank values mean "leave `category` unset".
+    pub fn set_category_mapping(
+        &self,
+        mapping: &std::collections::BTreeMap<String, String>,
+    ) -> Result<()> {
+        let mut clean = std::collections::BTreeMap::new();
+        for (k, v) in mapping {
+            let category: Category = k.parse().map_err(|_| {
+                Error::invalid_input(
+                    format!("\u{201c}{k}\u{201d} is not a Secure Score category."),
+                    "Use Identity, Data, Devices, Apps or Infrastructure.",
+                )
+            })?;
+            let v = v.trim();
+            if v.chars().count() > 40 {
+                return Err(Error::invalid_input(
+                    "A category value can be at most 40 characters.",
+                    "Use the value of the choice in ServiceNow (System Definition > Choice Lists), not its label.",
+                ));
+            }
+            if !v.is_empty() {
+                clean.insert(category.label().to_owned(), v.to_owned());
+            }
+        }
+        let mut data = self.lock();
+        data.category_mapping = clean;
+        self.save(&data)
+    }
+
     /// The listed tickets (all, or those `sys_ids`) as CSV, with a header row.
     pub fn csv(&self, instance: &InstanceUrl, sys_ids: Option<&[String]>) -> String {
         fn cell(s: &str) -> String {
@@ -457,6 +517,26 @@ mod tests {
                 .count()
                 == 1
         );
+    }
+
+    #[test]
+    fn category_mapping_is_kept_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let board = Board::open(dir.path().join("b.json"));
+        assert_eq!(board.category_field(Category::Identity), None);
+        let mut m = std::collections::BTreeMap::new();
+        m.insert("Identity".to_owned(), " security ".to_owned());
+        m.insert("Data".to_owned(), "".to_owned());
+        board.set_category_mapping(&m).unwrap();
+        let again = Board::open(dir.path().join("b.json"));
+        assert_eq!(
+            again.category_field(Category::Identity).as_deref(),
+            Some("security")
+        );
+        assert_eq!(again.category_field(Category::Data), None);
+        assert_eq!(again.category_mapping().len(), 5);
+        m.insert("Weather".to_owned(), "x".to_owned());
+        assert!(again.set_category_mapping(&m).is_err());
     }
 
     #[test]

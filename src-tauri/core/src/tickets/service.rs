@@ -180,10 +180,11 @@ impl TicketService {
         let draft = self.draft(input);
         let errors = draft.validate(today()).err().unwrap_or_default();
         let correlation = CorrelationId::new(LOCAL_TENANT, &draft.action_id);
+        let category_field = self.board.category_field(draft.category);
         Preview {
             errors,
             table: draft.kind.table().to_owned(),
-            record: draft.to_record(&correlation, None),
+            record: draft.to_record(&correlation, category_field.as_deref()),
         }
     }
 
@@ -221,7 +222,10 @@ impl TicketService {
     /// Queues the task durably, then tries to send what is due at once.
     pub async fn submit(&self, input: DraftInput) -> Result<SubmitOutcome> {
         let draft = self.draft(input);
-        let id = self.outbox.enqueue(draft, LOCAL_TENANT, None, today())?;
+        let category_field = self.board.category_field(draft.category);
+        let id = self
+            .outbox
+            .enqueue(draft, LOCAL_TENANT, category_field.as_deref(), today())?;
         let report = self.send_due().await;
         if let Some(s) = report.iter().find(|s| s.id == id) {
             return Ok(SubmitOutcome {
@@ -289,6 +293,17 @@ impl TicketService {
 
     pub fn reset_state_names(&self) -> Result<()> {
         self.board.reset_state_names()
+    }
+
+    pub fn category_mapping(&self) -> std::collections::BTreeMap<String, String> {
+        self.board.category_mapping()
+    }
+
+    pub fn set_category_mapping(
+        &self,
+        mapping: &std::collections::BTreeMap<String, String>,
+    ) -> Result<()> {
+        self.board.set_category_mapping(mapping)
     }
 
     pub fn csv(&self, sys_ids: Option<&[String]>) -> Result<String> {
