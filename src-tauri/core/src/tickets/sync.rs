@@ -25,6 +25,8 @@ pub async fn fetch_all(api: &ServiceNow, tenant: &str) -> Result<Vec<Ticket>> {
     );
     let limit = PAGE.to_string();
     let mut tickets: Vec<Ticket> = Vec::new();
+    // A record can shift between pages while they are read; keep the first copy of each.
+    let mut seen = std::collections::HashSet::new();
     for page in 0..MAX_PAGES {
         let offset = (page * PAGE).to_string();
         let url = table_url(
@@ -43,7 +45,7 @@ pub async fn fetch_all(api: &ServiceNow, tenant: &str) -> Result<Vec<Ticket>> {
             break;
         }
         for t in Ticket::list_from_body(&answer.body, None) {
-            if !tickets.iter().any(|k| k.sys_id == t.sys_id) {
+            if seen.insert(t.sys_id.clone()) {
                 tickets.push(t);
             }
         }
