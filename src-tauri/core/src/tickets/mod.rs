@@ -15,6 +15,7 @@ pub mod model;
 pub mod outbox;
 pub mod service;
 pub mod sync;
+pub mod watch;
 
 pub use correlation::CorrelationId;
 pub use draft::{FieldError, TaskDraft};
