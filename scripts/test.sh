@@ -21,6 +21,10 @@ done
 
 step() { printf '\n==> %s\n' "$*"; }
 start=$SECONDS
+# Everything the runners print also goes to a log, so the last line can sum them up.
+log=$(mktemp -t tb-test.XXXXXX)
+trap 'rm -f "$log"' EXIT
+run() { "$@" 2>&1 | tee -a "$log"; }
 
 step "dependencies"
 scripts/deps.sh test
@@ -32,17 +36,22 @@ if [ $lint = 1 ]; then
 fi
 
 step "unit and integration tests"
-tests/e2e/session.sh cargo test --workspace --exclude ticket-bridge-e2e --locked
+run tests/e2e/session.sh cargo test --workspace --exclude ticket-bridge-e2e --locked
 
 step "UI unit tests"
-node --test tests/ui/
+run node --test tests/ui/
 
 step "pysnow against the simulator"
-tests/servicenow-sim/pysnow/run.sh
+run tests/servicenow-sim/pysnow/run.sh
 
 if [ $e2e = 1 ]; then
   step "end-to-end tests"
-  tests/e2e/run.sh
+  run tests/e2e/run.sh
 fi
 
 printf '\n==> all tests passed in %ss\n' $((SECONDS - start))
+# One closing line for every runner together: cargo's, node's and the pysnow check's counts.
+cargo_n=$(grep -Eo '^test result: ok\. [0-9]+ passed' "$log" | awk '{s += $4} END {print s + 0}')
+node_n=$(grep -Eo '^# pass [0-9]+' "$log" | awk '{s += $3} END {print s + 0}')
+py_n=$(grep -Eo '^[0-9]+ passed, 0 failed$' "$log" | awk '{s += $1} END {print s + 0}')
+echo "$((cargo_n + node_n + py_n)) passed, 0 failed"
