@@ -31,9 +31,19 @@ if [ -z "${TB_SESSION:-}" ]; then
   exit $status
 fi
 
-# Inside the session: unlock a new login keyring with a throwaway password.
+# Inside the session: a keyring daemon of our own (in the foreground, so it is ours to end),
+# unlocking a new login keyring with a throwaway password; wait until it owns the Secret
+# Service name on this bus before anything uses it.
 if command -v gnome-keyring-daemon >/dev/null 2>&1; then
-  eval "$(printf 'ticket-bridge-tests\n' | gnome-keyring-daemon --unlock --components=secrets 2>/dev/null)" || true
-  export GNOME_KEYRING_CONTROL
+  printf 'ticket-bridge-tests\n' |
+    gnome-keyring-daemon --foreground --unlock --components=secrets >"$HOME/.keyring.log" 2>&1 &
+  keyring=$!
+  trap 'kill $keyring 2>/dev/null; wait $keyring 2>/dev/null' EXIT
+  if command -v gdbus >/dev/null 2>&1; then
+    gdbus wait --session --timeout 20 org.freedesktop.secrets ||
+      echo "session.sh: the Secret Service did not appear; keychain tests will say so" >&2
+  fi
 fi
-"$@"
+status=0
+"$@" || status=$?
+exit $status
