@@ -389,21 +389,7 @@ async fn a_tls_failure_says_the_connection_is_not_secure() {
                 .await;
         }
     });
-    let instance =
-        ticket_bridge_core::servicenow::InstanceUrl::parse(&format!("https://localhost:{port}"))
-            .unwrap();
-    let oauth = ticket_bridge_core::auth::token::OAuthClient::new(
-        ticket_bridge_core::servicenow::http::client_for(&instance).unwrap(),
-        ticket_bridge_core::auth::token::OAuthApp {
-            instance,
-            client_id: "x".into(),
-            client_secret: None,
-        },
-    );
-    let e = oauth
-        .refresh(&ticket_bridge_core::Secret::new("r"))
-        .await
-        .unwrap_err();
+    let e = refresh_at(&format!("https://localhost:{port}")).await;
     assert_eq!(e.kind, ErrorKind::InstanceUnreachable);
     assert!(e.message.contains("secure connection"), "{e:?}");
     assert!(e.hint.contains("certificate"));
@@ -412,9 +398,14 @@ async fn a_tls_failure_says_the_connection_is_not_secure() {
 #[tokio::test]
 async fn an_unreachable_instance_fails_fast_with_a_plain_message() {
     let port = free_port(); // nobody listens there
-    let instance =
-        ticket_bridge_core::servicenow::InstanceUrl::parse(&format!("http://127.0.0.1:{port}"))
-            .unwrap();
+    let e = refresh_at(&format!("http://127.0.0.1:{port}")).await;
+    assert_eq!(e.kind, ErrorKind::InstanceUnreachable);
+    assert!(e.message.contains("could not reach"), "{}", e.message);
+}
+
+/// A refresh against `instance`, expected to fail before ServiceNow could answer.
+async fn refresh_at(instance: &str) -> ticket_bridge_core::Error {
+    let instance = ticket_bridge_core::servicenow::InstanceUrl::parse(instance).unwrap();
     let oauth = ticket_bridge_core::auth::token::OAuthClient::new(
         ticket_bridge_core::servicenow::http::client_for(&instance).unwrap(),
         ticket_bridge_core::auth::token::OAuthApp {
@@ -423,10 +414,8 @@ async fn an_unreachable_instance_fails_fast_with_a_plain_message() {
             client_secret: None,
         },
     );
-    let e = oauth
+    oauth
         .refresh(&ticket_bridge_core::Secret::new("r"))
         .await
-        .unwrap_err();
-    assert_eq!(e.kind, ErrorKind::InstanceUnreachable);
-    assert!(e.message.contains("could not reach"), "{}", e.message);
+        .unwrap_err()
 }
