@@ -71,6 +71,30 @@ def template(size: int) -> Image.Image:
     return out
 
 
+BADGE_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+# The tray's count badge: 1..9 and "9+", at the tray's two sizes.
+BADGES = [str(n) for n in range(1, 10)] + ["9+"]
+
+
+def badge(base: Image.Image, text: str) -> Image.Image:
+    """The tray icon with a red count badge in its upper-right corner."""
+    from PIL import ImageDraw, ImageFont
+
+    size = base.size[0]
+    scale = 4  # draw large, then shrink, for smooth edges
+    big = base.resize((size * scale, size * scale), Image.LANCZOS)
+    draw = ImageDraw.Draw(big)
+    d = round(size * 0.62) * scale
+    w = d if len(text) == 1 else round(d * 1.35)
+    x1, y0 = size * scale, 0
+    box = (x1 - w, y0, x1 - 1, y0 + d - 1)
+    draw.rounded_rectangle(box, radius=d // 2, fill=(196, 43, 28, 255), outline=(255, 255, 255, 255), width=scale * max(1, size // 32))
+    font = ImageFont.truetype(BADGE_FONT, round(d * (0.72 if len(text) == 1 else 0.6)))
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    draw.text((cx, cy), text, fill=(255, 255, 255, 255), font=font, anchor="mm")
+    return big.resize((size, size), Image.LANCZOS)
+
+
 def save_png(image: Image.Image, name: str) -> None:
     assert image.mode == "RGBA", name
     image.save(ICONS / name, format="PNG", optimize=True)
@@ -102,6 +126,11 @@ def main() -> int:
 
     for name, size in TEMPLATE_SIZES.items():
         save_png(template(size), name)
+
+    for text in BADGES:
+        slug = text.replace("+", "plus")
+        save_png(badge(at(32), text), f"tray-{slug}.png")
+        save_png(badge(at(64), text), f"tray-{slug}@2x.png")
 
     # The web UI's header logo is the same drawing.
     UI_LOGO.parent.mkdir(parents=True, exist_ok=True)

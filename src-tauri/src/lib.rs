@@ -8,9 +8,11 @@
 mod commands;
 mod events;
 mod i18n;
+mod notify;
 mod sender;
 mod settings;
 mod tray;
+mod watch;
 
 use std::sync::Arc;
 use tauri::{Builder, Manager, RunEvent, Runtime, WindowEvent};
@@ -32,6 +34,8 @@ pub struct Shell {
     pub started: std::time::Instant,
     /// The operating system's language, matched to the six the app speaks.
     pub locale: &'static str,
+    /// Started at login (`--minimized`): stay in the tray, keep the window closed.
+    pub start_hidden: bool,
 }
 
 impl Default for Shell {
@@ -40,6 +44,7 @@ impl Default for Shell {
             demo_instance: None,
             started: std::time::Instant::now(),
             locale: "en",
+            start_hidden: false,
         }
     }
 }
@@ -66,7 +71,12 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, options: Options
     // store file first.
     let given = settings.map(|s| Arc::new(ConnectionManager::new(s)));
     let builder = match &given {
-        Some(m) => builder.manage(m.clone()),
+        // Tests: the watcher's settings live in memory.
+        Some(m) => builder.manage(m.clone()).manage(Arc::new(watch::Watch::new(
+            Default::default(),
+            None,
+            Box::new(|_, _| {}),
+        ))),
         None => builder,
     };
     builder
@@ -100,15 +110,27 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, options: Options
             commands::tickets::set_category_mapping,
             commands::tickets::export_tickets_csv,
             commands::tickets::open_url,
+            commands::watch::watch_settings,
+            commands::watch::set_watch_settings,
+            commands::watch::pause_notifications,
+            commands::watch::resume_notifications,
+            commands::watch::watch_now,
         ])
         .setup(move |app| {
             let manager = match given {
                 Some(m) => m,
                 None => {
+                    let file = app.store(settings::FILE)?;
                     let store: Arc<dyn SettingsStore> =
-                        Arc::new(settings::StoreSettings(app.store(settings::FILE)?));
+                        Arc::new(settings::StoreSettings(file.clone()));
                     let m = Arc::new(ConnectionManager::new(store));
                     app.manage(m.clone());
+                    let (prefs, paused) = settings::load_watch(&file);
+                    app.manage(Arc::new(watch::Watch::new(
+                        prefs,
+                        paused,
+                        Box::new(move |p, until| settings::save_watch(&file, p, until)),
+                    )));
                     m
                 }
             };
@@ -117,7 +139,29 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, options: Options
             let data_dir = app.path().app_data_dir()?;
             let tickets = Arc::new(TicketService::open(&data_dir, manager.clone())?);
             app.manage(tickets.clone());
-            sender::start(app.handle(), tickets);
+            sender::start(app.handle(), tickets.clone());
+            // Clicks on notifications are reported only to a handler that exists before the
+            // first one is shown.
+            if app
+                .try_state::<tauri_plugin_notification::Notification<R>>()
+                .is_some()
+            {
+                notify::install(app.handle());
+            }
+            // The tray first (the watcher updates it), then the watcher.
+            if tray {
+                let built = tray::install(app.handle());
+                app.state::<TrayPresence>()
+                    .0
+                    .store(built, std::sync::atomic::Ordering::SeqCst);
+                if built
+                    && app.state::<Shell>().start_hidden
+                    && let Some(w) = app.get_webview_window(MAIN_WINDOW)
+                {
+                    let _ = w.hide();
+                }
+            }
+            watch::start(app.handle(), tickets);
             // Restore the saved connection (keychain and settings, no network) in the
             // background, then let the sender look at the outbox.
             let handle = app.handle().clone();
@@ -126,6 +170,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, options: Options
                     Ok(Some(info)) => {
                         events::connection_changed(&handle, Some(&info));
                         sender::refresh(&handle);
+                        watch::wake(&handle);
                     }
                     Ok(None) => {}
                     Err(e) => {
@@ -133,15 +178,12 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, options: Options
                     }
                 }
             });
-            if tray {
-                let built = tray::install(app.handle());
-                app.state::<TrayPresence>()
-                    .0
-                    .store(built, std::sync::atomic::Ordering::SeqCst);
-            }
             Ok(())
         })
         .on_window_event(|window, event| {
+            if let WindowEvent::Focused(true) = event {
+                watch::window_seen(window.app_handle());
+            }
             if let WindowEvent::CloseRequested { api, .. } = event {
                 let tray = window.app_handle().state::<TrayPresence>();
                 if window.label() == MAIN_WINDOW && tray.0.load(std::sync::atomic::Ordering::SeqCst)
@@ -165,6 +207,7 @@ pub(crate) fn show_main_window<R: Runtime>(app: &tauri::AppHandle<R>) {
         }
         let _ = w.set_focus();
     }
+    watch::window_seen(app);
 }
 
 fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
@@ -180,6 +223,9 @@ fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
         .build()
 }
 
+/// The argument the login item starts the app with: straight into the tray.
+const AUTOSTART_ARG: &str = "--minimized";
+
 /// Starts the desktop app. Called by `main`.
 pub fn run() {
     let started = std::time::Instant::now();
@@ -190,6 +236,7 @@ pub fn run() {
         ),
         started,
         locale: i18n::system_locale(),
+        start_hidden: std::env::args().any(|a| a == AUTOSTART_ARG),
     };
 
     let mut builder = Builder::default();
@@ -203,7 +250,12 @@ pub fn run() {
     let builder = builder
         .plugin(log_plugin())
         .plugin(tauri_plugin_store::Builder::new().build())
-        .plugin(tauri_plugin_opener::init());
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![AUTOSTART_ARG]),
+        ));
 
     // Secrets live in the OS keychain. Without one, every secret operation says what to do.
     if let Err(e) = ticket_bridge_core::secrets::use_platform_store() {

@@ -44,3 +44,50 @@ impl<R: Runtime> SettingsStore for StoreSettings<R> {
         self.0.save().map_err(store_error)
     }
 }
+
+/// The watcher's settings and the pause, under `watch` in the same file.
+pub const WATCH: &str = "watch";
+const PAUSED_UNTIL: &str = "pausedUntil";
+
+pub fn load_watch<R: Runtime>(
+    store: &Store<R>,
+) -> (
+    ticket_bridge_core::tickets::watcher::WatchPrefs,
+    Option<chrono::DateTime<chrono::Utc>>,
+) {
+    let prefs = store
+        .get(WATCH)
+        .and_then(|v| match serde_json::from_value(v) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                log::warn!("ignoring unreadable watch settings: {e}");
+                None
+            }
+        })
+        .filter(|p: &ticket_bridge_core::tickets::watcher::WatchPrefs| p.validate().is_ok())
+        .unwrap_or_default();
+    let paused = store
+        .get(PAUSED_UNTIL)
+        .and_then(|v| serde_json::from_value(v).ok());
+    (prefs, paused)
+}
+
+pub fn save_watch<R: Runtime>(
+    store: &Store<R>,
+    prefs: &ticket_bridge_core::tickets::watcher::WatchPrefs,
+    paused_until: Option<chrono::DateTime<chrono::Utc>>,
+) {
+    match serde_json::to_value(prefs) {
+        Ok(v) => store.set(WATCH, v),
+        Err(e) => log::warn!("the watch settings could not be written: {e}"),
+    }
+    match paused_until {
+        Some(t) => store.set(PAUSED_UNTIL, serde_json::json!(t)),
+        None => {
+            store.delete(PAUSED_UNTIL);
+        }
+    }
+    if let Err(e) = store.save() {
+        log::warn!("{}", store_error(e).message);
+    }
+}

@@ -3,40 +3,171 @@
 //! Built in Rust, once, at start. On Linux the tray needs libayatana-appindicator; where it is
 //! missing the library panics while loading, so the build is fenced and the app carries on
 //! without a tray (and then closing the window quits, see `lib.rs`). Under appindicator there are
-//! no click events and no tooltip: everything the tray offers is in its menu.
+//! no click events and no tooltip: everything the tray offers is in its menu, and the count of
+//! changed tickets is also the tray's title (shown beside the icon there).
+//!
+//! Menu: Open Ticket Bridge, the five most recently changed tickets (a click opens the record),
+//! Refresh now, Pause notifications for an hour (or Resume), Quit. The icon carries a badge with
+//! the number of tickets changed since the window was last opened.
 
 use crate::i18n;
+use crate::watch::Watch;
+use std::sync::Arc;
 use tauri::image::Image;
-use tauri::menu::{MenuBuilder, MenuItemBuilder};
+use tauri::menu::{Menu, MenuBuilder, MenuItemBuilder};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Runtime};
+use tauri_plugin_opener::OpenerExt;
 
 pub const TRAY_ID: &str = "main";
 const OPEN: &str = "open";
 const QUIT: &str = "quit";
+const REFRESH: &str = "refresh";
+const PAUSE: &str = "pause";
+const RESUME: &str = "resume";
+const TICKET: &str = "ticket:";
+
+const ICON: &[u8] = include_bytes!("../../icons/tray.png");
+const BADGES: [&[u8]; 10] = [
+    include_bytes!("../../icons/tray-1.png"),
+    include_bytes!("../../icons/tray-2.png"),
+    include_bytes!("../../icons/tray-3.png"),
+    include_bytes!("../../icons/tray-4.png"),
+    include_bytes!("../../icons/tray-5.png"),
+    include_bytes!("../../icons/tray-6.png"),
+    include_bytes!("../../icons/tray-7.png"),
+    include_bytes!("../../icons/tray-8.png"),
+    include_bytes!("../../icons/tray-9.png"),
+    include_bytes!("../../icons/tray-9plus.png"),
+];
+
+/// The icon for `count` changed tickets: the plain one, or one with a 1-9 / 9+ badge.
+pub fn icon_bytes(count: usize) -> &'static [u8] {
+    match count {
+        0 => ICON,
+        n => BADGES[n.min(10) - 1],
+    }
+}
+
+fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
+    let lang = app.state::<crate::Shell>().locale;
+    let t = |key: &str| i18n::text(lang, key);
+    let mut b = MenuBuilder::new(app)
+        .item(&MenuItemBuilder::with_id(OPEN, t("tray.open")).build(app)?)
+        .separator()
+        .item(
+            &MenuItemBuilder::new(t("tray.recent"))
+                .enabled(false)
+                .build(app)?,
+        );
+    let (recent, paused) = match app.try_state::<Arc<Watch>>() {
+        Some(w) => (w.recent(), w.paused_until().is_some()),
+        None => (Vec::new(), false),
+    };
+    if recent.is_empty() {
+        b = b.item(
+            &MenuItemBuilder::new(t("tray.noRecent"))
+                .enabled(false)
+                .build(app)?,
+        );
+    }
+    for ticket in &recent {
+        let label = i18n::format(
+            lang,
+            "tray.recentItem",
+            &[("number", &ticket.number), ("state", &ticket.state_label)],
+        );
+        b = b.item(
+            &MenuItemBuilder::with_id(format!("{TICKET}{}", ticket.sys_id), label).build(app)?,
+        );
+    }
+    let (pause_id, pause_key) = if paused {
+        (RESUME, "tray.resume")
+    } else {
+        (PAUSE, "tray.pause")
+    };
+    b.separator()
+        .item(&MenuItemBuilder::with_id(REFRESH, t("tray.refresh")).build(app)?)
+        .item(&MenuItemBuilder::with_id(pause_id, t(pause_key)).build(app)?)
+        .separator()
+        .item(&MenuItemBuilder::with_id(QUIT, t("tray.quit")).build(app)?)
+        .build()
+}
+
+fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    match id {
+        OPEN => crate::show_main_window(app),
+        QUIT => app.exit(0),
+        REFRESH => crate::watch::wake(app),
+        PAUSE | RESUME => {
+            if let Some(w) = app.try_state::<Arc<Watch>>() {
+                if id == PAUSE {
+                    w.pause(60);
+                } else {
+                    w.resume();
+                }
+            }
+            refresh(app);
+        }
+        other => {
+            let Some(sys_id) = other.strip_prefix(TICKET) else {
+                return;
+            };
+            let url = app
+                .try_state::<Arc<Watch>>()
+                .and_then(|w| w.recent().into_iter().find(|t| t.sys_id == sys_id))
+                .map(|t| t.url);
+            if let Some(url) = url
+                && let Err(e) = app.opener().open_url(url, None::<&str>)
+            {
+                log::warn!("could not open the ticket: {e}");
+            }
+        }
+    }
+}
 
 fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let lang = app.state::<crate::Shell>().locale;
-    let open = MenuItemBuilder::with_id(OPEN, i18n::text(lang, "tray.open")).build(app)?;
-    let quit = MenuItemBuilder::with_id(QUIT, i18n::text(lang, "tray.quit")).build(app)?;
-    let menu = MenuBuilder::new(app)
-        .item(&open)
-        .separator()
-        .item(&quit)
-        .build()?;
-    let icon = Image::from_bytes(include_bytes!("../../icons/tray.png"))?;
     TrayIconBuilder::with_id(TRAY_ID)
-        .icon(icon)
+        .icon(Image::from_bytes(ICON)?)
         .tooltip(i18n::text(lang, "tray.tooltip"))
-        .menu(&menu)
+        .menu(&menu(app)?)
         .show_menu_on_left_click(true)
-        .on_menu_event(|app, event| match event.id().as_ref() {
-            OPEN => crate::show_main_window(app),
-            QUIT => app.exit(0),
-            _ => {}
-        })
+        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
         .build(app)?;
     Ok(())
+}
+
+/// Brings the menu, the tooltip and the badge up to date (recent tickets, pause, count).
+pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    let lang = app.state::<crate::Shell>().locale;
+    let count = app
+        .try_state::<Arc<Watch>>()
+        .map(|w| w.unseen_count())
+        .unwrap_or(0);
+    let result = (|| -> tauri::Result<()> {
+        tray.set_menu(Some(menu(app)?))?;
+        tray.set_icon(Some(Image::from_bytes(icon_bytes(count))?))?;
+        let tooltip = if count == 0 {
+            i18n::text(lang, "tray.tooltip")
+        } else {
+            i18n::format(lang, "tray.tooltipCount", &[("count", &count.to_string())])
+        };
+        tray.set_tooltip(Some(tooltip))?;
+        #[cfg(target_os = "linux")]
+        tray.set_title(Some(if count == 0 {
+            String::new()
+        } else {
+            count.to_string()
+        }))?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        log::warn!("the tray could not be updated: {e}");
+    }
 }
 
 /// Builds the tray. Returns whether it exists; never takes the app down.
@@ -52,6 +183,24 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> bool {
                 "no system tray: the tray library is missing (on Linux, install libayatana-appindicator3-1)"
             );
             false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_badge_counts_to_nine_then_says_more() {
+        assert_eq!(icon_bytes(0), ICON);
+        assert_eq!(icon_bytes(1), BADGES[0]);
+        assert_eq!(icon_bytes(9), BADGES[8]);
+        assert_eq!(icon_bytes(10), BADGES[9]);
+        assert_eq!(icon_bytes(250), BADGES[9]);
+        for b in BADGES {
+            let image = Image::from_bytes(b).expect("a badge icon decodes");
+            assert_eq!(image.width(), 32);
         }
     }
 }

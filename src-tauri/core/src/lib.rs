@@ -11,6 +11,7 @@ pub mod auth;
 pub mod connection;
 pub mod doctor;
 pub mod error;
+pub mod i18n;
 pub mod secret;
 pub mod secrets;
 pub mod secure_score;

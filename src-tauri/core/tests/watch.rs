@@ -82,18 +82,20 @@ async fn fulfiller_changes_are_reported_once_across_a_restart() {
         from: "1".into(),
         to: "2".into()
     }));
-    assert!(
-        ca.changes
-            .iter()
-            .any(|c| matches!(c, Change::Assigned { to: Some(_) }))
-    );
+    assert!(ca.changes.iter().any(
+        |c| matches!(c, Change::Assigned { to: Some(_), name: Some(n) } if n == "Beth Agent")
+    ));
     assert_eq!(
         changes
             .iter()
             .find(|c| c.sys_id == b.sys_id)
             .unwrap()
             .changes,
-        vec![Change::Updated]
+        vec![Change::Commented {
+            work_note: false,
+            by: Some("beth.agent".into()),
+            text: "Looking at it".into()
+        }]
     );
     assert_eq!(ca.kind, Some(TicketKind::Incident));
 

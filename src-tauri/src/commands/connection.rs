@@ -3,7 +3,7 @@
 
 use crate::events;
 use std::sync::Arc;
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Manager as _, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
 use ticket_bridge_core::Error;
 use ticket_bridge_core::connection::{
@@ -29,6 +29,7 @@ async fn open_and_finish<R: Runtime>(
     if let Ok(ConnectOutcome::Connected { connection }) = &outcome {
         events::connection_changed(app, Some(connection));
         crate::sender::refresh(app);
+        crate::watch::wake(app);
     }
     outcome
 }
@@ -81,6 +82,7 @@ pub async fn keep_account<R: Runtime>(
     let info = manager.keep_account().await?;
     events::connection_changed(&app, Some(&info));
     crate::sender::refresh(&app);
+    crate::watch::wake(&app);
     Ok(info)
 }
 
@@ -109,5 +111,9 @@ pub async fn remove_connection<R: Runtime>(
     let result = manager.remove().await;
     // Removed locally in every case; the UI learns it even when the revoke failed.
     events::connection_changed(&app, None);
+    if let Some(t) = app.try_state::<Arc<ticket_bridge_core::tickets::service::TicketService>>() {
+        t.forget_watch().await;
+    }
+    crate::watch::wake(&app);
     result
 }

@@ -122,4 +122,59 @@ mod tests {
         assert_eq!(e["kind"], "invalid_input");
         assert!(e["message"].as_str().unwrap().contains("HTTPS"));
     }
+
+    #[test]
+    fn watch_settings_validate_save_and_pause() {
+        let app = app(Shell::default());
+        let v = invoke(&app, "watch_settings", serde_json::json!({})).unwrap();
+        assert_eq!(v["intervalSecs"], 60);
+        assert_eq!(v["autostart"], false);
+        assert_eq!(v["notify"]["comments"], true);
+        assert_eq!(v["pausedUntil"], serde_json::Value::Null);
+        assert_eq!(v["status"]["state"], "idle");
+
+        let mut settings = v.clone();
+        settings["intervalSecs"] = 10.into();
+        let e = invoke(
+            &app,
+            "set_watch_settings",
+            serde_json::json!({ "settings": settings }),
+        )
+        .unwrap_err();
+        assert_eq!(e["kind"], "invalid_input");
+        assert!(e["hint"].as_str().unwrap().contains("15 seconds"));
+
+        settings["intervalSecs"] = 15.into();
+        settings["notify"]["priority"] = false.into();
+        let v = invoke(
+            &app,
+            "set_watch_settings",
+            serde_json::json!({ "settings": settings }),
+        )
+        .unwrap();
+        assert_eq!(v["intervalSecs"], 15);
+        assert_eq!(v["notify"]["priority"], false);
+        let v = invoke(&app, "watch_settings", serde_json::json!({})).unwrap();
+        assert_eq!(v["intervalSecs"], 15, "the setting is kept");
+
+        let e = invoke(
+            &app,
+            "pause_notifications",
+            serde_json::json!({ "minutes": 0 }),
+        )
+        .unwrap_err();
+        assert_eq!(e["kind"], "invalid_input");
+        let v = invoke(
+            &app,
+            "pause_notifications",
+            serde_json::json!({ "minutes": 60 }),
+        )
+        .unwrap();
+        let until: chrono::DateTime<chrono::Utc> =
+            serde_json::from_value(v["pausedUntil"].clone()).unwrap();
+        let left = until - chrono::Utc::now();
+        assert!((58..=60).contains(&left.num_minutes()), "{left}");
+        let v = invoke(&app, "resume_notifications", serde_json::json!({})).unwrap();
+        assert_eq!(v["pausedUntil"], serde_json::Value::Null);
+    }
 }

@@ -5,3 +5,4 @@
 pub mod connection;
 pub mod home;
 pub mod tickets;
+pub mod watch;

@@ -210,6 +210,27 @@ impl Board {
         Ok(list)
     }
 
+    /// Puts tickets the watcher read into the cached list (new ones added, known ones
+    /// replaced), then saves it. The list stays whole without reading every ticket again.
+    pub fn merge(&self, tickets: Vec<Ticket>) -> Result<()> {
+        if tickets.is_empty() {
+            return Ok(());
+        }
+        let mut data = self.lock();
+        for t in tickets {
+            match data.tickets.iter_mut().find(|old| old.sys_id == t.sys_id) {
+                Some(old) => *old = t,
+                None => data.tickets.push(t),
+            }
+        }
+        self.save(&data)
+    }
+
+    /// The admin's name for a state (their own, else the instance's label, else the value).
+    pub fn state_label(&self, kind: Option<TicketKind>, value: &str) -> String {
+        Self::label(&self.lock(), kind, value)
+    }
+
     /// The state names for the customise card: the instance's labels and the admin's own.
     pub fn state_names(&self) -> StateNames {
         let data = self.lock();

@@ -12,10 +12,12 @@ pub mod correlation;
 pub mod dedup;
 pub mod draft;
 pub mod model;
+pub mod notice;
 pub mod outbox;
 pub mod service;
 pub mod sync;
 pub mod watch;
+pub mod watcher;
 
 pub use correlation::CorrelationId;
 pub use draft::{FieldError, TaskDraft};

@@ -8,6 +8,7 @@
 use super::board::{ActionView, Board, StateNames, TicketList, TicketRef};
 use super::draft::FieldError;
 use super::outbox::{EntryState, Outbox, SentTicket};
+use super::watch::{self, TicketChange, Watermark};
 use super::{Category, CorrelationId, TaskDraft, TicketKind, dedup};
 use crate::connection::ConnectionManager;
 use crate::error::{Error, Result};
@@ -77,8 +78,46 @@ pub struct SubmitOutcome {
 pub struct TicketService {
     outbox: Outbox,
     board: Board,
+    /// The watcher's watermark on disk (`watch.json`), for the instance it belongs to.
+    watch: tokio::sync::Mutex<WatchFile>,
+    watch_path: std::path::PathBuf,
     connection: Arc<ConnectionManager>,
     initiating_user: String,
+}
+
+/// The watermark and the instance it was taken on: another instance starts afresh.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WatchFile {
+    instance: Option<String>,
+    #[serde(default)]
+    mark: Watermark,
+}
+
+impl WatchFile {
+    fn read(path: &Path) -> Self {
+        std::fs::read(path)
+            .ok()
+            .and_then(|b| match serde_json::from_slice(&b) {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    log::warn!(
+                        "ignoring the unreadable watch state {}: {e}",
+                        path.display()
+                    );
+                    None
+                }
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// What one round of the watcher found.
+#[derive(Debug, Clone)]
+pub struct WatchReport {
+    pub changes: Vec<TicketChange>,
+    /// The cached list after the poll, when the poll read any ticket.
+    pub list: Option<TicketList>,
 }
 
 fn local_user() -> String {
@@ -100,6 +139,8 @@ impl TicketService {
         Ok(Self {
             outbox: Outbox::open(dir.join("outbox.json"))?,
             board: Board::open(dir.join("tickets.json")),
+            watch: tokio::sync::Mutex::new(WatchFile::read(&dir.join("watch.json"))),
+            watch_path: dir.join("watch.json"),
             connection,
             initiating_user: local_user(),
         })
@@ -281,6 +322,55 @@ impl TicketService {
     pub async fn refresh_tickets(&self) -> Result<TicketList> {
         let api = self.connection.api()?;
         self.board.refresh(&api, LOCAL_TENANT).await
+    }
+
+    /// One round of the watcher: one poll since the watermark, the changed tickets put into the
+    /// cached list, the watermark saved. Errors leave the watermark where it was.
+    pub async fn watch_poll(&self) -> Result<WatchReport> {
+        let api = self.connection.api()?;
+        let instance = api.instance().as_str().to_owned();
+        let mut file = self.watch.lock().await;
+        if file.instance.as_deref() != Some(instance.as_str()) {
+            *file = WatchFile {
+                instance: Some(instance),
+                mark: Watermark::default(),
+            };
+        }
+        let mut mark = file.mark.clone();
+        let result = watch::poll_full(&api, LOCAL_TENANT, &mut mark, Utc::now()).await?;
+        let read_any = !result.tickets.is_empty();
+        self.board.merge(result.tickets)?;
+        file.mark = mark;
+        let bytes = serde_json::to_vec(&*file).map_err(Error::internal)?;
+        super::outbox::write_atomic(&self.watch_path, &bytes).map_err(|e| {
+            Error::internal(format_args!("the watch state could not be saved ({e})"))
+        })?;
+        let list = if read_any {
+            Some(self.board.cached(api.instance()))
+        } else {
+            None
+        };
+        Ok(WatchReport {
+            changes: result.changes,
+            list,
+        })
+    }
+
+    /// Forgets what the watcher saw (the connection was removed).
+    pub async fn forget_watch(&self) {
+        *self.watch.lock().await = WatchFile::default();
+        let _ = std::fs::remove_file(&self.watch_path);
+    }
+
+    /// The admin's name for a state, as notifications say it.
+    pub fn state_label(&self, kind: Option<TicketKind>, value: &str) -> String {
+        self.board.state_label(kind, value)
+    }
+
+    /// The ticket's page in ServiceNow.
+    pub fn ticket_url(&self, kind: Option<TicketKind>, sys_id: &str) -> Result<String> {
+        let table = kind.map(TicketKind::table).unwrap_or("task");
+        Ok(super::board::record_url(&self.instance()?, table, sys_id))
     }
 
     pub fn state_names(&self) -> StateNames {

@@ -9,7 +9,7 @@
 //!
 //! No timers and no Tauri here: the app's background task calls [`Watcher::poll`].
 
-use super::model::{Ticket, field_str, parse_sn_datetime};
+use super::model::{TICKET_FIELDS, Ticket, field_str, parse_sn_datetime};
 use super::{TicketKind, correlation::tenant_prefix, table_url};
 use crate::error::Result;
 use crate::servicenow::client::ServiceNow;
@@ -18,10 +18,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// The fields one poll reads.
-pub const WATCH_FIELDS: &str = "sys_id,number,sys_class_name,short_description,state,priority,due_date,assigned_to,active,sys_updated_on,sys_mod_count,correlation_id";
+/// The fields one poll reads: what the cards show, plus who the ticket is assigned to.
+pub fn watch_fields() -> String {
+    format!("{TICKET_FIELDS},assigned_to")
+}
 /// At most this many changed tickets per poll; the rest come with the next one.
 pub const WATCH_LIMIT: usize = 200;
+/// The longest comment text a notification carries.
+const COMMENT_CHARS: usize = 200;
 
 /// What the watcher remembers of one ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +40,15 @@ pub struct Seen {
     pub assigned_to: Option<String>,
     pub active: Option<bool>,
     pub mod_count: u64,
+    /// `sys_updated_on` of this sighting.
+    #[serde(default)]
+    pub updated_on: Option<DateTime<Utc>>,
+    /// The passed due date was already reported (or had passed before the watch began).
+    #[serde(default)]
+    pub due_reported: bool,
+    /// Journal entries already reported that were written in the second of `updated_on`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub journal_ids: Vec<String>,
 }
 
 /// Where the last poll stopped, and what it knows.
@@ -56,16 +69,30 @@ pub enum Change {
         to: String,
     },
     Assigned {
+        /// The assignee's sys_id; `None` when the ticket was unassigned.
         to: Option<String>,
+        /// The assignee's name, when ServiceNow told it.
+        name: Option<String>,
     },
     PriorityChanged {
         from: Option<u8>,
         to: Option<u8>,
     },
+    /// Closed or canceled: the ticket is no longer active.
     Closed {
         state: String,
     },
-    /// Updated without a change to the fields above: a comment or work note, as a rule.
+    /// A comment (`work_note: false`) or work note added by someone.
+    Commented {
+        work_note: bool,
+        by: Option<String>,
+        text: String,
+    },
+    /// The due date passed while the ticket is still open.
+    DuePassed {
+        due: DateTime<Utc>,
+    },
+    /// Updated without a change the watcher can name.
     Updated,
 }
 
@@ -76,7 +103,42 @@ pub struct TicketChange {
     pub number: String,
     pub kind: Option<TicketKind>,
     pub name: String,
+    /// The state after the change (its value; the caller names it).
+    pub state: String,
     pub changes: Vec<Change>,
+    /// The previous sighting's time and reported journal entries (to tell new comments).
+    #[serde(skip)]
+    previous: Option<(Option<DateTime<Utc>>, Vec<String>)>,
+}
+
+impl TicketChange {
+    /// A change as the app reports it (tests and the due-date check build them this way).
+    pub fn new(
+        sys_id: &str,
+        number: &str,
+        kind: Option<TicketKind>,
+        name: &str,
+        state: &str,
+        changes: Vec<Change>,
+    ) -> Self {
+        Self {
+            sys_id: sys_id.to_owned(),
+            number: number.to_owned(),
+            kind,
+            name: name.to_owned(),
+            state: state.to_owned(),
+            changes,
+            previous: None,
+        }
+    }
+}
+
+/// What one poll found.
+#[derive(Debug, Clone, Default)]
+pub struct PollResult {
+    pub changes: Vec<TicketChange>,
+    /// Every ticket the poll read (new and changed), to update the cached list.
+    pub tickets: Vec<Ticket>,
 }
 
 fn seen_of(record: &Value, t: &Ticket) -> Seen {
@@ -90,6 +152,9 @@ fn seen_of(record: &Value, t: &Ticket) -> Seen {
         assigned_to: field_str(record, "assigned_to").map(str::to_owned),
         active: t.active,
         mod_count: t.sys_mod_count.unwrap_or(0),
+        updated_on: t.sys_updated_on,
+        due_reported: false,
+        journal_ids: Vec::new(),
     }
 }
 
@@ -111,6 +176,7 @@ pub fn diff(old: &Seen, new: &Seen) -> Vec<Change> {
     if old.assigned_to != new.assigned_to {
         out.push(Change::Assigned {
             to: new.assigned_to.clone(),
+            name: None,
         });
     }
     if old.priority != new.priority {
@@ -125,34 +191,46 @@ pub fn diff(old: &Seen, new: &Seen) -> Vec<Change> {
     out
 }
 
-/// Folds one page of records into the watermark; returns the changes to report.
-pub fn apply(mark: &mut Watermark, records: &[Value]) -> Vec<TicketChange> {
+fn is_overdue(seen: &Seen, now: DateTime<Utc>) -> bool {
+    seen.active != Some(false) && seen.due_date.is_some_and(|d| d <= now)
+}
+
+/// Folds one page of records into the watermark; returns the changes to report and the
+/// tickets read. A due date already past when a ticket is first seen is learned, not reported.
+pub fn apply(mark: &mut Watermark, records: &[Value], now: DateTime<Utc>) -> PollResult {
     let first_poll = mark.updated_on.is_none();
-    let mut out = Vec::new();
+    let mut out = PollResult::default();
     for record in records {
         let Some(t) = Ticket::from_record(record, None) else {
             continue;
         };
-        let new = seen_of(record, &t);
-        let updated = field_str(record, "sys_updated_on").and_then(parse_sn_datetime);
+        let mut new = seen_of(record, &t);
+        let updated = t.sys_updated_on;
         match mark.tickets.get(&t.sys_id) {
             // Already known at this modification: the same second seen again.
             Some(old) if new.mod_count <= old.mod_count => {}
             Some(old) => {
                 let changes = diff(old, &new);
+                // A due date that did not move keeps its "reported" mark.
+                new.due_reported = old.due_reported && old.due_date == new.due_date;
                 if !changes.is_empty() && !first_poll {
-                    out.push(TicketChange {
+                    out.changes.push(TicketChange {
                         sys_id: t.sys_id.clone(),
                         number: new.number.clone(),
                         kind: new.kind,
                         name: new.name.clone(),
+                        state: new.state.clone(),
                         changes,
+                        previous: Some((old.updated_on, old.journal_ids.clone())),
                     });
                 }
                 mark.tickets.insert(t.sys_id.clone(), new);
+                out.tickets.push(t);
             }
             None => {
+                new.due_reported = is_overdue(&new, now);
                 mark.tickets.insert(t.sys_id.clone(), new);
+                out.tickets.push(t);
             }
         }
         if let Some(u) = updated
@@ -160,6 +238,30 @@ pub fn apply(mark: &mut Watermark, records: &[Value]) -> Vec<TicketChange> {
         {
             mark.updated_on = Some(u);
         }
+    }
+    out
+}
+
+/// Open tickets whose due date has passed since they were last looked at, each reported once.
+/// Needs no request: the due dates are in the watermark.
+pub fn due_passed(mark: &mut Watermark, now: DateTime<Utc>) -> Vec<TicketChange> {
+    let mut out = Vec::new();
+    for (sys_id, seen) in mark.tickets.iter_mut() {
+        if seen.due_reported || !is_overdue(seen, now) {
+            continue;
+        }
+        seen.due_reported = true;
+        out.push(TicketChange {
+            sys_id: sys_id.clone(),
+            number: seen.number.clone(),
+            kind: seen.kind,
+            name: seen.name.clone(),
+            state: seen.state.clone(),
+            changes: vec![Change::DuePassed {
+                due: seen.due_date.unwrap_or(now),
+            }],
+            previous: None,
+        });
     }
     out
 }
@@ -178,11 +280,12 @@ pub fn poll_url(tenant: &str, mark: &Watermark) -> String {
     }
     query.push_str("^ORDERBYsys_updated_on");
     let limit = WATCH_LIMIT.to_string();
+    let fields = watch_fields();
     table_url(
         "task",
         &[
             ("sysparm_query", query.as_str()),
-            ("sysparm_fields", WATCH_FIELDS),
+            ("sysparm_fields", fields.as_str()),
             ("sysparm_exclude_reference_link", "true"),
             ("sysparm_no_count", "true"),
             ("sysparm_limit", limit.as_str()),
@@ -190,12 +293,131 @@ pub fn poll_url(tenant: &str, mark: &Watermark) -> String {
     )
 }
 
-/// One poll: one request, then the changes since the watermark.
-pub async fn poll(
+/// The journal entries (comments and work notes) of the changed tickets since their previous
+/// sighting: one request, made only when something changed.
+fn journal_url(changes: &[TicketChange]) -> Option<String> {
+    let ids: Vec<&str> = changes
+        .iter()
+        .filter(|c| c.previous.is_some())
+        .map(|c| c.sys_id.as_str())
+        .collect();
+    if ids.is_empty() {
+        return None;
+    }
+    let since = changes
+        .iter()
+        .filter_map(|c| c.previous.as_ref().and_then(|p| p.0))
+        .min();
+    let mut query = format!("element_idIN{}^elementINcomments,work_notes", ids.join(","));
+    if let Some(s) = since {
+        query.push_str(&format!(
+            "^sys_created_on>={}",
+            s.format("%Y-%m-%d %H:%M:%S")
+        ));
+    }
+    query.push_str("^ORDERBYsys_created_on");
+    Some(table_url(
+        "sys_journal_field",
+        &[
+            ("sysparm_query", query.as_str()),
+            (
+                "sysparm_fields",
+                "sys_id,element,element_id,value,sys_created_on,sys_created_by",
+            ),
+            ("sysparm_no_count", "true"),
+            ("sysparm_limit", "100"),
+        ],
+    ))
+}
+
+fn shorten(text: &str) -> String {
+    let text = text.trim();
+    if text.chars().count() <= COMMENT_CHARS {
+        return text.to_owned();
+    }
+    let mut s: String = text.chars().take(COMMENT_CHARS - 1).collect();
+    s.push('…');
+    s
+}
+
+/// Turns the journal entries into `Commented` changes: an entry is new when written after the
+/// previous sighting, or in its very second and not reported then.
+pub(crate) fn add_comments(mark: &mut Watermark, changes: &mut [TicketChange], entries: &[Value]) {
+    for change in changes.iter_mut() {
+        let Some((since, reported)) = change.previous.clone() else {
+            continue;
+        };
+        let mut found = false;
+        for e in entries
+            .iter()
+            .filter(|e| field_str(e, "element_id") == Some(change.sys_id.as_str()))
+        {
+            let id = field_str(e, "sys_id").unwrap_or_default();
+            let created = field_str(e, "sys_created_on").and_then(parse_sn_datetime);
+            let new = match (created, since) {
+                (Some(c), Some(s)) => c > s || (c == s && !reported.iter().any(|r| r == id)),
+                _ => true,
+            };
+            if let Some(seen) = mark.tickets.get_mut(&change.sys_id)
+                && created.is_some()
+                && created == seen.updated_on
+                && !seen.journal_ids.iter().any(|r| r == id)
+            {
+                seen.journal_ids.push(id.to_owned());
+            }
+            if !new {
+                continue;
+            }
+            found = true;
+            change.changes.push(Change::Commented {
+                work_note: field_str(e, "element") == Some("work_notes"),
+                by: field_str(e, "sys_created_by").map(str::to_owned),
+                text: shorten(field_str(e, "value").unwrap_or_default()),
+            });
+        }
+        if found {
+            change.changes.retain(|c| *c != Change::Updated);
+        }
+    }
+}
+
+/// Names the assignees of `Assigned` changes (one small read per new assignee).
+async fn name_assignees(api: &ServiceNow, changes: &mut [TicketChange]) {
+    let mut names: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for change in changes.iter_mut() {
+        for c in change.changes.iter_mut() {
+            let Change::Assigned { to: Some(id), name } = c else {
+                continue;
+            };
+            if !names.contains_key(id.as_str()) {
+                let url = table_url(
+                    &format!("sys_user/{id}"),
+                    &[("sysparm_fields", "name,user_name")],
+                );
+                let found = match api.get(&url, "read the assignee's name").await {
+                    Ok(a) => field_str(&a.body["result"], "name")
+                        .or_else(|| field_str(&a.body["result"], "user_name"))
+                        .map(str::to_owned),
+                    Err(e) => {
+                        log::info!("the assignee's name could not be read: {}", e.message);
+                        None
+                    }
+                };
+                names.insert(id.clone(), found);
+            }
+            *name = names.get(id.as_str()).cloned().flatten();
+        }
+    }
+}
+
+/// One poll: one request when nothing changed; when something did, one more for the comments
+/// of the changed tickets and one per new assignee. Then the due dates that passed.
+pub async fn poll_full(
     api: &ServiceNow,
     tenant: &str,
     mark: &mut Watermark,
-) -> Result<Vec<TicketChange>> {
+    now: DateTime<Utc>,
+) -> Result<PollResult> {
     let answer = api
         .get(&poll_url(tenant, mark), "look for ticket changes")
         .await?;
@@ -203,13 +425,40 @@ pub async fn poll(
         .as_array()
         .cloned()
         .unwrap_or_default();
-    Ok(apply(mark, &records))
+    let mut result = apply(mark, &records, now);
+    if let Some(url) = journal_url(&result.changes) {
+        match api.get(&url, "read the new comments").await {
+            Ok(a) => {
+                let entries = a.body["result"].as_array().cloned().unwrap_or_default();
+                add_comments(mark, &mut result.changes, &entries);
+            }
+            // The change itself is still worth telling; it stays "updated".
+            Err(e) => log::info!("the comments could not be read: {}", e.message),
+        }
+    }
+    name_assignees(api, &mut result.changes).await;
+    let mut due = due_passed(mark, now);
+    result.changes.append(&mut due);
+    Ok(result)
+}
+
+/// One poll, the changes only (see [`poll_full`]).
+pub async fn poll(
+    api: &ServiceNow,
+    tenant: &str,
+    mark: &mut Watermark,
+) -> Result<Vec<TicketChange>> {
+    Ok(poll_full(api, tenant, mark, Utc::now()).await?.changes)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn apply_now(m: &mut Watermark, r: &[Value]) -> Vec<TicketChange> {
+        apply(m, r, Utc::now()).changes
+    }
 
     fn rec(id: &str, state: &str, mods: u64, at: &str) -> Value {
         json!({"sys_id": id, "number": format!("INC{id}"), "sys_class_name": "incident",
@@ -221,11 +470,11 @@ mod tests {
     #[test]
     fn the_first_poll_learns_then_changes_are_reported_once() {
         let mut m = Watermark::default();
-        assert!(apply(&mut m, &[rec("1", "1", 0, "2026-11-23 10:00:00")]).is_empty());
+        assert!(apply_now(&mut m, &[rec("1", "1", 0, "2026-11-23 10:00:00")]).is_empty());
         // The same second again, nothing new.
-        assert!(apply(&mut m, &[rec("1", "1", 0, "2026-11-23 10:00:00")]).is_empty());
+        assert!(apply_now(&mut m, &[rec("1", "1", 0, "2026-11-23 10:00:00")]).is_empty());
         // Another change in the same second: reported.
-        let c = apply(&mut m, &[rec("1", "2", 1, "2026-11-23 10:00:00")]);
+        let c = apply_now(&mut m, &[rec("1", "2", 1, "2026-11-23 10:00:00")]);
         assert_eq!(c.len(), 1);
         assert_eq!(
             c[0].changes,
@@ -235,9 +484,9 @@ mod tests {
             }]
         );
         // Seen again at the watermark: not reported twice.
-        assert!(apply(&mut m, &[rec("1", "2", 1, "2026-11-23 10:00:00")]).is_empty());
+        assert!(apply_now(&mut m, &[rec("1", "2", 1, "2026-11-23 10:00:00")]).is_empty());
         // A comment: only the mod count moves.
-        let c = apply(&mut m, &[rec("1", "2", 2, "2026-11-23 10:00:05")]);
+        let c = apply_now(&mut m, &[rec("1", "2", 2, "2026-11-23 10:00:05")]);
         assert_eq!(c[0].changes, vec![Change::Updated]);
         assert!(poll_url("local", &m).contains("sys_updated_on%3E%3D2026-11-23+10%3A00%3A05"));
     }
@@ -245,18 +494,19 @@ mod tests {
     #[test]
     fn closing_assigning_and_priority() {
         let mut m = Watermark::default();
-        apply(&mut m, &[rec("1", "1", 0, "2026-11-23 10:00:00")]);
+        apply_now(&mut m, &[rec("1", "1", 0, "2026-11-23 10:00:00")]);
         let mut r = rec("1", "7", 1, "2026-11-23 10:01:00");
         r["active"] = json!("false");
         r["assigned_to"] = json!("abc");
         r["priority"] = json!("2");
-        let c = apply(&mut m, &[r]);
+        let c = apply_now(&mut m, &[r]);
         assert_eq!(
             c[0].changes,
             vec![
                 Change::Closed { state: "7".into() },
                 Change::Assigned {
-                    to: Some("abc".into())
+                    to: Some("abc".into()),
+                    name: None
                 },
                 Change::PriorityChanged {
                     from: Some(3),
@@ -269,10 +519,10 @@ mod tests {
     #[test]
     fn the_watermark_survives_serialization() {
         let mut m = Watermark::default();
-        apply(&mut m, &[rec("1", "1", 3, "2026-11-23 10:00:00")]);
+        apply_now(&mut m, &[rec("1", "1", 3, "2026-11-23 10:00:00")]);
         let back: Watermark = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
         assert_eq!(back, m);
         let mut b = back;
-        assert!(apply(&mut b, &[rec("1", "1", 3, "2026-11-23 10:00:00")]).is_empty());
+        assert!(apply_now(&mut b, &[rec("1", "1", 3, "2026-11-23 10:00:00")]).is_empty());
     }
 }
