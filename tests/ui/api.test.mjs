@@ -178,3 +178,45 @@ test("ticket commands reach invoke by their Rust names with camelCase arguments"
   assert.equal(api.EVENT_TICKETS_CHANGED, "tickets://changed");
   assert.equal(api.EVENT_OUTBOX_CHANGED, "outbox://changed");
 });
+
+test("watch commands reach invoke by their Rust names with the documented arguments", async () => {
+  const calls = [];
+  globalThis.window = {
+    __TAURI__: { core: { invoke: async (cmd, args) => (calls.push([cmd, args]), cmd === "watch_now" ? null : { intervalSecs: 60 }) } },
+  };
+  const notify = { state: true, assigned: false, priority: true, due: true, comments: false, closed: true };
+  assert.deepEqual(await api.watchSettings(), { intervalSecs: 60 });
+  await api.setWatchSettings({
+    intervalSecs: 300,
+    notify: { ...notify, extra: true },
+    autostart: true,
+    pausedUntil: "2026-11-23T15:04:00Z",
+    status: { state: "watching" },
+  });
+  await api.pauseNotifications(60);
+  await api.resumeNotifications();
+  assert.equal(await api.watchNow(), null);
+  assert.deepEqual(calls, [
+    ["watch_settings", undefined],
+    ["set_watch_settings", { settings: { intervalSecs: 300, notify, autostart: true } }],
+    ["pause_notifications", { minutes: 60 }],
+    ["resume_notifications", undefined],
+    ["watch_now", undefined],
+  ]);
+  assert.equal(api.EVENT_WATCH_STATUS, "watch://status");
+});
+
+test("a refused interval comes back as invalid_input with its message and hint", async () => {
+  globalThis.window = {
+    __TAURI__: {
+      core: {
+        invoke: async () => Promise.reject({ kind: "invalid_input", message: "The interval must be from 15 to 3600 seconds.", hint: "Choose another interval." }),
+      },
+    },
+  };
+  await assert.rejects(api.setWatchSettings({ intervalSecs: 5, notify: {}, autostart: false }), {
+    kind: "invalid_input",
+    message: "The interval must be from 15 to 3600 seconds.",
+    hint: "Choose another interval.",
+  });
+});

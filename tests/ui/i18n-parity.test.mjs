@@ -68,6 +68,9 @@ const MAY_EQUAL_ENGLISH = new Set([
   "ticketList.filters.title",
   "ticketList.listTitle",
   "ticketList.pages",
+  // Notifications: "Notifications" in French; the tray's "{number} · {state}" has no words.
+  "watch.title",
+  "tray.recentItem",
 ]);
 
 test("translations are translated (not copies of English)", () => {

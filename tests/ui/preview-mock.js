@@ -30,6 +30,14 @@
 //   ?act=add            submit the add-an-action form empty (shows its messages)
 //   ?act=filter         on #/tickets: overdue change requests, searched "MFA"
 //   ?act=export         on #/tickets: export the rows
+// Watching and notifications (connected=1, on #/manage):
+//   ?watch=watching|first|offline|retrying|stopped|idle   the watcher's status (default watching;
+//                       first: no check yet). While watching, a status event follows every interval.
+//   ?paused=1           notifications paused for the next hour
+//   ?interval=N         the saved interval in seconds (e.g. 120, which is not in the list)
+//   ?autostart=1        start at sign-in is on
+//   ?watchsave=error    set_watch_settings rejects (invalid_input)
+//   ?act=watchnow|pause|resume   select Check now, Pause or Resume on the page
 (function () {
   const q = new URLSearchParams(location.search);
   const listeners = {};
@@ -216,6 +224,43 @@
   }
   let nextChange = 30013;
 
+  const categoryMap = { Identity: "Security", Data: "", Devices: "Hardware", Apps: "Software", Infrastructure: "Network" };
+
+  // Watching -----------------------------------------------------------------------
+  const secondsFrom = (n, from = Date.now()) => new Date(from + n * 1000).toISOString();
+  const watch = {
+    intervalSecs: Number(q.get("interval")) || 60,
+    notify: { state: true, assigned: true, priority: true, due: true, comments: true, closed: true },
+    autostart: q.get("autostart") === "1",
+    pausedUntil: q.get("paused") === "1" ? minutes(60) : null,
+    status: null,
+  };
+  const initialStatus = () => {
+    const which = q.get("watch") || "watching";
+    const base = { state: which, lastPollAt: null, nextPollAt: null, message: null };
+    if (which === "watching") return { ...base, lastPollAt: secondsFrom(-20), nextPollAt: secondsFrom(watch.intervalSecs - 20) };
+    if (which === "first") return { ...base, state: "watching", nextPollAt: secondsFrom(5) };
+    if (which === "offline") return { ...base, lastPollAt: minutes(-3), nextPollAt: minutes(2), message: "The instance at http://127.0.0.1:8080 didn't answer (connection refused)." };
+    if (which === "retrying") return { ...base, lastPollAt: minutes(-1), nextPollAt: minutes(1), message: "ServiceNow answered 429: too many requests. It asked to wait 60 seconds." };
+    if (which === "stopped") return { ...base, lastPollAt: minutes(-12), message: "ServiceNow refused the refresh token (401)." };
+    return { ...base, state: "idle" };
+  };
+  watch.status = initialStatus();
+  let pollTimer = null;
+  const schedulePoll = () => {
+    clearTimeout(pollTimer);
+    if (watch.status.state !== "watching") return;
+    const delay = Math.max(Date.parse(watch.status.nextPollAt || "") - Date.now(), 1000) || watch.intervalSecs * 1000;
+    pollTimer = setTimeout(() => {
+      const now = Date.now();
+      watch.status = { state: "watching", lastPollAt: new Date(now).toISOString(), nextPollAt: secondsFrom(watch.intervalSecs, now), message: null };
+      emit("watch://status", { ...watch.status });
+      schedulePoll();
+    }, delay);
+  };
+  schedulePoll();
+  const watchSettings = () => ({ ...watch, notify: { ...watch.notify }, status: { ...watch.status } });
+
   window.__TAURI__ = {
     core: {
       invoke: async (cmd, args) => {
@@ -360,6 +405,50 @@
           case "open_url":
             console.log("open_url", args.url);
             return null;
+          case "category_mapping":
+            await wait(40);
+            return { ...categoryMap };
+          case "set_category_mapping":
+            await wait(80);
+            for (const key of Object.keys(categoryMap)) categoryMap[key] = String(args.mapping?.[key] ?? "").trim();
+            return null;
+          case "watch_settings":
+            await wait(60);
+            return watchSettings();
+          case "set_watch_settings": {
+            await wait(120);
+            const next = args.settings;
+            if (q.get("watchsave") === "error" || !Number.isInteger(next.intervalSecs) || next.intervalSecs < 15 || next.intervalSecs > 3600) {
+              throw { kind: "invalid_input", message: "The check interval must be from 15 seconds to 1 hour.", hint: "Choose one of the intervals in the list." };
+            }
+            watch.intervalSecs = next.intervalSecs;
+            watch.notify = { ...next.notify };
+            watch.autostart = next.autostart;
+            if (watch.status.state === "watching") {
+              watch.status = { ...watch.status, nextPollAt: secondsFrom(watch.intervalSecs, Date.parse(watch.status.lastPollAt || "") || Date.now()) };
+              schedulePoll();
+            }
+            return watchSettings();
+          }
+          case "pause_notifications":
+            await wait(100);
+            watch.pausedUntil = minutes(args.minutes);
+            return watchSettings();
+          case "resume_notifications":
+            await wait(100);
+            watch.pausedUntil = null;
+            return watchSettings();
+          case "watch_now": {
+            await wait(700);
+            if (!["watching", "offline", "retrying"].includes(watch.status.state)) {
+              throw { kind: "not_connected", message: "", hint: "" };
+            }
+            const now = Date.now();
+            watch.status = { state: "watching", lastPollAt: new Date(now).toISOString(), nextPollAt: secondsFrom(watch.intervalSecs, now), message: null };
+            emit("watch://status", { ...watch.status });
+            schedulePoll();
+            return null;
+          }
           default:
             throw { kind: "invalid_input", message: "unknown command " + cmd, hint: "" };
         }
@@ -386,6 +475,7 @@
     check: "check-connection", reauth: "reauthorize", reconnect: "reconnect", remove: "remove-connection",
     share: "actions-table", preview: "task-preview", send: "send-task", badsend: "send-task", anyway: "create-anyway",
     discard: "outbox-items", add: "add-action", filter: "tickets-table", export: "export-csv",
+    watchnow: "watch-now", pause: "watch-pause", resume: "watch-resume",
   }[act] || "start-sign-in";
   const ready = (then, tries = 0) =>
     (document.getElementById(target) && !document.querySelector("[aria-busy=true]")) || tries > 100 ? setTimeout(then, 150) : setTimeout(() => ready(then, tries + 1), 50);
@@ -426,5 +516,8 @@
     if (act === "reauth") click("reauthorize");
     if (act === "reconnect") click("reconnect");
     if (act === "remove") click("remove-connection");
+    if (act === "watchnow") click("watch-now");
+    if (act === "pause") click("watch-pause");
+    if (act === "resume") click("watch-resume");
   });
 })();

@@ -39,6 +39,8 @@ test("ui/ has the expected files", () => {
     "ui/js/screens/share.js",
     "ui/js/screens/outbox.js",
     "ui/js/screens/tickets.js",
+    "ui/js/watch-model.js",
+    "ui/js/watch-card.js",
   ]) {
     assert.ok(names.includes(expected), expected);
   }
@@ -182,6 +184,16 @@ test("the stable DOM ids used by end-to-end tests are in the screens", () => {
     "state-names",
     "save-state-names",
     "reset-state-names",
+    // Notifications card on the manage page.
+    "notifications-card",
+    "watch-status",
+    "watch-interval",
+    "watch-autostart",
+    "watch-pause",
+    "watch-resume",
+    "watch-paused",
+    "watch-now",
+    "watch-error",
   ]) {
     assert.ok(js.includes(`"${id}"`), id);
   }
@@ -193,6 +205,8 @@ test("the stable DOM ids used by end-to-end tests are in the screens", () => {
     "`retry-${item.id}`",
     "`discard-${item.id}`",
     "`state-name-${kind}-${state.value}`",
+    // notify-state, notify-assigned, notify-priority, notify-due, notify-comments, notify-closed
+    "`notify-${kind}`",
   ]) {
     assert.ok(js.includes(template), template);
   }

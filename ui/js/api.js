@@ -237,3 +237,45 @@ export function categoryMapping() {
 export function setCategoryMapping(mapping) {
   return call("set_category_mapping", { mapping });
 }
+
+// Watching tickets and notifications ---------------------------------------------
+
+/**
+ * watch_settings → WatchSettings: { intervalSecs (15..3600, default 60),
+ *   notify: { state, assigned, priority, due, comments, closed } (booleans, default true),
+ *   autostart (default false), pausedUntil: RFC 3339|null, status: WatchStatus }.
+ * WatchStatus = { state: "idle"|"watching"|"offline"|"retrying"|"stopped",
+ *   lastPollAt: string|null, nextPollAt: string|null, message: string|null }.
+ */
+export function watchSettings() {
+  return call("watch_settings");
+}
+
+/**
+ * set_watch_settings → WatchSettings. Takes the whole settings object; an intervalSecs
+ * below 15 or above 3600 is refused with kind invalid_input.
+ */
+export function setWatchSettings({ intervalSecs, notify, autostart }) {
+  const { state, assigned, priority, due, comments, closed } = notify ?? {};
+  return call("set_watch_settings", {
+    settings: { intervalSecs, notify: { state, assigned, priority, due, comments, closed }, autostart },
+  });
+}
+
+/** pause_notifications → WatchSettings with pausedUntil set `minutes` from now. */
+export function pauseNotifications(minutes) {
+  return call("pause_notifications", { minutes });
+}
+
+/** resume_notifications → WatchSettings with pausedUntil null. */
+export function resumeNotifications() {
+  return call("resume_notifications");
+}
+
+/** watch_now → null. Checks for changes now; the result arrives as EVENT_WATCH_STATUS. */
+export function watchNow() {
+  return call("watch_now");
+}
+
+/** Event whenever the watcher's state changes or a poll ends: WatchStatus. */
+export const EVENT_WATCH_STATUS = "watch://status";

@@ -69,7 +69,8 @@ export function showError(error = {}, slot = bannerSlot()) {
       class: "btn btn-subtle btn-icon",
       "aria-label": t("common.dismiss"),
       text: "×",
-      on: { click: () => clearError() },
+      // Dismiss empties the slot the banner is in (the page banner or a card's own slot).
+      on: { click: () => slot.replaceChildren() },
     }),
   ]);
   slot.replaceChildren(banner);

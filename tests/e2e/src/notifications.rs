@@ -63,6 +63,14 @@ impl Server {
 
     fn close_notification(&self, _id: u32) {}
 
+    /// What a desktop sends when the user clicks a notification (its `default` action).
+    #[zbus(signal)]
+    async fn action_invoked(
+        emitter: &zbus::object_server::SignalEmitter<'_>,
+        id: u32,
+        action_key: &str,
+    ) -> zbus::Result<()>;
+
     fn get_capabilities(&self) -> Vec<String> {
         vec!["body".into(), "actions".into()]
     }
@@ -80,7 +88,7 @@ impl Server {
 /// The running server. Dropping it releases the bus name.
 pub struct NotificationServer {
     rec: Recorder,
-    _conn: zbus::Connection,
+    conn: zbus::Connection,
 }
 
 impl NotificationServer {
@@ -101,7 +109,18 @@ impl NotificationServer {
             .serve_at("/org/freedesktop/Notifications", server)?
             .build()
             .await?;
-        Ok(Self { rec, _conn: conn })
+        Ok(Self { rec, conn })
+    }
+
+    /// Clicks notification `id` as a person would: the server emits `ActionInvoked(id,
+    /// "default")`, as desktops do for a click on the notification's body.
+    pub async fn click(&self, id: u32) -> zbus::Result<()> {
+        let iface = self
+            .conn
+            .object_server()
+            .interface::<_, Server>("/org/freedesktop/Notifications")
+            .await?;
+        Server::action_invoked(iface.signal_emitter(), id, "default").await
     }
 
     /// Everything received so far, oldest first.

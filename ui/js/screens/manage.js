@@ -7,6 +7,7 @@ import { announce, clearError, el, showError } from "../ui.js";
 import { formatAbsolute, normalizeChecks, summarizeChecks, userLabel } from "../connection.js";
 import { createSignInFlow } from "../signin.js";
 import { redirectUrl } from "../validate.js";
+import { createWatchCard } from "../watch-card.js";
 import { tokenLine } from "./home.js";
 
 export const name = "manage";
@@ -455,6 +456,7 @@ export async function render(view) {
 
   const stateNames = stateNamesCard();
   const categoryMapping = categoryMappingCard();
+  const watch = createWatchCard();
 
   // Page ---------------------------------------------------------------------
   const breadcrumb = el("nav", { class: "breadcrumb", "aria-label": t("common.breadcrumb") }, [
@@ -469,7 +471,7 @@ export async function render(view) {
       el("h1", { class: "page-title", text: t("manage.title") }),
       el("p", { class: "page-intro", text: t("manage.intro") }),
       el("div", { class: "manage-grid" }, [
-        el("div", { class: "manage-column" }, info ? [statusCard, stateNames.form, categoryMapping.form, dangerCard] : []),
+        el("div", { class: "manage-column" }, info ? [statusCard, watch.node, stateNames.form, categoryMapping.form, dangerCard] : []),
         el("div", { class: "manage-column" }, [dataExchangeCard()]),
       ]),
       dialog,
@@ -477,6 +479,7 @@ export async function render(view) {
   );
   update(info);
   if (info) {
+    watch.load();
     stateNames.load();
     categoryMapping.load();
   }
@@ -494,6 +497,7 @@ export async function render(view) {
   return () => {
     alive = false;
     stop();
+    watch.destroy();
     flow.destroy();
     if (dialog.open) dialog.close();
   };

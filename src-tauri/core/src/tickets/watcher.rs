@@ -234,6 +234,8 @@ pub async fn run(
                 sink.status(&s);
             }
         };
+        // Intervals run from the start of one poll to the start of the next.
+        let started = Instant::now();
         let result = service.watch_poll().await;
         control.rounds.fetch_add(1, Ordering::SeqCst);
         let next = match result {
@@ -297,7 +299,7 @@ pub async fn run(
         };
         match next {
             Some(d) => {
-                wait(&control, d).await;
+                wait(&control, d.saturating_sub(started.elapsed())).await;
             }
             // Not connected or signed out: nothing polls until the shell wakes the watcher.
             None => control.wake.notified().await,

@@ -1,0 +1,215 @@
+//! Living in the tray: the watcher in the real app, with the test notification server on the
+//! session bus. A fulfiller moves a ticket the admin sent; the notification arrives with the
+//! admin's own state name within one poll interval plus a second; a click on it opens the
+//! ticket; the home card follows without a reload. Start at login writes (and removes) the XDG
+//! autostart entry in the session's HOME. Screenshots.
+
+use servicenow_sim::{Seed, SimConfig};
+use std::time::{Duration, Instant};
+use ticket_bridge_e2e::steps::connect_integration_user;
+use ticket_bridge_e2e::{AppOptions, Harness, PATIENCE};
+
+/// Waits until `selector`'s text contains `needle`.
+async fn wait_text(h: &Harness, selector: &str, needle: &str) -> String {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let text = h.wait_visible(selector).await.text().await.unwrap();
+        if text.contains(needle) {
+            return text;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{selector} never said {needle:?}: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn set_select(h: &Harness, id: &str, value: &str) {
+    h.app()
+        .execute(
+            &format!(
+                "const s = document.getElementById('{id}'); s.value = '{value}'; s.dispatchEvent(new Event('change', {{bubbles: true}}));"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+}
+
+fn autostart_entries() -> Vec<std::path::PathBuf> {
+    let dir = std::path::PathBuf::from(std::env::var("HOME").unwrap()).join(".config/autostart");
+    std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default()
+}
+
+/// The interval saved in the app's settings file.
+fn saved_interval(h: &Harness) -> Option<u64> {
+    let path = h
+        .out_dir
+        .join("app-home/data/com.ticketbridge.desktop/settings.json");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    v["watch"]["intervalSecs"].as_u64()
+}
+
+/// The polls of `task` the watcher made (one request each), by the simulator's log.
+fn polls(h: &Harness) -> usize {
+    h.sim
+        .handle()
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.path == "/api/now/table/task"
+                && r.query
+                    .as_deref()
+                    .is_some_and(|q| q.contains("sysparm_no_count=true"))
+        })
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
+    let mut h = Harness::start(
+        "watch_notify",
+        SimConfig {
+            seed: Seed::Empty,
+            ..SimConfig::default()
+        },
+        AppOptions::default(),
+    )
+    .await;
+    h.wait_visible("#connection-card:not([aria-busy])").await;
+    connect_integration_user(&mut h).await;
+
+    // Manage: call the incident state "In Progress" (2) "Being fixed", check every 15 s.
+    h.app()
+        .execute("location.hash = '#/manage'", vec![])
+        .await
+        .unwrap();
+    h.fill("state-name-incident-2", "Being fixed").await;
+    h.click("#save-state-names").await;
+    h.wait_visible("#watch-interval").await;
+    set_select(&h, "watch-interval", "15").await;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while saved_interval(&h) != Some(15) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the interval was not saved"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Start at login: the XDG autostart entry appears, starting the app in the tray.
+    assert!(autostart_entries().is_empty());
+    h.click("#watch-autostart").await;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while autostart_entries().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "no autostart entry");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let entry = std::fs::read_to_string(&autostart_entries()[0]).unwrap();
+    assert!(entry.contains("--minimized"), "{entry}");
+    h.app()
+        .execute(
+            "document.getElementById('notifications-card')?.scrollIntoView({block: 'center'})",
+            vec![],
+        )
+        .await
+        .unwrap();
+    h.shot("notifications-card").await;
+    h.click("#watch-autostart").await;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !autostart_entries().is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the autostart entry stayed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Send an incident for an action.
+    h.app()
+        .execute("location.hash = '#/actions'", vec![])
+        .await
+        .unwrap();
+    h.click("#share-AdminMFAV2").await;
+    h.click("#task-kind-incident").await;
+    h.click("#send-task").await;
+    let sent = h.wait_visible("#task-sent").await.text().await.unwrap();
+    assert!(sent.contains("INC0010001"), "{sent}");
+    let sys_id = h
+        .sim
+        .handle()
+        .records("incident")
+        .into_iter()
+        .find(|r| r["number"] == "INC0010001")
+        .unwrap()["sys_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Home, then wait for a poll that has seen the new ticket (it is learned, not told).
+    h.app()
+        .execute("location.hash = '#/'", vec![])
+        .await
+        .unwrap();
+    wait_text(&h, "#incident-card", "INC0010001").await;
+    let seen = polls(&h);
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while polls(&h) == seen {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the watcher never polled"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        h.notifications.received().is_empty(),
+        "a ticket the app created itself is not news: {:?}",
+        h.notifications.received()
+    );
+
+    // The fulfiller takes the ticket over the Table API.
+    let changed = Instant::now();
+    assert!(
+        h.sim
+            .handle()
+            .update_record("incident", &sys_id, serde_json::json!({"state": "2"}))
+    );
+    let n = h
+        .notifications
+        .wait_for(Duration::from_secs(15 + 1), |n| {
+            n.summary.contains("INC0010001")
+        })
+        .await
+        .unwrap_or_else(|| {
+            panic!(
+                "no notification within the 15 s interval plus a second: {:?}",
+                h.notifications.received()
+            )
+        });
+    let latency = changed.elapsed();
+    assert_eq!(n.summary, "INC0010001 is now Being fixed");
+    let record = h.sim.handle().record("incident", &sys_id).unwrap();
+    assert_eq!(n.body, record["short_description"].as_str().unwrap());
+    assert!(n.actions.iter().any(|a| a == "default"), "{:?}", n.actions);
+    eprintln!("change to notification: {} ms", latency.as_millis());
+
+    // The card follows the watcher's event, no reload.
+    wait_text(&h, "#incident-card", "Being fixed").await;
+    h.shot("home-after-change").await;
+
+    // A click on the notification opens the ticket in the browser.
+    let opened_before = h.opened_urls().len();
+    h.notifications.click(n.id).await.unwrap();
+    let url = h.wait_opened_url(opened_before + 1).await;
+    assert!(
+        url.contains(&format!("incident.do%3Fsys_id%3D{sys_id}")),
+        "{url}"
+    );
+
+    // Exactly one notification for the one change.
+    assert_eq!(h.notifications.received().len(), 1);
+    h.finish().await;
+}
