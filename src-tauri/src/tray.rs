@@ -107,6 +107,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
                     w.resume();
                 }
             }
+            crate::watch::settings_changed(app);
             refresh(app);
         }
         other => {

@@ -18,6 +18,8 @@ use ticket_bridge_core::tickets::watcher::{
 
 /// `WatchStatus`: the watcher polled, backed off, or stopped.
 pub const STATUS_EVENT: &str = "watch://status";
+/// `WatchSettingsView`: paused or resumed from the tray.
+pub const SETTINGS_EVENT: &str = "watch://settings";
 /// How many changed tickets the tray lists.
 pub const RECENT: usize = 5;
 
@@ -212,6 +214,16 @@ pub fn start<R: Runtime>(app: &AppHandle<R>, tickets: Arc<TicketService>) {
 pub fn wake<R: Runtime>(app: &AppHandle<R>) {
     if let Some(w) = app.try_state::<Arc<Watch>>() {
         w.control.wake();
+    }
+}
+
+/// Tells the UI the settings changed outside it (pause and resume in the tray).
+pub fn settings_changed<R: Runtime>(app: &AppHandle<R>) {
+    use tauri::Emitter;
+    if let Some(w) = app.try_state::<Arc<Watch>>()
+        && let Err(e) = app.emit(SETTINGS_EVENT, w.view())
+    {
+        log::warn!("could not send {SETTINGS_EVENT}: {e}");
     }
 }
 

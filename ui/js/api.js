@@ -279,3 +279,6 @@ export function watchNow() {
 
 /** Event whenever the watcher's state changes or a poll ends: WatchStatus. */
 export const EVENT_WATCH_STATUS = "watch://status";
+
+/** WatchSettings: paused or resumed from the tray menu. */
+export const EVENT_WATCH_SETTINGS = "watch://settings";

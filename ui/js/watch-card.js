@@ -285,11 +285,20 @@ export function createWatchCard() {
   }
 
   async function load() {
-    unlisten = await api.onEvent(api.EVENT_WATCH_STATUS, (next) => {
+    const stopStatus = await api.onEvent(api.EVENT_WATCH_STATUS, (next) => {
       if (!alive || !saved) return;
       saved.status = normalizeStatus(next);
       showStatus(saved.status, { quiet: true });
     });
+    // Paused or resumed from the tray: the pause line follows; the form is left as it is.
+    const stopSettings = await api.onEvent(api.EVENT_WATCH_SETTINGS, (next) => {
+      if (!alive || !saved) return;
+      show(next, { form: false });
+    });
+    unlisten = () => {
+      stopStatus();
+      stopSettings();
+    };
     if (!alive) {
       unlisten();
       return;

@@ -14,6 +14,7 @@
 pub mod notifications;
 pub mod process;
 pub mod steps;
+pub mod tray;
 
 use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder};
@@ -118,6 +119,8 @@ pub struct Harness {
     pub out_dir: PathBuf,
     pub sim: RunningSim,
     pub notifications: NotificationServer,
+    /// The X display's system tray (trayer), when installed.
+    pub tray: Option<tray::TrayHost>,
     app: Option<Client>,
     app_driver: Guard,
     browser: Option<(Client, Guard)>,
@@ -274,11 +277,14 @@ impl Harness {
         )
         .unwrap();
 
+        // The tray first: the app's tray icon looks for one when it is made.
+        let tray = tray::TrayHost::start(&out_dir.join("trayer.log")).await;
         let (app, app_driver) = launch_app(&out_dir, &sim.base_url(), &opts, "app.log").await;
         Self {
             out_dir,
             sim,
             notifications,
+            tray,
             app: Some(app),
             app_driver,
             browser: None,
@@ -376,6 +382,21 @@ impl Harness {
             let png = self.app().screenshot().await.expect("no screenshot");
             std::fs::write(&path, png).unwrap();
         }
+        path
+    }
+
+    /// Opens the tray menu and saves a picture of it as `NN-label.png`.
+    pub async fn tray_menu_shot(&mut self, label: &str) -> PathBuf {
+        let path = self.next_shot(label);
+        let tray = self
+            .tray
+            .as_ref()
+            .expect("no tray on this display: install trayer and xdotool (scripts/deps.sh test)");
+        let menu = tray
+            .open_menu(PATIENCE)
+            .await
+            .expect("the tray menu did not open");
+        assert!(tray.shot(&path, Some(menu)), "no picture of the tray menu");
         path
     }
 

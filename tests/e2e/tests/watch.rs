@@ -211,5 +211,58 @@ async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
 
     // Exactly one notification for the one change.
     assert_eq!(h.notifications.received().len(), 1);
+
+    // The tray (drawn by an XEmbed tray on this display): the ticket heads the recent list;
+    // picking it opens the ticket. Items: 1 Open, 2 the ticket, 3 Refresh now, 4 Pause, 5 Quit.
+    h.tray_menu_shot("tray-menu").await;
+    let opened_before = h.opened_urls().len();
+    h.tray.as_ref().unwrap().choose(2);
+    let url = h.wait_opened_url(opened_before + 1).await;
+    assert!(url.contains(&sys_id), "{url}");
+
+    // Pause notifications for an hour from the tray: the next change is seen, not told; the
+    // card says so.
+    h.tray.as_ref().unwrap().open_menu(PATIENCE).await.unwrap();
+    h.tray.as_ref().unwrap().choose(4);
+    h.app()
+        .execute("location.hash = '#/manage'", vec![])
+        .await
+        .unwrap();
+    h.wait_visible("#watch-resume").await;
+    assert!(
+        h.sim
+            .handle()
+            .update_record("incident", &sys_id, serde_json::json!({"state": "3"}))
+    );
+    let log = h
+        .out_dir
+        .join("app-home/data/com.ticketbridge.desktop/logs/Ticket Bridge.log");
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("notifications are paused until")
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the paused change was not seen"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(h.notifications.received().len(), 1, "told while paused");
+
+    // Resume from the card; the next change is told again.
+    h.click("#watch-resume").await;
+    h.wait_visible("#watch-pause").await;
+    assert!(
+        h.sim
+            .handle()
+            .update_record("incident", &sys_id, serde_json::json!({"state": "2"}))
+    );
+    let n = h
+        .notifications
+        .wait_for(Duration::from_secs(16), |n| n.id != 1)
+        .await
+        .expect("no notification after resuming");
+    assert_eq!(n.summary, "INC0010001 is now Being fixed");
     h.finish().await;
 }

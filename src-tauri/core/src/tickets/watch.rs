@@ -517,6 +517,92 @@ mod tests {
     }
 
     #[test]
+    fn a_passed_due_date_is_told_once_and_again_after_it_moves() {
+        let at = |s: &str| parse_sn_datetime(s).unwrap();
+        let mut m = Watermark::default();
+        let mut r1 = rec("1", "2", 0, "2026-11-23 10:00:00");
+        r1["due_date"] = json!("2026-11-24 12:00:00");
+        // Overdue when first seen: learned, not told.
+        let mut r2 = rec("2", "2", 0, "2026-11-23 10:00:00");
+        r2["due_date"] = json!("2026-11-01 12:00:00");
+        apply(&mut m, &[r1.clone(), r2], at("2026-11-23 10:00:00"));
+        assert!(due_passed(&mut m, at("2026-11-24 11:59:59")).is_empty());
+        let due = due_passed(&mut m, at("2026-11-24 12:00:01"));
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].sys_id, "1");
+        assert!(matches!(due[0].changes[0], Change::DuePassed { .. }));
+        assert!(
+            due_passed(&mut m, at("2026-11-25 09:00:00")).is_empty(),
+            "told once"
+        );
+        // The fulfiller moves the due date: it can pass again.
+        r1["due_date"] = json!("2026-11-26 12:00:00");
+        r1["sys_mod_count"] = json!("1");
+        r1["sys_updated_on"] = json!("2026-11-25 09:00:00");
+        apply(&mut m, &[r1.clone()], at("2026-11-25 09:00:00"));
+        assert_eq!(due_passed(&mut m, at("2026-11-26 12:00:01")).len(), 1);
+        // A closed ticket's due date does not matter.
+        r1["due_date"] = json!("2026-11-27 12:00:00");
+        r1["active"] = json!("false");
+        r1["state"] = json!("7");
+        r1["sys_mod_count"] = json!("2");
+        apply(&mut m, &[r1], at("2026-11-26 13:00:00"));
+        assert!(due_passed(&mut m, at("2026-11-28 00:00:00")).is_empty());
+    }
+
+    #[test]
+    fn comments_are_told_once_also_in_the_same_second() {
+        let at = |s: &str| parse_sn_datetime(s).unwrap();
+        let mut m = Watermark::default();
+        apply(
+            &mut m,
+            &[rec("1", "2", 0, "2026-11-23 10:00:00")],
+            at("2026-11-23 10:00:00"),
+        );
+        let entry = |id: &str, when: &str, text: &str| {
+            json!({"sys_id": id, "element_id": "1", "element": "work_notes", "value": text,
+                   "sys_created_on": when, "sys_created_by": "beth.agent"})
+        };
+        let mut r = apply(
+            &mut m,
+            &[rec("1", "2", 1, "2026-11-23 10:00:05")],
+            at("2026-11-23 10:00:05"),
+        );
+        add_comments(
+            &mut m,
+            &mut r.changes,
+            &[entry("j1", "2026-11-23 10:00:05", "first")],
+        );
+        assert_eq!(
+            r.changes[0].changes,
+            vec![Change::Commented {
+                work_note: true,
+                by: Some("beth.agent".into()),
+                text: "first".into()
+            }]
+        );
+        // A second note in the same second: only the new one is told.
+        let mut r = apply(
+            &mut m,
+            &[rec("1", "2", 2, "2026-11-23 10:00:05")],
+            at("2026-11-23 10:00:05"),
+        );
+        add_comments(
+            &mut m,
+            &mut r.changes,
+            &[
+                entry("j1", "2026-11-23 10:00:05", "first"),
+                entry("j2", "2026-11-23 10:00:05", "second"),
+            ],
+        );
+        assert_eq!(r.changes[0].changes.len(), 1);
+        assert!(
+            matches!(&r.changes[0].changes[0], Change::Commented { text, .. } if text == "second")
+        );
+        assert_eq!(shorten(&"x".repeat(500)).chars().count(), COMMENT_CHARS);
+    }
+
+    #[test]
     fn the_watermark_survives_serialization() {
         let mut m = Watermark::default();
         apply_now(&mut m, &[rec("1", "1", 3, "2026-11-23 10:00:00")]);
