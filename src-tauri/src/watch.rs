@@ -227,6 +227,16 @@ pub fn settings_changed<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
+/// The connection was removed: the tray forgets its tickets.
+pub fn connection_removed<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(w) = app.try_state::<Arc<Watch>>() {
+        w.set_recent(&[]);
+        w.seen();
+        w.control.wake();
+    }
+    tray::refresh(app);
+}
+
 /// The window was opened or focused: reset the tray's count.
 pub fn window_seen<R: Runtime>(app: &AppHandle<R>) {
     if let Some(w) = app.try_state::<Arc<Watch>>()

@@ -114,6 +114,6 @@ pub async fn remove_connection<R: Runtime>(
     if let Some(t) = app.try_state::<Arc<ticket_bridge_core::tickets::service::TicketService>>() {
         t.forget_watch().await;
     }
-    crate::watch::wake(&app);
+    crate::watch::connection_removed(&app);
     result
 }

@@ -264,5 +264,25 @@ async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
         .await
         .expect("no notification after resuming");
     assert_eq!(n.summary, "INC0010001 is now Being fixed");
+
+    // ServiceNow stops accepting the sign-in: one "Reconnect" notification, and the home card
+    // offers Reconnect.
+    h.app()
+        .execute("location.hash = '#/'", vec![])
+        .await
+        .unwrap();
+    h.sim.handle().revoke_all_tokens();
+    let told = h.notifications.received().len();
+    let n = h
+        .notifications
+        .wait_for(Duration::from_secs(16), |n| {
+            n.summary == "Reconnect to ServiceNow"
+        })
+        .await
+        .expect("no Reconnect notification");
+    assert!(n.body.contains("Reconnect"), "{}", n.body);
+    h.wait_visible("#reconnect").await;
+    h.shot("home-reconnect").await;
+    assert_eq!(h.notifications.received().len(), told + 1);
     h.finish().await;
 }
