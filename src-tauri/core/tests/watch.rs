@@ -8,18 +8,8 @@ use common::world;
 use servicenow_sim::Scenario;
 use std::time::Duration;
 use ticket_bridge_core::tickets::TicketKind;
-use ticket_bridge_core::tickets::service::{DraftInput, TicketService};
+use ticket_bridge_core::tickets::service::TicketService;
 use ticket_bridge_core::tickets::watch::{self, Change, Watermark};
-
-fn draft(action: &str) -> DraftInput {
-    serde_json::from_value(serde_json::json!({
-        "actionId": action, "actionTitle": action, "name": format!("Fix {action}"),
-        "description": "d", "priority": 3,
-        "dueDate": (chrono::Local::now().date_naive() + chrono::Days::new(7)).to_string(),
-        "source": "microsoft", "category": "Identity", "kind": "incident",
-    }))
-    .unwrap()
-}
 
 #[tokio::test]
 async fn fulfiller_changes_are_reported_once_across_a_restart() {
@@ -27,8 +17,18 @@ async fn fulfiller_changes_are_reported_once_across_a_restart() {
     w.connect().await;
     let dir = tempfile::tempdir().unwrap();
     let svc = TicketService::open(dir.path(), w.manager.clone()).unwrap();
-    let a = svc.submit(draft("AdminMFAV2")).await.unwrap().sent.unwrap();
-    let b = svc.submit(draft("DLPEnabled")).await.unwrap().sent.unwrap();
+    let a = svc
+        .submit(common::incident_draft("AdminMFAV2"))
+        .await
+        .unwrap()
+        .sent
+        .unwrap();
+    let b = svc
+        .submit(common::incident_draft("DLPEnabled"))
+        .await
+        .unwrap()
+        .sent
+        .unwrap();
     let api = w.manager.api().unwrap();
     let h = w.sim.handle();
 

@@ -8,7 +8,7 @@ use common::world;
 use servicenow_sim::Scenario;
 use std::sync::Arc;
 use std::time::Duration;
-use ticket_bridge_core::tickets::service::{DraftInput, TicketService, WatchReport};
+use ticket_bridge_core::tickets::service::{TicketService, WatchReport};
 use ticket_bridge_core::tickets::watch::Change;
 use ticket_bridge_core::tickets::watcher::{
     self, WatchControl, WatchSink, WatchState, WatchStatus,
@@ -56,23 +56,18 @@ fn status(state: WatchState) -> impl Fn(&Seen) -> bool {
     move |s| matches!(s, Seen::Status(st) if st.state == state)
 }
 
-fn draft(action: &str) -> DraftInput {
-    serde_json::from_value(serde_json::json!({
-        "actionId": action, "actionTitle": action, "name": format!("Fix {action}"),
-        "description": "d", "priority": 3,
-        "dueDate": (chrono::Local::now().date_naive() + chrono::Days::new(7)).to_string(),
-        "source": "microsoft", "category": "Identity", "kind": "incident",
-    }))
-    .unwrap()
-}
-
 #[tokio::test]
 async fn the_loop_reports_changes_backs_off_and_stops_once_when_signed_out() {
     let w = world("watcher", vec![], false).await;
     w.connect().await;
     let dir = tempfile::tempdir().unwrap();
     let svc = Arc::new(TicketService::open(dir.path(), w.manager.clone()).unwrap());
-    let sent = svc.submit(draft("AdminMFAV2")).await.unwrap().sent.unwrap();
+    let sent = svc
+        .submit(common::incident_draft("AdminMFAV2"))
+        .await
+        .unwrap()
+        .sent
+        .unwrap();
     let h = w.sim.handle();
 
     let (tx, mut rx) = unbounded_channel();

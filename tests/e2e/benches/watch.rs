@@ -11,10 +11,9 @@
 //! Run through scripts/bench-watch.sh (release app, private X and D-Bus session).
 //! Writes target/bench/watch.json.
 
-use servicenow_sim::{Seed, SimConfig};
 use std::time::{Duration, Instant};
-use ticket_bridge_e2e::steps::connect_integration_user;
-use ticket_bridge_e2e::{AppOptions, Harness};
+use ticket_bridge_e2e::Harness;
+use ticket_bridge_e2e::steps::{send_incident, start_connected};
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -98,17 +97,7 @@ fn median(v: &mut [f64]) -> f64 {
 async fn main() {
     let idle_secs = env_u64("BENCH_IDLE_SECS", 600);
     let changes = env_u64("BENCH_CHANGES", 8) as usize;
-    let mut h = Harness::start(
-        "bench_watch",
-        SimConfig {
-            seed: Seed::Empty,
-            ..SimConfig::default()
-        },
-        AppOptions::default(),
-    )
-    .await;
-    h.wait_visible("#connection-card:not([aria-busy])").await;
-    connect_integration_user(&mut h).await;
+    let h = start_connected("bench_watch").await;
     h.app()
         .execute("location.hash = '#/manage'", vec![])
         .await
@@ -122,14 +111,7 @@ async fn main() {
         .await
         .unwrap();
     // One ticket to watch.
-    h.app()
-        .execute("location.hash = '#/actions'", vec![])
-        .await
-        .unwrap();
-    h.click("#share-AdminMFAV2").await;
-    h.click("#task-kind-incident").await;
-    h.click("#send-task").await;
-    h.wait_visible("#task-sent").await;
+    send_incident(&h, "AdminMFAV2").await;
     let sys_id = h.sim.handle().records("incident")[0]["sys_id"]
         .as_str()
         .unwrap()

@@ -119,3 +119,32 @@ pub async fn connect_integration_user(h: &mut Harness) {
     allow(browser).await;
     wait_all_checks_ok(h).await;
 }
+
+/// Starts the simulator (no tickets) and the app, and connects as the integration user.
+pub async fn start_connected(name: &str) -> Harness {
+    let mut h = Harness::start(
+        name,
+        servicenow_sim::SimConfig {
+            seed: servicenow_sim::Seed::Empty,
+            ..servicenow_sim::SimConfig::default()
+        },
+        crate::AppOptions::default(),
+    )
+    .await;
+    h.wait_visible("#connection-card:not([aria-busy])").await;
+    connect_integration_user(&mut h).await;
+    h
+}
+
+/// Shares the built-in improvement action `action` as an incident, with the form as it
+/// comes; returns what the app says it sent.
+pub async fn send_incident(h: &Harness, action: &str) -> String {
+    h.app()
+        .execute("location.hash = '#/actions'", vec![])
+        .await
+        .unwrap();
+    h.click(&format!("#share-{action}")).await;
+    h.click("#task-kind-incident").await;
+    h.click("#send-task").await;
+    h.wait_visible("#task-sent").await.text().await.unwrap()
+}

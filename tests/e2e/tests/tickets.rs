@@ -3,9 +3,9 @@
 //! everywhere; a task that cannot be sent waits, visibly and across a restart, and goes out
 //! once. Screenshots.
 
-use servicenow_sim::{Scenario, Seed, SimConfig};
-use ticket_bridge_e2e::steps::connect_integration_user;
-use ticket_bridge_e2e::{AppOptions, Harness};
+use servicenow_sim::Scenario;
+use ticket_bridge_e2e::steps::start_connected;
+use ticket_bridge_e2e::Harness;
 
 fn created_for(h: &Harness, table: &str, action: &str) -> usize {
     h.sim
@@ -22,17 +22,7 @@ fn created_for(h: &Harness, table: &str, action: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn share_an_action_track_it_and_rename_its_state() {
-    let mut h = Harness::start(
-        "tickets_share_track_rename",
-        SimConfig {
-            seed: Seed::Empty,
-            ..SimConfig::default()
-        },
-        AppOptions::default(),
-    )
-    .await;
-    h.wait_visible("#connection-card:not([aria-busy])").await;
-    connect_integration_user(&mut h).await;
+    let mut h = start_connected("tickets_share_track_rename").await;
 
     // On the manage page, map Secure Score's Data category to the instance's "security".
     h.fill("category-map-Data", "security").await;
@@ -158,17 +148,7 @@ async fn share_an_action_track_it_and_rename_its_state() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_task_that_cannot_be_sent_waits_and_goes_out_once() {
-    let mut h = Harness::start(
-        "tickets_wait_then_send",
-        SimConfig {
-            seed: Seed::Empty,
-            ..SimConfig::default()
-        },
-        AppOptions::default(),
-    )
-    .await;
-    h.wait_visible("#connection-card:not([aria-busy])").await;
-    connect_integration_user(&mut h).await;
+    let mut h = start_connected("tickets_wait_then_send").await;
 
     // ServiceNow is down.
     h.sim.handle().set_scenario(Scenario::ServerError);

@@ -4,10 +4,9 @@
 //! ticket; the home card follows without a reload. Start at login writes (and removes) the XDG
 //! autostart entry in the session's HOME. Screenshots.
 
-use servicenow_sim::{Seed, SimConfig};
 use std::time::{Duration, Instant};
-use ticket_bridge_e2e::steps::connect_integration_user;
-use ticket_bridge_e2e::{AppOptions, Harness, PATIENCE};
+use ticket_bridge_e2e::steps::{send_incident, start_connected};
+use ticket_bridge_e2e::{Harness, PATIENCE};
 
 /// Waits until `selector`'s text contains `needle`.
 async fn wait_text(h: &Harness, selector: &str, needle: &str) -> String {
@@ -21,6 +20,15 @@ async fn wait_text(h: &Harness, selector: &str, needle: &str) -> String {
             tokio::time::Instant::now() < deadline,
             "{selector} never said {needle:?}: {text}"
         );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until `done()` holds; fails with `what` after PATIENCE.
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !done() {
+        assert!(tokio::time::Instant::now() < deadline, "{what}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -70,17 +78,7 @@ fn polls(h: &Harness) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
-    let mut h = Harness::start(
-        "watch_notify",
-        SimConfig {
-            seed: Seed::Empty,
-            ..SimConfig::default()
-        },
-        AppOptions::default(),
-    )
-    .await;
-    h.wait_visible("#connection-card:not([aria-busy])").await;
-    connect_integration_user(&mut h).await;
+    let mut h = start_connected("watch_notify").await;
 
     // Manage: call the incident state "In Progress" (2) "Being fixed", check every 15 s.
     h.app()
@@ -91,23 +89,15 @@ async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
     h.click("#save-state-names").await;
     h.wait_visible("#watch-interval").await;
     set_select(&h, "watch-interval", "15").await;
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while saved_interval(&h) != Some(15) {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the interval was not saved"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until("the interval was not saved", || {
+        saved_interval(&h) == Some(15)
+    })
+    .await;
 
     // Start at login: the XDG autostart entry appears, starting the app in the tray.
     assert!(autostart_entries().is_empty());
     h.click("#watch-autostart").await;
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while autostart_entries().is_empty() {
-        assert!(tokio::time::Instant::now() < deadline, "no autostart entry");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until("no autostart entry", || !autostart_entries().is_empty()).await;
     let entry = std::fs::read_to_string(&autostart_entries()[0]).unwrap();
     assert!(entry.contains("--minimized"), "{entry}");
     h.app()
@@ -119,24 +109,13 @@ async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
         .unwrap();
     h.shot("notifications-card").await;
     h.click("#watch-autostart").await;
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while !autostart_entries().is_empty() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the autostart entry stayed"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until("the autostart entry stayed", || {
+        autostart_entries().is_empty()
+    })
+    .await;
 
     // Send an incident for an action.
-    h.app()
-        .execute("location.hash = '#/actions'", vec![])
-        .await
-        .unwrap();
-    h.click("#share-AdminMFAV2").await;
-    h.click("#task-kind-incident").await;
-    h.click("#send-task").await;
-    let sent = h.wait_visible("#task-sent").await.text().await.unwrap();
+    let sent = send_incident(&h, "AdminMFAV2").await;
     assert!(sent.contains("INC0010001"), "{sent}");
     let sys_id = h
         .sim
@@ -156,14 +135,7 @@ async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
         .unwrap();
     wait_text(&h, "#incident-card", "INC0010001").await;
     let seen = polls(&h);
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while polls(&h) == seen {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the watcher never polled"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until("the watcher never polled", || polls(&h) > seen).await;
     assert!(
         h.notifications.received().is_empty(),
         "a ticket the app created itself is not news: {:?}",
@@ -237,17 +209,12 @@ async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
     let log = h
         .out_dir
         .join("app-home/data/com.ticketbridge.desktop/logs/Ticket Bridge.log");
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while !std::fs::read_to_string(&log)
-        .unwrap_or_default()
-        .contains("notifications are paused until")
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the paused change was not seen"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until("the paused change was not seen", || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("notifications are paused until")
+    })
+    .await;
     assert_eq!(h.notifications.received().len(), 1, "told while paused");
 
     // Resume from the card; the next change is told again.

@@ -126,3 +126,14 @@ impl World {
         );
     }
 }
+
+/// The task form for `action` as the UI sends it: an incident due in a week.
+pub fn incident_draft(action: &str) -> ticket_bridge_core::tickets::service::DraftInput {
+    serde_json::from_value(serde_json::json!({
+        "actionId": action, "actionTitle": action, "name": format!("Fix {action}"),
+        "description": "d", "priority": 3,
+        "dueDate": (chrono::Local::now().date_naive() + chrono::Days::new(7)).to_string(),
+        "source": "microsoft", "category": "Identity", "kind": "incident",
+    }))
+    .unwrap()
+}
