@@ -1,5 +1,6 @@
-//! The background sender: sends what waits in the outbox when it is due (every 30 s, and at
-//! once when woken by Retry or a new connection), then tells the UI what changed.
+//! The background sender: sends what waits in the outbox when it is due (every 30 s while
+//! something waits, and at once when woken by a submit, Retry or a new connection), then tells
+//! the UI what changed.
 
 use crate::events;
 use std::sync::Arc;
@@ -40,9 +41,15 @@ pub fn start<R: Runtime>(app: &AppHandle<R>, tickets: Arc<TicketService>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         loop {
-            tokio::select! {
-                _ = wake.notify.notified() => {}
-                _ = tokio::time::sleep(EVERY) => {}
+            // With nothing waiting, nothing is due until a task is submitted or retried (both
+            // wake the sender): no timer while idle.
+            if tickets.outbox_items().is_empty() {
+                wake.notify.notified().await;
+            } else {
+                tokio::select! {
+                    _ = wake.notify.notified() => {}
+                    _ = tokio::time::sleep(EVERY) => {}
+                }
             }
             if wake.refresh.swap(false, Ordering::SeqCst) {
                 match tickets.refresh_tickets().await {

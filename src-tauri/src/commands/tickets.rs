@@ -49,6 +49,8 @@ pub async fn submit_task<R: Runtime>(
 ) -> Result<SubmitOutcome, Error> {
     let outcome = tickets.submit(draft).await?;
     events::outbox_changed(&app, &tickets.outbox_items());
+    // A task that waits needs the sender's timer.
+    crate::sender::wake(&app);
     if outcome.sent.is_some()
         && let Ok(list) = tickets.cached_tickets()
     {

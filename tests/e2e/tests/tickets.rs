@@ -4,8 +4,8 @@
 //! once. Screenshots.
 
 use servicenow_sim::Scenario;
-use ticket_bridge_e2e::steps::start_connected;
 use ticket_bridge_e2e::Harness;
+use ticket_bridge_e2e::steps::start_connected;
 
 fn created_for(h: &Harness, table: &str, action: &str) -> usize {
     h.sim
