@@ -134,6 +134,18 @@ struct Sink<R: Runtime> {
     tickets: Arc<TicketService>,
 }
 
+fn window_visible<R: Runtime>(app: &AppHandle<R>) -> bool {
+    app.get_webview_window(crate::MAIN_WINDOW)
+        .is_some_and(|w| w.is_visible().unwrap_or(true))
+}
+
+fn emit_status<R: Runtime>(app: &AppHandle<R>, status: &WatchStatus) {
+    use tauri::Emitter;
+    if let Err(e) = app.emit(STATUS_EVENT, status) {
+        log::warn!("could not send {STATUS_EVENT}: {e}");
+    }
+}
+
 fn window_in_front<R: Runtime>(app: &AppHandle<R>) -> bool {
     app.get_webview_window(crate::MAIN_WINDOW).is_some_and(|w| {
         w.is_visible().unwrap_or(false)
@@ -177,9 +189,10 @@ impl<R: Runtime> WatchSink for Sink<R> {
     }
 
     fn status(&self, status: &WatchStatus) {
-        use tauri::Emitter;
-        if let Err(e) = self.app.emit(STATUS_EVENT, status) {
-            log::warn!("could not send {STATUS_EVENT}: {e}");
+        // A hidden window (the app in the tray, all day) is not woken for every poll; it gets
+        // the status when it is shown again (`window_seen`).
+        if window_visible(&self.app) {
+            emit_status(&self.app, status);
         }
     }
 
@@ -237,11 +250,14 @@ pub fn connection_removed<R: Runtime>(app: &AppHandle<R>) {
     tray::refresh(app);
 }
 
-/// The window was opened or focused: reset the tray's count.
+/// The window was opened or focused: bring its status up to date, reset the tray's count.
 pub fn window_seen<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(w) = app.try_state::<Arc<Watch>>()
-        && w.seen()
-    {
+    let Some(w) = app.try_state::<Arc<Watch>>() else {
+        return;
+    };
+    // The status the hidden window did not get.
+    emit_status(app, &w.control.status());
+    if w.seen() {
         tray::refresh(app);
     }
 }
