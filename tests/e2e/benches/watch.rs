@@ -12,8 +12,8 @@
 //! Writes target/bench/watch.json.
 
 use std::time::{Duration, Instant};
-use ticket_bridge_e2e::Harness;
 use ticket_bridge_e2e::steps::{send_incident, start_connected};
+use ticket_bridge_e2e::{Harness, is_watch_poll};
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -22,20 +22,8 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-fn is_poll(r: &servicenow_sim::RequestRecord) -> bool {
-    r.path == "/api/now/table/task"
-        && r.query
-            .as_deref()
-            .is_some_and(|q| q.contains("sysparm_no_count=true"))
-}
-
 fn polls(h: &Harness) -> usize {
-    h.sim
-        .handle()
-        .requests()
-        .iter()
-        .filter(|r| is_poll(r))
-        .count()
+    h.watch_polls()
 }
 
 async fn wait_polls(h: &Harness, n: usize) -> Instant {
@@ -138,7 +126,7 @@ async fn main() {
     let wall = t0.elapsed().as_secs_f64();
     let cpu1: Vec<f64> = procs.iter().map(|(p, _)| cpu_secs(*p)).collect();
     let log = h.sim.handle().requests();
-    let idle_polls = log.iter().filter(|r| is_poll(r)).count().max(1);
+    let idle_polls = log.iter().filter(|r| is_watch_poll(r)).count().max(1);
     let api: Vec<_> = log
         .iter()
         .filter(|r| r.path.starts_with("/api/") || r.path.starts_with("/oauth"))

@@ -61,6 +61,14 @@ pub fn app_binary() -> PathBuf {
     bin
 }
 
+/// Whether a request the simulator logged is one of the watcher's polls.
+pub fn is_watch_poll(r: &servicenow_sim::RequestRecord) -> bool {
+    r.path == "/api/now/table/task"
+        && r.query
+            .as_deref()
+            .is_some_and(|q| q.contains("sysparm_no_count=true"))
+}
+
 /// Options for one app start.
 #[derive(Debug, Clone)]
 pub struct AppOptions {
@@ -523,6 +531,17 @@ impl Harness {
         self.app_driver.stop();
         let Self { sim, .. } = self;
         sim.shutdown().await;
+    }
+
+    /// How many times the watcher has polled the simulator (one `task` request with
+    /// `sysparm_no_count` each).
+    pub fn watch_polls(&self) -> usize {
+        self.sim
+            .handle()
+            .requests()
+            .iter()
+            .filter(|r| is_watch_poll(r))
+            .count()
     }
 
     /// The process id of tauri-driver (the app runs in its process group).

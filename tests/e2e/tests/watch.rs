@@ -61,19 +61,13 @@ fn saved_interval(h: &Harness) -> Option<u64> {
     v["watch"]["intervalSecs"].as_u64()
 }
 
-/// The polls of `task` the watcher made (one request each), by the simulator's log.
-fn polls(h: &Harness) -> usize {
-    h.sim
-        .handle()
-        .requests()
-        .iter()
-        .filter(|r| {
-            r.path == "/api/now/table/task"
-                && r.query
-                    .as_deref()
-                    .is_some_and(|q| q.contains("sysparm_no_count=true"))
-        })
-        .count()
+/// The fulfiller sets the incident's state over the Table API.
+fn fulfiller_sets_state(h: &Harness, sys_id: &str, state: &str) {
+    assert!(h.sim.handle().update_record(
+        "incident",
+        sys_id,
+        serde_json::json!({ "state": state })
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,8 +128,8 @@ async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
         .await
         .unwrap();
     wait_text(&h, "#incident-card", "INC0010001").await;
-    let seen = polls(&h);
-    until("the watcher never polled", || polls(&h) > seen).await;
+    let seen = h.watch_polls();
+    until("the watcher never polled", || h.watch_polls() > seen).await;
     assert!(
         h.notifications.received().is_empty(),
         "a ticket the app created itself is not news: {:?}",
@@ -144,11 +138,7 @@ async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
 
     // The fulfiller takes the ticket over the Table API.
     let changed = Instant::now();
-    assert!(
-        h.sim
-            .handle()
-            .update_record("incident", &sys_id, serde_json::json!({"state": "2"}))
-    );
+    fulfiller_sets_state(&h, &sys_id, "2");
     let n = h
         .notifications
         .wait_for(Duration::from_secs(15 + 1), |n| {
@@ -201,11 +191,7 @@ async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
         .await
         .unwrap();
     h.wait_visible("#watch-resume").await;
-    assert!(
-        h.sim
-            .handle()
-            .update_record("incident", &sys_id, serde_json::json!({"state": "3"}))
-    );
+    fulfiller_sets_state(&h, &sys_id, "3");
     let log = h
         .out_dir
         .join("app-home/data/com.ticketbridge.desktop/logs/Ticket Bridge.log");
@@ -220,11 +206,7 @@ async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
     // Resume from the card; the next change is told again.
     h.click("#watch-resume").await;
     h.wait_visible("#watch-pause").await;
-    assert!(
-        h.sim
-            .handle()
-            .update_record("incident", &sys_id, serde_json::json!({"state": "2"}))
-    );
+    fulfiller_sets_state(&h, &sys_id, "2");
     let n = h
         .notifications
         .wait_for(Duration::from_secs(16), |n| n.id != 1)

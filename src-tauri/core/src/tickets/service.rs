@@ -336,20 +336,23 @@ impl TicketService {
                 mark: Watermark::default(),
             };
         }
-        let mut mark = file.mark.clone();
-        let result = watch::poll_full(&api, LOCAL_TENANT, &mut mark, Utc::now()).await?;
+        // poll_full changes the watermark only once ServiceNow has answered: an error leaves it
+        // where it was.
+        let result = watch::poll_full(&api, LOCAL_TENANT, &mut file.mark, Utc::now()).await?;
+        // An idle poll read nothing and told nothing: nothing to merge or save.
+        if result.tickets.is_empty() && result.changes.is_empty() {
+            return Ok(WatchReport {
+                changes: Vec::new(),
+                list: None,
+            });
+        }
         let read_any = !result.tickets.is_empty();
         self.board.merge(result.tickets)?;
-        file.mark = mark;
         let bytes = serde_json::to_vec(&*file).map_err(Error::internal)?;
         super::outbox::write_atomic(&self.watch_path, &bytes).map_err(|e| {
             Error::internal(format_args!("the watch state could not be saved ({e})"))
         })?;
-        let list = if read_any {
-            Some(self.board.cached(api.instance()))
-        } else {
-            None
-        };
+        let list = read_any.then(|| self.board.cached(api.instance()));
         Ok(WatchReport {
             changes: result.changes,
             list,
