@@ -13,6 +13,7 @@ use crate::auth::pkce::{Pkce, new_state};
 use crate::auth::session::{Session, TokenSink};
 use crate::auth::token::{OAuthApp, OAuthClient, TokenSet};
 use crate::error::{Error, ErrorKind, Result};
+use crate::files::blocking;
 use crate::secret::Secret;
 use crate::secrets::{Keychain, SecretKind};
 use crate::servicenow::client::{ServiceNow, SignedInUser};
@@ -65,8 +66,8 @@ impl SettingsStore for MemorySettings {
     }
 }
 
-/// The setup form, as the UI sends it.
-#[derive(Debug, Clone, Deserialize)]
+/// The setup form, as the UI sends it. Its `Debug` leaves the client secret out.
+#[derive(Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectRequest {
     pub instance: String,
@@ -123,6 +124,18 @@ pub enum ConnectOutcome {
         signed_in: Person,
         expected: String,
     },
+}
+
+impl std::fmt::Debug for ConnectRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectRequest")
+            .field("instance", &self.instance)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
+            .field("integration_user", &self.integration_user)
+            .field("port", &self.port)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -223,16 +236,12 @@ struct Inner {
 }
 
 pub struct ConnectionManager {
+    /// The workspace this connection belongs to: its keychain entries are filed under it.
+    workspace: String,
     settings: Arc<dyn SettingsStore>,
     inner: Mutex<Inner>,
     cancel: Mutex<Option<oneshot::Sender<()>>>,
     callback_timeout: Duration,
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::internal(format_args!("a keychain call failed ({e})")))?
 }
 
 fn same_user(signed_in: &SignedInUser, expected: &str) -> bool {
@@ -240,8 +249,9 @@ fn same_user(signed_in: &SignedInUser, expected: &str) -> bool {
 }
 
 impl ConnectionManager {
-    pub fn new(settings: Arc<dyn SettingsStore>) -> Self {
+    pub fn new(workspace: impl Into<String>, settings: Arc<dyn SettingsStore>) -> Self {
         Self {
+            workspace: workspace.into(),
             settings,
             inner: Mutex::new(Inner::default()),
             cancel: Mutex::new(None),
@@ -255,6 +265,15 @@ impl ConnectionManager {
         self
     }
 
+    /// The workspace this connection belongs to.
+    pub fn workspace(&self) -> &str {
+        &self.workspace
+    }
+
+    fn keychain(&self, instance: &InstanceUrl, client_id: &str) -> Keychain {
+        Keychain::for_workspace(&self.workspace, instance, client_id)
+    }
+
     fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -265,7 +284,7 @@ impl ConnectionManager {
         let Some(saved) = blocking(move || settings.load()).await? else {
             return Ok(None);
         };
-        let keychain = Keychain::for_connection(&saved.instance, &saved.client_id);
+        let keychain = self.keychain(&saved.instance, &saved.client_id);
         let kc = keychain.clone();
         let (secret, access, refresh) = blocking(move || {
             Ok((
@@ -317,7 +336,7 @@ impl ConnectionManager {
         let mut req = request.validate()?;
         if req.client_secret.is_none() {
             // Re-authorizing the same app: the secret the keychain already holds still counts.
-            let kc = Keychain::for_connection(&req.instance, &req.client_id);
+            let kc = self.keychain(&req.instance, &req.client_id);
             req.client_secret = blocking(move || kc.get(SecretKind::ClientSecret)).await?;
         }
         self.begin_validated(req).await
@@ -497,7 +516,7 @@ impl ConnectionManager {
         release: Option<String>,
     ) -> Result<ConnectionInfo> {
         let previous = self.inner().active.as_ref().map(|a| a.settings.clone());
-        let keychain = Keychain::for_connection(&req.instance, &req.client_id);
+        let keychain = self.keychain(&req.instance, &req.client_id);
         let settings = ConnectionSettings {
             instance: req.instance.clone(),
             client_id: req.client_id.clone(),
@@ -514,11 +533,12 @@ impl ConnectionManager {
             let t = tokens.clone();
             let store = self.settings.clone();
             let s = settings.clone();
+            let old = previous
+                .filter(|p| p.instance != s.instance || p.client_id != s.client_id)
+                .map(|p| self.keychain(&p.instance, &p.client_id));
             blocking(move || {
-                if let Some(p) = previous
-                    && (p.instance != s.instance || p.client_id != s.client_id)
-                {
-                    Keychain::for_connection(&p.instance, &p.client_id).delete_all()?;
+                if let Some(old) = old {
+                    old.delete_all()?;
                 }
                 match &secret {
                     Some(secret) => kc.set(SecretKind::ClientSecret, secret)?,
@@ -581,9 +601,10 @@ impl ConnectionManager {
                 revoke_error = Some(e);
             }
         }
+        let keychain = saved.map(|s| self.keychain(&s.instance, &s.client_id));
         blocking(move || {
-            if let Some(s) = saved {
-                Keychain::for_connection(&s.instance, &s.client_id).delete_all()?;
+            if let Some(k) = keychain {
+                k.delete_all()?;
             }
             settings.clear()
         })

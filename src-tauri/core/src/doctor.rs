@@ -8,10 +8,10 @@
 
 use crate::connection::ConnectionSettings;
 use crate::error::{Error, ErrorKind};
+use crate::servicenow::TicketKind;
 use crate::servicenow::client::{ServiceNow, release_supported};
 use crate::servicenow::errors;
 use serde::Serialize;
-use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -75,9 +75,23 @@ fn not_checked(id: &'static str, because: &str) -> Check {
     )
 }
 
-/// Roles that let a user create incidents and change requests on a default instance.
-const INCIDENT_CREATORS: [&str; 3] = ["itil", "admin", "sn_incident_write"];
-const CHANGE_CREATORS: [&str; 3] = ["itil", "admin", "sn_change_write"];
+/// Every line of the report, in order.
+pub fn check_ids() -> Vec<&'static str> {
+    let mut ids = vec!["https", "oauth", "token", "identity"];
+    ids.extend(TicketKind::ALL.iter().map(|k| k.spec().rights_check));
+    ids.push("release");
+    ids
+}
+
+/// The lines after `id`.
+fn after(id: &str) -> Vec<&'static str> {
+    let ids = check_ids();
+    let at = ids
+        .iter()
+        .position(|i| *i == id)
+        .map_or(ids.len(), |i| i + 1);
+    ids[at..].to_vec()
+}
 
 /// Runs every check against the connection.
 pub async fn run(settings: &ConnectionSettings, api: &ServiceNow) -> Report {
@@ -124,14 +138,7 @@ pub async fn run(settings: &ConnectionSettings, api: &ServiceNow) -> Report {
         }
     };
     if !reachable {
-        for id in [
-            "oauth",
-            "token",
-            "identity",
-            "incident_rights",
-            "change_rights",
-            "release",
-        ] {
+        for id in after("https") {
             checks.push(not_checked(id, "the instance cannot be reached"));
         }
         return Report { checks };
@@ -158,7 +165,7 @@ pub async fn run(settings: &ConnectionSettings, api: &ServiceNow) -> Report {
     let me = match me {
         Ok(me) => me,
         Err(_) => {
-            for id in ["identity", "incident_rights", "change_rights", "release"] {
+            for id in after("token") {
                 checks.push(not_checked(id, "ServiceNow does not accept the token"));
             }
             return Report { checks };
@@ -191,30 +198,11 @@ pub async fn run(settings: &ConnectionSettings, api: &ServiceNow) -> Report {
         ));
     }
 
-    // 5, 6. Rights.
-    let roles = roles_of(api, &me.sys_id).await;
-    checks.push(
-        rights_check(
-            api,
-            "incident_rights",
-            "incident",
-            "incidents",
-            &INCIDENT_CREATORS,
-            &roles,
-        )
-        .await,
-    );
-    checks.push(
-        rights_check(
-            api,
-            "change_rights",
-            "change_request",
-            "change requests",
-            &CHANGE_CREATORS,
-            &roles,
-        )
-        .await,
-    );
+    // 5, 6. Rights, one line per kind.
+    let roles = api.roles(&me.sys_id).await.ok();
+    for kind in TicketKind::ALL {
+        checks.push(rights_check(api, kind.spec().rights_check, kind, &roles).await);
+    }
 
     // 7. Release.
     checks.push(match api.release().await {
@@ -318,46 +306,15 @@ fn first_line(html: &str) -> String {
         .to_owned()
 }
 
-async fn roles_of(api: &ServiceNow, user_sys_id: &str) -> Option<Vec<String>> {
-    let path = format!(
-        "/api/now/table/sys_user_has_role?sysparm_query=user%3D{user_sys_id}%5Estate%3Dactive&sysparm_fields=role&sysparm_display_value=true&sysparm_limit=200"
-    );
-    let a = api
-        .get(&path, "read the integration user's roles")
-        .await
-        .ok()?;
-    Some(
-        a.body["result"]
-            .as_array()?
-            .iter()
-            .filter_map(|r| match &r["role"] {
-                Value::String(s) => Some(s.clone()),
-                Value::Object(o) => o
-                    .get("display_value")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-                _ => None,
-            })
-            .collect(),
-    )
-}
-
 async fn rights_check(
     api: &ServiceNow,
     id: &'static str,
-    table: &str,
-    plural: &str,
-    creators: &[&str],
+    kind: TicketKind,
     roles: &Option<Vec<String>>,
 ) -> Check {
-    let read = api
-        .get(
-            &format!(
-                "/api/now/table/{table}?sysparm_limit=1&sysparm_fields=sys_id&sysparm_no_count=true"
-            ),
-            &format!("read {plural}"),
-        )
-        .await;
+    let plural = kind.plural();
+    let creators = kind.spec().create_roles;
+    let read = api.probe_read(kind).await;
     if let Err(e) = read {
         return fail_with(id, &e);
     }

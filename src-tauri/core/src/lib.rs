@@ -11,12 +11,14 @@ pub mod auth;
 pub mod connection;
 pub mod doctor;
 pub mod error;
+pub mod files;
 pub mod i18n;
 pub mod secret;
 pub mod secrets;
 pub mod secure_score;
 pub mod servicenow;
 pub mod tickets;
+pub mod workspace;
 
 pub use error::{Error, ErrorKind, Result};
 pub use secret::Secret;

@@ -2,7 +2,7 @@
 //!
 //! One entry per secret (client secret, access token, refresh token), stored as UTF-8 bytes
 //! with `set_secret`, under the service name of the app and an account name that says which
-//! connection and which secret it is. The code is written against `keyring_core::Entry`, so the
+//! secret, which workspace and which account it is. The code is written against `keyring_core::Entry`, so the
 //! store is whatever [`use_platform_store`] installed at start (macOS Keychain, Windows
 //! Credential Manager, the Secret Service on Linux), or `keyring_core::mock` in unit tests.
 //! A missing or locked keychain is an error that says what to do: never a fallback to a file.
@@ -79,14 +79,24 @@ fn serialized<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
-/// The secrets of one connection, addressed by instance and client ID.
-#[derive(Debug, Clone)]
+/// The secrets of one account: a ServiceNow connection of one workspace, or (later) a
+/// Microsoft sign-in of one workspace, tenant and user.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keychain {
     account: String,
 }
 
 impl Keychain {
-    pub fn for_connection(instance: &InstanceUrl, client_id: &str) -> Self {
+    /// The ServiceNow connection of `workspace`: its instance and client ID.
+    pub fn for_workspace(workspace: &str, instance: &InstanceUrl, client_id: &str) -> Self {
+        Self {
+            account: format!("{workspace} {instance} {client_id}"),
+        }
+    }
+
+    /// Where the single connection of versions before workspaces kept its secrets (read once,
+    /// to move them into the first workspace).
+    pub fn legacy(instance: &InstanceUrl, client_id: &str) -> Self {
         Self {
             account: format!("{instance} {client_id}"),
         }
@@ -152,8 +162,12 @@ mod tests {
     #[test]
     fn set_get_delete_per_connection() {
         mock_store();
-        let a = Keychain::for_connection(&InstanceUrl::parse("contoso").unwrap(), "client-a");
-        let b = Keychain::for_connection(&InstanceUrl::parse("contoso").unwrap(), "client-b");
+        let contoso = InstanceUrl::parse("contoso").unwrap();
+        let a = Keychain::for_workspace("ws-1", &contoso, "client-a");
+        let b = Keychain::for_workspace("ws-1", &contoso, "client-b");
+        let other = Keychain::for_workspace("ws-2", &contoso, "client-a");
+        assert_ne!(a, other);
+        assert_ne!(Keychain::legacy(&contoso, "client-a"), a);
         assert_eq!(a.get(SecretKind::AccessToken).unwrap(), None);
         a.set(SecretKind::AccessToken, &Secret::new("tok-ä"))
             .unwrap();
@@ -164,6 +178,7 @@ mod tests {
             "tok-ä"
         );
         assert_eq!(b.get(SecretKind::AccessToken).unwrap(), None);
+        assert_eq!(other.get(SecretKind::AccessToken).unwrap(), None);
         a.delete_all().unwrap();
         for k in SecretKind::ALL {
             assert_eq!(a.get(k).unwrap(), None);

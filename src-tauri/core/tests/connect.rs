@@ -50,7 +50,7 @@ async fn integration_user_connects_and_everything_is_stored_in_its_place() {
     }
 
     // A restart restores the connection without the browser.
-    let again = ConnectionManager::new(w.settings.clone());
+    let again = ConnectionManager::new(common::WORKSPACE, w.settings.clone());
     let restored = again.restore().await.unwrap().expect("restored");
     assert_eq!(restored.signed_in.user_name, INTEGRATION_USER);
     let me = again.api().unwrap().current_user().await.unwrap();
@@ -171,7 +171,7 @@ async fn a_token_about_to_end_is_renewed_before_the_call() {
     let mut saved = w.settings.load().unwrap().unwrap();
     saved.access_token_expires_at = chrono::Utc::now() + chrono::TimeDelta::seconds(30);
     w.settings.save(&saved).unwrap();
-    let restarted = ConnectionManager::new(w.settings.clone());
+    let restarted = ConnectionManager::new(common::WORKSPACE, w.settings.clone());
     restarted.restore().await.unwrap();
     w.sim.handle().clear_requests();
     let api = restarted.api().unwrap();
@@ -314,7 +314,7 @@ async fn an_unregistered_redirect_url_times_out_naming_the_url() {
     // The admin registered another port: ServiceNow silently uses the first registered URL,
     // so the code goes elsewhere and never reaches Ticket Bridge.
     let other = free_port();
-    let manager = ConnectionManager::new(w.settings.clone())
+    let manager = ConnectionManager::new(common::WORKSPACE, w.settings.clone())
         .with_callback_timeout(Duration::from_millis(1500));
     let mut req = w.request(Some(SECRET));
     req.port = Some(other);

@@ -27,8 +27,8 @@ const ORDER: [&str; 7] = [
     "oauth",
     "token",
     "identity",
-    "incident_rights",
     "change_rights",
+    "incident_rights",
     "release",
 ];
 
@@ -38,6 +38,7 @@ async fn a_healthy_connection_passes_every_check_in_order() {
     w.connect().await;
     let r = report(&w).await;
     assert_eq!(r.checks.iter().map(|c| c.id).collect::<Vec<_>>(), ORDER);
+    assert_eq!(ticket_bridge_core::doctor::check_ids(), ORDER);
     for c in &r.checks {
         assert_eq!(c.status, Status::Ok, "{c:?}");
         assert!(c.fix.is_none());

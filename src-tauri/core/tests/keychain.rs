@@ -24,8 +24,8 @@ fn secrets_round_trip_through_the_secret_service() {
     secrets::use_platform_store().expect("the Secret Service is reachable");
     let instance = InstanceUrl::parse("https://keychain-test.service-now.com").unwrap();
     let unique = format!("kc-{}", std::process::id());
-    let a = Keychain::for_connection(&instance, &unique);
-    let b = Keychain::for_connection(&instance, &format!("{unique}-other"));
+    let a = Keychain::for_workspace("ws-keychain", &instance, &unique);
+    let b = Keychain::for_workspace("ws-keychain", &instance, &format!("{unique}-other"));
     let token =
         "Zm9vYmFy-86-chars_of_base64url-like-token-ÅÄÖ-日本-0123456789abcdefghijklmnopqrstuvwxyz";
 

@@ -86,6 +86,7 @@ async fn submit_track_dedup_rename_export() {
 
     // A custom state name shows in the list and survives a reopen.
     svc.set_state_name(TicketKind::ChangeRequest, "-5", Some("Triage"))
+        .await
         .unwrap();
     let again = TicketService::open(dir.path(), w.manager.clone()).unwrap();
     let t = again
@@ -107,6 +108,7 @@ async fn submit_track_dedup_rename_export() {
             ticket_bridge_core::tickets::Category::Identity,
             "",
         )
+        .await
         .unwrap();
     assert!(
         again
@@ -145,7 +147,7 @@ async fn a_task_waits_while_servicenow_fails_then_goes_out_once() {
             .any(|a| a.action.id == "AdminMFAV2" && a.queued)
     );
     w.sim.handle().clear_scenario("server-error");
-    svc.retry(&waiting.id).unwrap();
+    svc.retry(&waiting.id).await.unwrap();
     let sent = svc.send_due().await;
     assert_eq!(sent.len(), 1);
     assert!(svc.send_due().await.is_empty());

@@ -42,6 +42,10 @@ impl Drop for Dir {
     }
 }
 
+fn local_instance() -> ticket_bridge_core::servicenow::InstanceUrl {
+    ticket_bridge_core::servicenow::InstanceUrl::parse("contoso").unwrap()
+}
+
 fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
@@ -110,6 +114,7 @@ async fn each_kind_and_priority_is_stored_with_its_impact_and_urgency() {
                 .enqueue(
                     draft(kind, p, "AdminMFAV2"),
                     TENANT,
+                    api.instance(),
                     Some("Security"),
                     today(),
                 )
@@ -169,6 +174,7 @@ async fn a_value_servicenow_leaves_unset_is_sent_with_a_warning() {
         .enqueue(
             draft(TicketKind::Incident, Priority::Critical, "Warn"),
             TENANT,
+            api.instance(),
             None,
             today(),
         )
@@ -213,6 +219,7 @@ async fn the_duplicate_check_finds_the_open_ticket_and_not_a_closed_one() {
         .enqueue(
             draft(TicketKind::ChangeRequest, Priority::High, "AdminMFAV2"),
             TENANT,
+            api.instance(),
             None,
             today(),
         )
@@ -221,6 +228,7 @@ async fn the_duplicate_check_finds_the_open_ticket_and_not_a_closed_one() {
         .enqueue(
             draft(TicketKind::Incident, Priority::Low, "AdminMFAV"),
             TENANT,
+            api.instance(),
             None,
             today(),
         )
@@ -270,10 +278,10 @@ async fn the_duplicate_check_finds_the_open_ticket_and_not_a_closed_one() {
         "Closed"
     );
     assert_eq!(
-        labels.incident.get("2").map(String::as_str),
+        labels.get(TicketKind::Incident, "2").map(String::as_str),
         Some("In Progress")
     );
-    assert_eq!(labels.change_request.len(), 8);
+    assert_eq!(labels.for_kind(TicketKind::ChangeRequest).unwrap().len(), 8);
 }
 
 #[tokio::test]
@@ -313,6 +321,7 @@ async fn a_server_error_waits_with_backoff_and_sends_once() {
         .enqueue(
             draft(TicketKind::Incident, Priority::Moderate, "A500"),
             TENANT,
+            api.instance(),
             None,
             today(),
         )
@@ -349,6 +358,7 @@ async fn a_rate_limit_waits_for_retry_after() {
         .enqueue(
             draft(TicketKind::Incident, Priority::Low, "A429"),
             TENANT,
+            api.instance(),
             None,
             today(),
         )
@@ -357,6 +367,7 @@ async fn a_rate_limit_waits_for_retry_after() {
         .enqueue(
             draft(TicketKind::ChangeRequest, Priority::Low, "B429"),
             TENANT,
+            api.instance(),
             None,
             today(),
         )
@@ -404,6 +415,7 @@ async fn a_lost_answer_is_found_by_correlation_id_and_not_posted_again() {
         .enqueue(
             draft(TicketKind::ChangeRequest, Priority::Critical, "ADrop"),
             TENANT,
+            api.instance(),
             None,
             today(),
         )
@@ -438,6 +450,7 @@ async fn an_unreadable_answer_is_an_unknown_outcome() {
         .enqueue(
             draft(TicketKind::Incident, Priority::High, "AJson"),
             TENANT,
+            api.instance(),
             None,
             today(),
         )
@@ -471,6 +484,7 @@ async fn an_access_token_that_ends_mid_send_is_renewed_once() {
         .enqueue(
             draft(TicketKind::Incident, Priority::High, "AExp"),
             TENANT,
+            api.instance(),
             None,
             today(),
         )
@@ -503,6 +517,7 @@ async fn an_acl_refusal_blocks_with_servicenows_words_until_retry() {
         .enqueue(
             draft(TicketKind::ChangeRequest, Priority::Moderate, "AAcl"),
             TENANT,
+            api.instance(),
             None,
             today(),
         )
@@ -554,6 +569,7 @@ async fn a_restart_between_enqueue_and_send_loses_nothing() {
         .enqueue(
             draft(TicketKind::Incident, Priority::Planning, "ARestart"),
             TENANT,
+            api.instance(),
             None,
             today(),
         )
@@ -592,6 +608,7 @@ async fn a_restart_between_attempts_keeps_exactly_once() {
         .enqueue(
             draft(TicketKind::ChangeRequest, Priority::High, "ALost"),
             TENANT,
+            api.instance(),
             None,
             today(),
         )
@@ -608,6 +625,7 @@ async fn a_restart_between_attempts_keeps_exactly_once() {
         .enqueue(
             draft(TicketKind::Incident, Priority::High, "ACrash"),
             TENANT,
+            api.instance(),
             None,
             today(),
         )
@@ -644,13 +662,16 @@ async fn invalid_drafts_and_unknown_entries_are_refused() {
         due_date: today() - Duration::days(1),
         ..draft(TicketKind::Incident, Priority::Low, "A")
     };
-    let e = outbox.enqueue(bad, TENANT, None, today()).unwrap_err();
+    let e = outbox
+        .enqueue(bad, TENANT, &local_instance(), None, today())
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidInput);
     assert!(e.message.contains("1 more problems"), "{}", e.message);
     let e = outbox
         .enqueue(
             draft(TicketKind::Incident, Priority::Low, "A"),
             " ",
+            &local_instance(),
             None,
             today(),
         )
@@ -666,6 +687,7 @@ async fn invalid_drafts_and_unknown_entries_are_refused() {
         .enqueue(
             draft(TicketKind::Incident, Priority::Low, "A"),
             TENANT,
+            &local_instance(),
             None,
             today(),
         )
@@ -716,6 +738,7 @@ async fn a_batch_through_faults_creates_one_ticket_per_task() {
                     .enqueue(
                         draft(kind, p, &format!("Batch{}", n % 7)),
                         TENANT,
+                        api.instance(),
                         None,
                         today(),
                     )

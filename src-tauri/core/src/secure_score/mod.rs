@@ -1,13 +1,97 @@
-//! Improvement actions: the Secure Score controls Ticket Bridge can turn into tickets.
+//! Improvement actions: what Ticket Bridge can turn into tickets, and where they come from.
 //!
-//! Until the Microsoft Graph sign-in lands, the Microsoft recommendations come from a built-in
-//! set of well-known Secure Score controls (their ids, titles, categories and points as the
-//! Microsoft 365 Defender portal lists them), and the admin can type actions in. No network here.
+//! Each workspace reads its actions from its [`ActionSource`]s: the actions the admin typed in
+//! ([`TypedActions`], kept in the workspace's folder) and, until the Microsoft Graph sign-in
+//! lands, a built-in set of well-known Secure Score controls ([`BuiltinActions`]). Sources own
+//! their storage; the board only reads them. No network here.
 
 use crate::error::{Error, Result};
 use crate::tickets::{Category, RecommendationSource};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+/// Where improvement actions come from. The actions page lists the actions of every source of
+/// the workspace, in the order of the sources.
+pub trait ActionSource: Send + Sync + 'static {
+    fn actions(&self) -> Vec<Action>;
+}
+
+/// The built-in Microsoft recommendations (see [`builtin`]).
+pub struct BuiltinActions;
+
+impl ActionSource for BuiltinActions {
+    fn actions(&self) -> Vec<Action> {
+        builtin()
+    }
+}
+
+/// The actions the admin typed in (user recommendations), in one JSON file of the workspace
+/// (atomic writes, nothing secret).
+pub struct TypedActions {
+    path: PathBuf,
+    data: Mutex<Vec<Action>>,
+}
+
+impl TypedActions {
+    /// Opens the file; `legacy` are actions kept elsewhere by older versions, added once.
+    /// An unreadable file is moved aside by the next write; it never stops the app.
+    pub fn open(path: impl Into<PathBuf>, legacy: Vec<Action>) -> Result<Self> {
+        let path = path.into();
+        let mut data: Vec<Action> = std::fs::read(&path)
+            .ok()
+            .and_then(|b| match serde_json::from_slice(&b) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    log::warn!(
+                        "ignoring the unreadable typed actions {}: {e}",
+                        path.display()
+                    );
+                    None
+                }
+            })
+            .unwrap_or_default();
+        let me = Self {
+            path,
+            data: Mutex::new(Vec::new()),
+        };
+        if !legacy.is_empty() {
+            data.extend(legacy);
+            me.save(&data)?;
+        }
+        *me.lock() = data;
+        Ok(me)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Action>> {
+        self.data.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn save(&self, data: &[Action]) -> Result<()> {
+        let bytes = serde_json::to_vec_pretty(data).map_err(Error::internal)?;
+        crate::tickets::outbox::write_atomic(&self.path, &bytes).map_err(|e| {
+            Error::internal(format_args!("the typed actions could not be saved ({e})"))
+        })
+    }
+
+    /// Adds an action typed in by the admin and saves it.
+    pub fn add(&self, title: &str, category: Category, remediation: &str) -> Result<Action> {
+        let action = new_user_action(title, category, remediation)?;
+        let mut data = self.lock();
+        let mut next = data.clone();
+        next.push(action.clone());
+        self.save(&next)?;
+        *data = next;
+        Ok(action)
+    }
+}
+
+impl ActionSource for TypedActions {
+    fn actions(&self) -> Vec<Action> {
+        self.lock().clone()
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

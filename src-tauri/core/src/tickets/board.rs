@@ -9,13 +9,13 @@ use super::outbox::{Outbox, write_atomic};
 use super::sync::{self, StateLabels};
 use super::{Category, CorrelationId, Priority, Ticket, TicketKind};
 use crate::error::{Error, Result};
-use crate::secure_score::{self, Action};
+use crate::secure_score::{Action, ActionSource};
 use crate::servicenow::InstanceUrl;
 use crate::servicenow::client::ServiceNow;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -28,7 +28,8 @@ struct BoardFile {
     labels: StateLabels,
     #[serde(default)]
     custom_names: StateLabels,
-    #[serde(default)]
+    /// Typed actions, as files written before action sources kept them (moved out on open).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     user_actions: Vec<Action>,
     /// The instance's `category` value for each Secure Score category (by its label).
     #[serde(default)]
@@ -70,12 +71,16 @@ pub struct StateName {
     pub custom_label: Option<String>,
 }
 
+/// The state names of one kind, for the customise card.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StateNames {
-    pub change_request: Vec<StateName>,
-    pub incident: Vec<StateName>,
+pub struct KindStateNames {
+    pub kind: TicketKind,
+    pub states: Vec<StateName>,
 }
+
+/// Every kind's state names, in the registry's order.
+pub type StateNames = Vec<KindStateNames>;
 
 /// The ticket a card row points at.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -98,12 +103,25 @@ pub struct ActionView {
     pub queued: bool,
 }
 
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 /// The record's page in ServiceNow's UI.
 pub fn record_url(instance: &InstanceUrl, table: &str, sys_id: &str) -> String {
     instance.url(&format!("/nav_to.do?uri={table}.do%3Fsys_id%3D{sys_id}"))
 }
 
+/// The cached board of one workspace. Clones share it.
+#[derive(Clone)]
 pub struct Board {
+    inner: Arc<BoardInner>,
+}
+
+struct BoardInner {
     path: PathBuf,
     data: Mutex<BoardFile>,
 }
@@ -125,18 +143,20 @@ impl Board {
             })
             .unwrap_or_default();
         Self {
-            path,
-            data: Mutex::new(data),
+            inner: Arc::new(BoardInner {
+                path,
+                data: Mutex::new(data),
+            }),
         }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BoardFile> {
-        self.data.lock().unwrap_or_else(|p| p.into_inner())
+        self.inner.data.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn save(&self, data: &BoardFile) -> Result<()> {
         let bytes = serde_json::to_vec(data).map_err(Error::internal)?;
-        write_atomic(&self.path, &bytes)
+        write_atomic(&self.inner.path, &bytes)
             .map_err(|e| Error::internal(format_args!("the ticket cache could not be saved ({e})")))
     }
 
@@ -145,10 +165,17 @@ impl Board {
             return value.to_owned();
         };
         data.custom_names
-            .for_kind(kind)
-            .get(value)
+            .get(kind, value)
+            .or_else(|| data.labels.get(kind, value))
             .cloned()
-            .unwrap_or_else(|| data.labels.label(kind, value))
+            .or_else(|| {
+                kind.spec()
+                    .states
+                    .iter()
+                    .find(|s| s.value == value)
+                    .map(|s| s.label.to_owned())
+            })
+            .unwrap_or_else(|| value.to_owned())
     }
 
     fn view(data: &BoardFile, t: &Ticket, instance: &InstanceUrl) -> TicketView {
@@ -191,23 +218,50 @@ impl Board {
         }
     }
 
-    /// Reads every ticket of the tenant and the state labels, then saves them.
+    /// Reads every ticket of the tenant and the state labels, then saves them (the file on a
+    /// blocking thread).
     pub async fn refresh(&self, api: &ServiceNow, tenant: &str) -> Result<TicketList> {
         let tickets = sync::fetch_all(api, tenant).await?;
         let labels = sync::state_labels(api).await.unwrap_or_default();
-        {
-            let mut data = self.lock();
-            data.version = 1;
-            data.tickets = tickets;
-            if !labels.change_request.is_empty() || !labels.incident.is_empty() {
-                data.labels = labels;
-            }
-            data.fetched_at = Some(Utc::now());
-            self.save(&data)?;
-        }
+        let board = self.clone();
+        tokio::task::spawn_blocking(move || board.replace(tickets, labels))
+            .await
+            .map_err(Error::internal)??;
         let mut list = self.cached(api.instance());
         list.from_cache = false;
         Ok(list)
+    }
+
+    /// Replaces the cached tickets (and the labels, when some were read), then saves them.
+    pub fn replace(&self, tickets: Vec<Ticket>, labels: StateLabels) -> Result<()> {
+        let mut data = self.lock();
+        data.version = 1;
+        data.tickets = tickets;
+        if !labels.is_empty() {
+            data.labels = labels;
+        }
+        data.fetched_at = Some(Utc::now());
+        self.save(&data)
+    }
+
+    /// Forgets the cached tickets (the connection was removed); the admin's own state names
+    /// and category mapping stay with the workspace.
+    pub fn forget_tickets(&self) -> Result<()> {
+        let mut data = self.lock();
+        data.tickets.clear();
+        data.fetched_at = None;
+        self.save(&data)
+    }
+
+    /// The typed actions of files written before action sources (read once, to move them).
+    pub fn take_legacy_actions(&self) -> Result<Vec<Action>> {
+        let mut data = self.lock();
+        if data.user_actions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let taken = std::mem::take(&mut data.user_actions);
+        self.save(&data)?;
+        Ok(taken)
     }
 
     /// Puts tickets the watcher read into the cached list (new ones added, known ones
@@ -231,33 +285,53 @@ impl Board {
         Self::label(&self.lock(), kind, value)
     }
 
-    /// The state names for the customise card: the instance's labels and the admin's own.
+    /// The state names for the customise card: the instance's labels (a default instance's
+    /// until they are read) and the admin's own, in the instance's order.
     pub fn state_names(&self) -> StateNames {
         let data = self.lock();
-        let build = |kind: TicketKind| {
-            data.labels
-                .for_kind(kind)
-                .iter()
-                .map(|(value, label)| StateName {
-                    value: value.clone(),
-                    instance_label: label.clone(),
-                    custom_label: data.custom_names.for_kind(kind).get(value).cloned(),
-                })
-                .collect()
-        };
-        StateNames {
-            change_request: build(TicketKind::ChangeRequest),
-            incident: build(TicketKind::Incident),
-        }
+        TicketKind::ALL
+            .into_iter()
+            .map(|kind| {
+                let states = match data.labels.for_kind(kind).filter(|m| !m.is_empty()) {
+                    Some(read) => {
+                        let mut states: Vec<_> = read
+                            .iter()
+                            .map(|(value, label)| (value.clone(), label.clone()))
+                            .collect();
+                        // A default instance's order where the values are known, the rest after.
+                        let order = |v: &str| {
+                            let known = kind.spec().states.iter().position(|s| s.value == v);
+                            known.unwrap_or(usize::MAX)
+                        };
+                        states.sort_by_key(|(v, _)| order(v));
+                        states
+                    }
+                    None => kind
+                        .spec()
+                        .states
+                        .iter()
+                        .map(|s| (s.value.to_owned(), s.label.to_owned()))
+                        .collect(),
+                };
+                KindStateNames {
+                    kind,
+                    states: states
+                        .into_iter()
+                        .map(|(value, instance_label)| StateName {
+                            custom_label: data.custom_names.get(kind, &value).cloned(),
+                            value,
+                            instance_label,
+                        })
+                        .collect(),
+                }
+            })
+            .collect()
     }
 
     /// Renames a state for the admin (`None` or blank goes back to the instance's label).
     pub fn set_state_name(&self, kind: TicketKind, value: &str, label: Option<&str>) -> Result<()> {
         let mut data = self.lock();
-        let names = match kind {
-            TicketKind::ChangeRequest => &mut data.custom_names.change_request,
-            TicketKind::Incident => &mut data.custom_names.incident,
-        };
+        let names = data.custom_names.for_kind_mut(kind);
         match label.map(str::trim).filter(|l| !l.is_empty()) {
             Some(l) if l.chars().count() > 60 => {
                 return Err(Error::invalid_input(
@@ -281,17 +355,23 @@ impl Board {
         self.save(&data)
     }
 
-    /// The actions page: built-in and typed actions, each with its newest active ticket and
-    /// whether a task for it waits in the outbox.
+    /// The actions page: the actions of every source, each with its newest active ticket and
+    /// whether a task for it waits in the outbox. An id that two sources give is shown once,
+    /// from the first source.
     pub fn actions(
         &self,
+        sources: &[Arc<dyn ActionSource>],
         outbox: &Outbox,
         tenant: &str,
         instance: &InstanceUrl,
     ) -> Vec<ActionView> {
+        let mut seen = std::collections::HashSet::new();
+        let all: Vec<Action> = sources
+            .iter()
+            .flat_map(|s| s.actions())
+            .filter(|a| seen.insert(a.id.clone()))
+            .collect();
         let data = self.lock();
-        let mut all = secure_score::builtin();
-        all.extend(data.user_actions.iter().cloned());
         all.into_iter()
             .map(|action| {
                 let ticket = data
@@ -324,26 +404,6 @@ impl Board {
                 }
             })
             .collect()
-    }
-
-    pub fn find_action(&self, id: &str) -> Option<Action> {
-        secure_score::builtin()
-            .into_iter()
-            .chain(self.lock().user_actions.iter().cloned())
-            .find(|a| a.id == id)
-    }
-
-    pub fn add_user_action(
-        &self,
-        title: &str,
-        category: Category,
-        remediation: &str,
-    ) -> Result<Action> {
-        let action = secure_score::new_user_action(title, category, remediation)?;
-        let mut data = self.lock();
-        data.user_actions.push(action.clone());
-        self.save(&data)?;
-        Ok(action)
     }
 
     /// The `category` value the admin mapped to a Secure Score category, if any.
@@ -425,11 +485,7 @@ impl Board {
         {
             let row = [
                 t.number.clone(),
-                match t.kind {
-                    Some(TicketKind::ChangeRequest) => "Change request".to_owned(),
-                    Some(TicketKind::Incident) => "Incident".to_owned(),
-                    None => String::new(),
-                },
+                t.kind.map(|k| capitalized(k.label())).unwrap_or_default(),
                 t.name.clone(),
                 t.state_label.clone(),
                 t.priority.map(|p| p.label().to_owned()).unwrap_or_default(),
@@ -480,7 +536,9 @@ mod tests {
         let board = Board::open(&path);
         {
             let mut d = board.lock();
-            d.labels.change_request.insert("-5".into(), "New".into());
+            d.labels
+                .for_kind_mut(TicketKind::ChangeRequest)
+                .insert("-5".into(), "New".into());
             d.tickets = vec![
                 ticket("a", "-5", TicketKind::ChangeRequest, "AdminMFAV2", 10),
                 ticket("b", "-5", TicketKind::ChangeRequest, "DLPEnabled", 20),
@@ -502,15 +560,13 @@ mod tests {
 
         let again = Board::open(&path);
         assert_eq!(
-            again.state_names().change_request[0]
-                .custom_label
-                .as_deref(),
+            again.state_names()[0].states[0].custom_label.as_deref(),
             Some("Triage")
         );
         again
             .set_state_name(TicketKind::ChangeRequest, "-5", Some(""))
             .unwrap();
-        assert_eq!(again.state_names().change_request[0].custom_label, None);
+        assert_eq!(again.state_names()[0].states[0].custom_label, None);
         assert!(
             again
                 .set_state_name(TicketKind::Incident, "1", Some(&"x".repeat(61)))

@@ -167,15 +167,6 @@ pub fn tenant_prefix(tenant: &str) -> String {
     format!("{PREFIX}/{}/", tenant_segment(tenant))
 }
 
-/// The encoded query (unencoded; the caller URL-encodes it) for the active tickets of one
-/// action: `correlation_idSTARTSWITHtb1/{tenant}/{action}/^active=true`.
-pub fn action_query(tenant: &str, action_id: &str) -> String {
-    format!(
-        "correlation_idSTARTSWITH{}^active=true",
-        action_prefix(tenant, action_id)
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,10 +186,6 @@ mod tests {
         let json = serde_json::to_value(&c).unwrap();
         assert_eq!(json, serde_json::Value::String(s.clone()));
         assert_eq!(serde_json::from_value::<CorrelationId>(json).unwrap(), c);
-        assert_eq!(
-            action_query(TENANT, "AdminMFAV2"),
-            format!("correlation_idSTARTSWITHtb1/{TENANT}/AdminMFAV2/^active=true")
-        );
         // Two submissions of one action differ only in the draft part.
         let d = CorrelationId::new(TENANT, "AdminMFAV2");
         assert_eq!((c.tenant(), c.action()), (d.tenant(), d.action()));

@@ -151,8 +151,8 @@ impl TaskDraft {
         if let Some(c) = category_field.map(str::trim).filter(|c| !c.is_empty()) {
             record["category"] = json!(c);
         }
-        if self.kind == TicketKind::ChangeRequest {
-            record["type"] = json!("normal");
+        for (field, value) in self.kind.spec().fixed_fields {
+            record[*field] = json!(value);
         }
         record
     }

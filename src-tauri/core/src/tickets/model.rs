@@ -6,51 +6,14 @@
 //! Everything here is pure: no I/O, no clock. Parsing ServiceNow's answers is total: whatever
 //! JSON arrives, nothing here panics; a field that is missing or unreadable becomes `None`.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
 use std::str::FromStr;
 
-/// ServiceNow's date-time format with `sysparm_display_value=false` (UTC).
-pub const SN_DATE_TIME: &str = "%Y-%m-%d %H:%M:%S";
-
-/// Which table a ticket is created in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketKind {
-    ChangeRequest,
-    Incident,
-}
-
-impl TicketKind {
-    pub const ALL: [TicketKind; 2] = [TicketKind::ChangeRequest, TicketKind::Incident];
-
-    /// The ServiceNow table name.
-    pub fn table(self) -> &'static str {
-        match self {
-            Self::ChangeRequest => "change_request",
-            Self::Incident => "incident",
-        }
-    }
-
-    /// The kind of a table name (`sys_class_name`), if it is one of the two.
-    pub fn from_table(table: &str) -> Option<Self> {
-        match table {
-            "change_request" => Some(Self::ChangeRequest),
-            "incident" => Some(Self::Incident),
-            _ => None,
-        }
-    }
-
-    /// English name, for messages.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::ChangeRequest => "change request",
-            Self::Incident => "incident",
-        }
-    }
-}
+pub use crate::servicenow::kinds::TicketKind;
+pub use crate::servicenow::table::{SN_DATE_TIME, field_str, parse_sn_datetime};
 
 /// A ticket's priority. ServiceNow computes it from impact × urgency and does not accept it on
 /// write, so Ticket Bridge sends [`Priority::impact_urgency`] instead.
@@ -187,7 +150,7 @@ impl fmt::Display for Category {
     }
 }
 
-/// A ticket as Ticket Bridge shows it, read from the Table API (`sysparm_display_value=false`).
+/// A ticket as Ticket Bridge shows it, read from the Table API (raw values, not display values).
 /// Only `sys_id` is certain; anything ServiceNow did not send, or sent in a shape Ticket Bridge
 /// cannot read, is `None`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -208,31 +171,6 @@ pub struct Ticket {
     pub active: Option<bool>,
 }
 
-/// A field's raw value: a plain string, or the `value` of a reference or `all` object.
-/// Empty strings count as missing.
-pub fn field_str<'a>(record: &'a Value, field: &str) -> Option<&'a str> {
-    let v = record.as_object()?.get(field)?;
-    let s = match v {
-        Value::String(s) => s.as_str(),
-        Value::Object(o) => o.get("value")?.as_str()?,
-        _ => return None,
-    };
-    (!s.is_empty()).then_some(s)
-}
-
-/// A ServiceNow `yyyy-MM-dd HH:mm:ss` UTC value (a bare date is read as midnight).
-pub fn parse_sn_datetime(s: &str) -> Option<DateTime<Utc>> {
-    let s = s.trim();
-    NaiveDateTime::parse_from_str(s, SN_DATE_TIME)
-        .ok()
-        .or_else(|| {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-        })
-        .map(|n| n.and_utc())
-}
-
 impl Ticket {
     /// Reads one record. `None` when it is not an object or has no `sys_id`. The kind comes from
     /// `sys_class_name`, else from the number's prefix, else from `table` (the table asked).
@@ -242,11 +180,7 @@ impl Ticket {
         let number = s("number");
         let kind = field_str(record, "sys_class_name")
             .and_then(TicketKind::from_table)
-            .or_else(|| match number.as_deref() {
-                Some(n) if n.starts_with("CHG") => Some(TicketKind::ChangeRequest),
-                Some(n) if n.starts_with("INC") => Some(TicketKind::Incident),
-                _ => None,
-            })
+            .or_else(|| number.as_deref().and_then(TicketKind::from_number))
             .or(table);
         Some(Ticket {
             sys_id,
@@ -283,8 +217,21 @@ impl Ticket {
     }
 }
 
-/// The fields [`Ticket`] reads, for `sysparm_fields`.
-pub const TICKET_FIELDS: &str = "sys_id,number,sys_class_name,short_description,state,priority,due_date,category,correlation_id,sys_updated_on,sys_mod_count,active";
+/// The fields [`Ticket`] reads (the Table API sends only these).
+pub const TICKET_FIELDS: &[&str] = &[
+    "sys_id",
+    "number",
+    "sys_class_name",
+    "short_description",
+    "state",
+    "priority",
+    "due_date",
+    "category",
+    "correlation_id",
+    "sys_updated_on",
+    "sys_mod_count",
+    "active",
+];
 
 #[cfg(test)]
 mod tests {

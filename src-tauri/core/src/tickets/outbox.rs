@@ -12,24 +12,25 @@
 //!
 //! The file holds no secret (no token, no client secret), only what the admin typed and what
 //! ServiceNow answered. Every change is written atomically (a temporary file in the same folder,
-//! flushed to disk, then renamed over the old one). File I/O is synchronous and small: call the
-//! sync methods from a blocking context in the app. This module never talks to the UI.
+//! flushed to disk, then renamed over the old one). The sync methods write at once: call them
+//! from a blocking context; [`Outbox::send_due`] writes on blocking threads itself. This module
+//! never talks to the UI.
 
 use super::correlation::CorrelationId;
 use super::draft::TaskDraft;
 use super::model::{Priority, TicketKind, field_str};
-use super::table_url;
 use crate::error::{Error, ErrorKind, Result};
+pub(crate) use crate::files::write_atomic;
+use crate::servicenow::InstanceUrl;
 use crate::servicenow::client::ServiceNow;
 use crate::servicenow::errors;
+use crate::servicenow::table::Record;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The file format version this code writes.
 const VERSION: u32 = 1;
@@ -40,8 +41,17 @@ pub const BACKOFF_BASE_SECS: i64 = 30;
 /// The longest backoff.
 pub const BACKOFF_MAX_SECS: i64 = 15 * 60;
 /// What the Table API sends back after a write or a lookup: what the outbox checks.
-const READ_BACK: &str =
-    "sys_id,number,impact,urgency,priority,due_date,category,type,correlation_id";
+const READ_BACK: &[&str] = &[
+    "sys_id",
+    "number",
+    "impact",
+    "urgency",
+    "priority",
+    "due_date",
+    "category",
+    "type",
+    "correlation_id",
+];
 
 /// Where an entry stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +71,10 @@ pub struct OutboxEntry {
     pub id: String,
     pub draft: TaskDraft,
     pub tenant: String,
+    /// The instance the task was made for: it is sent there or nowhere. Entries written before
+    /// workspaces have none; their workspace's instance is theirs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<InstanceUrl>,
     pub correlation_id: CorrelationId,
     /// The JSON to POST.
     pub record: Value,
@@ -148,8 +162,13 @@ struct OutboxFile {
     recently_sent: Vec<SentTicket>,
 }
 
-/// The durable outbox. One per connection; cheap to share behind an `Arc`.
+/// The durable outbox of one workspace. Clones share it.
+#[derive(Clone)]
 pub struct Outbox {
+    inner: Arc<OutboxInner>,
+}
+
+struct OutboxInner {
     path: PathBuf,
     data: Mutex<OutboxFile>,
     /// One sending round at a time.
@@ -167,35 +186,6 @@ fn storage_error(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
         ),
         "Check that the disk is not full and that you can write to that folder. Tasks already in the outbox are kept.",
     )
-}
-
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "outbox.json".into());
-    let tag: u32 = rand::rng().random();
-    let tmp = dir.join(format!(".{name}.{tag:08x}.tmp"));
-    let written = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _ = fs::remove_file(&tmp);
-        return written;
-    }
-    // Make the rename itself durable where the platform allows it.
-    #[cfg(unix)]
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
 }
 
 /// The wait after a transient failure on the `attempts`-th attempt: 30 s, 60 s, 120 s ...
@@ -312,10 +302,12 @@ impl Outbox {
             Err(e) => return Err(storage_error(&path, "read", e)),
         };
         Ok(Outbox {
-            path,
-            data: Mutex::new(data),
-            sending: tokio::sync::Mutex::new(()),
-            in_flight: Mutex::new(None),
+            inner: Arc::new(OutboxInner {
+                path,
+                data: Mutex::new(data),
+                sending: tokio::sync::Mutex::new(()),
+                in_flight: Mutex::new(None),
+            }),
         })
     }
 
@@ -335,11 +327,11 @@ impl Outbox {
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.inner.path
     }
 
     fn lock(&self) -> MutexGuard<'_, OutboxFile> {
-        self.data.lock().unwrap_or_else(|p| p.into_inner())
+        self.inner.data.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Applies `change` to a copy, writes it, and only then makes it the outbox's state: memory
@@ -349,11 +341,32 @@ impl Outbox {
         let mut next = data.clone();
         let r = change(&mut next);
         next.version = VERSION;
+        let path = &self.inner.path;
         let bytes =
-            serde_json::to_vec_pretty(&next).map_err(|e| storage_error(&self.path, "write", e))?;
-        write_atomic(&self.path, &bytes).map_err(|e| storage_error(&self.path, "write", e))?;
+            serde_json::to_vec_pretty(&next).map_err(|e| storage_error(path, "write", e))?;
+        write_atomic(path, &bytes).map_err(|e| storage_error(path, "write", e))?;
         *data = next;
         Ok(r)
+    }
+
+    /// [`Self::update`] on a blocking thread, for async callers: the file write never blocks
+    /// an async task.
+    async fn update_async<R: Send + 'static>(
+        &self,
+        change: impl FnOnce(&mut OutboxFile) -> R + Send + 'static,
+    ) -> Result<R> {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || me.update(change))
+            .await
+            .map_err(|e| storage_error(&self.inner.path, "write", e))?
+    }
+
+    fn set_in_flight(&self, id: Option<String>) {
+        *self
+            .inner
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = id;
     }
 
     /// Checks the draft and queues it. `today` is the admin's date (for the due date check);
@@ -363,6 +376,7 @@ impl Outbox {
         &self,
         draft: TaskDraft,
         tenant: &str,
+        instance: &InstanceUrl,
         category_field: Option<&str>,
         today: NaiveDate,
     ) -> Result<String> {
@@ -396,6 +410,7 @@ impl Outbox {
                 record: draft.to_record(&correlation, category_field),
                 kind: draft.kind,
                 tenant: tenant.trim().to_owned(),
+                instance: Some(instance.clone()),
                 correlation_id: correlation,
                 attempts: 0,
                 state: EntryState::Waiting,
@@ -442,6 +457,7 @@ impl Outbox {
     /// be in ServiceNow: the UI says so before asking.
     pub fn discard(&self, id: &str) -> Result<OutboxEntry> {
         if self
+            .inner
             .in_flight
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -474,7 +490,7 @@ impl Outbox {
     /// Sends every entry due at `now`, oldest first, and reports what happened to each.
     /// One round runs at a time; a second caller waits for the first.
     pub async fn send_due(&self, api: &ServiceNow, now: DateTime<Utc>) -> SendReport {
-        let _round = self.sending.lock().await;
+        let _round = self.inner.sending.lock().await;
         let mut report = SendReport::default();
         let due: Vec<String> = {
             let d = self.lock();
@@ -492,14 +508,17 @@ impl Outbox {
         let mut ids = due.into_iter();
         for id in ids.by_ref() {
             // Count the attempt on disk before anything reaches ServiceNow.
-            let claimed = self.update(|d| {
-                let e = d
-                    .entries
-                    .iter_mut()
-                    .find(|e| e.id == id && e.state == EntryState::Waiting)?;
-                e.attempts = e.attempts.saturating_add(1);
-                Some(e.clone())
-            });
+            let claim = id.clone();
+            let claimed = self
+                .update_async(move |d| {
+                    let e = d
+                        .entries
+                        .iter_mut()
+                        .find(|e| e.id == claim && e.state == EntryState::Waiting)?;
+                    e.attempts = e.attempts.saturating_add(1);
+                    Some(e.clone())
+                })
+                .await;
             let entry = match claimed {
                 Ok(Some(e)) => e,
                 Ok(None) => continue, // discarded meanwhile
@@ -509,14 +528,14 @@ impl Outbox {
                     break;
                 }
             };
-            *self.in_flight.lock().unwrap_or_else(|p| p.into_inner()) = Some(id.clone());
+            self.set_in_flight(Some(id.clone()));
             let outcome = self.attempt(api, &entry).await;
             let stop = match &outcome {
                 Attempt::Failed(e) => stops_the_round(e),
                 Attempt::Sent { .. } => false,
             };
-            let recorded = self.record_outcome(&entry, outcome, now, &mut report);
-            *self.in_flight.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            let recorded = self.record_outcome(&entry, outcome, now, &mut report).await;
+            self.set_in_flight(None);
             if let Err(e) = recorded {
                 report.storage_error = Some(e);
                 break;
@@ -529,7 +548,7 @@ impl Outbox {
         report
     }
 
-    fn record_outcome(
+    async fn record_outcome(
         &self,
         entry: &OutboxEntry,
         outcome: Attempt,
@@ -567,24 +586,28 @@ impl Outbox {
                 );
                 // If this write fails the entry stays; the next round finds the ticket by its
                 // correlation id instead of creating it again.
-                self.update(|d| {
-                    d.entries.retain(|e| e.id != entry.id);
-                    d.recently_sent.push(sent.clone());
+                let (id, kept) = (entry.id.clone(), sent.clone());
+                self.update_async(move |d| {
+                    d.entries.retain(|e| e.id != id);
+                    d.recently_sent.push(kept);
                     let extra = d.recently_sent.len().saturating_sub(RECENTLY_SENT);
                     d.recently_sent.drain(..extra);
-                })?;
+                })
+                .await?;
                 report.sent.push(sent);
             }
             Attempt::Failed(error) => match retry_delay(&error, entry.attempts) {
                 Some(wait) => {
                     let at = now + wait;
                     log::warn!("outbox: {} waits until {at}: {}", entry.id, error.message);
-                    self.update(|d| {
-                        if let Some(e) = d.entries.iter_mut().find(|e| e.id == entry.id) {
+                    let (id, last) = (entry.id.clone(), error.clone());
+                    self.update_async(move |d| {
+                        if let Some(e) = d.entries.iter_mut().find(|e| e.id == id) {
                             e.next_attempt_at = at;
-                            e.last_error = Some(error.clone());
+                            e.last_error = Some(last);
                         }
-                    })?;
+                    })
+                    .await?;
                     report.waiting.push(NotSent {
                         id: entry.id.clone(),
                         error,
@@ -600,14 +623,16 @@ impl Outbox {
                         ..error
                     };
                     log::warn!("outbox: {} blocked: {}", entry.id, error.message);
-                    self.update(|d| {
-                        if let Some(e) = d.entries.iter_mut().find(|e| e.id == entry.id) {
+                    let (id, last) = (entry.id.clone(), error.clone());
+                    self.update_async(move |d| {
+                        if let Some(e) = d.entries.iter_mut().find(|e| e.id == id) {
                             e.state = EntryState::Blocked {
-                                error: error.clone(),
+                                error: last.clone(),
                             };
-                            e.last_error = Some(error.clone());
+                            e.last_error = Some(last);
                         }
-                    })?;
+                    })
+                    .await?;
                     report.blocked.push(NotSent {
                         id: entry.id.clone(),
                         error,
@@ -620,17 +645,22 @@ impl Outbox {
     }
 
     async fn attempt(&self, api: &ServiceNow, entry: &OutboxEntry) -> Attempt {
-        let table = entry.table();
+        if let Some(instance) = &entry.instance
+            && instance != api.instance()
+        {
+            // Never reached through a workspace (each has its own outbox); a last guard.
+            return Attempt::Failed(wrong_instance(instance, api.instance()));
+        }
         let correlation = entry.correlation_id.to_string();
         if entry.attempts > 1 {
-            match find_by_correlation(api, table, &correlation).await {
+            match find_by_correlation(api, entry.kind, &correlation).await {
                 Ok(Some(stored)) => {
-                    return match sent_ids(&stored) {
+                    return match sent_ids(stored.value()) {
                         Some((sys_id, number)) => Attempt::Sent {
+                            warnings: check_stored(entry, stored.value()),
                             sys_id,
                             number,
                             found_existing: true,
-                            warnings: check_stored(entry, &stored),
                         },
                         None => Attempt::Failed(errors::unreadable_answer(
                             "check whether the ticket was created",
@@ -641,28 +671,36 @@ impl Outbox {
                 Err(e) => return Attempt::Failed(e),
             }
         }
-        let doing = format!("create the {}", entry.kind.label());
-        let url = table_url(
-            table,
-            &[
-                ("sysparm_fields", READ_BACK),
-                ("sysparm_exclude_reference_link", "true"),
-            ],
-        );
-        match api.post(&url, &entry.record, &doing).await {
-            Ok(answer) => match sent_ids(&answer.body["result"]) {
+        match api
+            .create_ticket(entry.kind, &entry.record, READ_BACK)
+            .await
+        {
+            Ok(stored) => match sent_ids(stored.value()) {
                 Some((sys_id, number)) => Attempt::Sent {
-                    warnings: check_stored(entry, &answer.body["result"]),
+                    warnings: check_stored(entry, stored.value()),
                     sys_id,
                     number,
                     found_existing: false,
                 },
                 // Created or not, the answer does not say: the next attempt looks it up.
-                None => Attempt::Failed(errors::unreadable_answer(&doing)),
+                None => Attempt::Failed(errors::unreadable_answer(&format!(
+                    "create the {}",
+                    entry.kind.label()
+                ))),
             },
             Err(e) => Attempt::Failed(e),
         }
     }
+}
+
+fn wrong_instance(made_for: &InstanceUrl, connected: &InstanceUrl) -> Error {
+    Error::new(
+        ErrorKind::InvalidInput,
+        format!(
+            "This task was made for {made_for}; Ticket Bridge does not send it to {connected}."
+        ),
+        format!("Connect {made_for} again to send it, or discard it."),
+    )
 }
 
 fn sent_ids(stored: &Value) -> Option<(String, String)> {
@@ -671,32 +709,18 @@ fn sent_ids(stored: &Value) -> Option<(String, String)> {
     Some((sys_id, number))
 }
 
-/// The record with this exact correlation id in `table`, if ServiceNow has one.
+/// The record with this exact correlation id in `kind`'s table, if ServiceNow has one.
 pub async fn find_by_correlation(
     api: &ServiceNow,
-    table: &str,
+    kind: TicketKind,
     correlation_id: &str,
-) -> Result<Option<Value>> {
-    let query = format!("correlation_id={correlation_id}");
-    let url = table_url(
-        table,
-        &[
-            ("sysparm_query", query.as_str()),
-            ("sysparm_fields", READ_BACK),
-            ("sysparm_exclude_reference_link", "true"),
-            ("sysparm_limit", "1"),
-        ],
-    );
-    let answer = api
-        .get(&url, "check whether the ticket was created")
+) -> Result<Option<Record>> {
+    let rows = api
+        .find_by_correlation(kind, correlation_id, READ_BACK)
         .await?;
-    let rows = answer.body["result"]
-        .as_array()
-        .ok_or_else(|| errors::unreadable_answer("check whether the ticket was created"))?;
     Ok(rows
-        .iter()
-        .find(|r| field_str(r, "correlation_id") == Some(correlation_id))
-        .cloned())
+        .into_iter()
+        .find(|r| r.str("correlation_id") == Some(correlation_id)))
 }
 
 #[cfg(test)]
@@ -732,6 +756,7 @@ mod tests {
             record: draft.to_record(&c, None),
             kind: draft.kind,
             tenant: "t".into(),
+            instance: None,
             correlation_id: c,
             attempts: 1,
             state: EntryState::Waiting,

@@ -1,6 +1,10 @@
-//! The tickets side of the app in one place, for the shell's commands and its background
-//! sender: the actions page, the task form (preview, submit through the outbox), the outbox
+//! The tickets side of one workspace in one place, for the commands, the sender and the
+//! watcher: the actions page, the task form (preview, submit through the outbox), the outbox
 //! panel, the ticket list and cards (cached, refreshed), state names and CSV export.
+//!
+//! Everything it keeps is in the workspace's folder (outbox, ticket cache, watermark, typed
+//! actions) and belongs to that workspace's connection. Async methods do their file writes on
+//! blocking threads; the sync ones only read.
 //!
 //! The tenant in correlation ids is `local` until the Microsoft Graph sign-in names the real
 //! tenant; the initiating user is the computer's account name until then.
@@ -12,6 +16,8 @@ use super::watch::{self, TicketChange, Watermark};
 use super::{Category, CorrelationId, TaskDraft, TicketKind, dedup};
 use crate::connection::ConnectionManager;
 use crate::error::{Error, Result};
+use crate::files::blocking;
+use crate::secure_score::{ActionSource, BuiltinActions, TypedActions};
 use chrono::{DateTime, Local, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -78,12 +84,20 @@ pub struct SubmitOutcome {
 pub struct TicketService {
     outbox: Outbox,
     board: Board,
+    typed: Arc<TypedActions>,
+    sources: Vec<Arc<dyn ActionSource>>,
     /// The watcher's watermark on disk (`watch.json`), for the instance it belongs to.
     watch: tokio::sync::Mutex<WatchFile>,
     watch_path: std::path::PathBuf,
     connection: Arc<ConnectionManager>,
     initiating_user: String,
 }
+
+/// The files of a workspace's folder.
+pub const OUTBOX_FILE: &str = "outbox.json";
+pub const BOARD_FILE: &str = "tickets.json";
+pub const WATCH_FILE: &str = "watch.json";
+pub const TYPED_ACTIONS_FILE: &str = "typed-actions.json";
 
 /// The watermark and the instance it was taken on: another instance starts afresh.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -131,19 +145,33 @@ fn today() -> chrono::NaiveDate {
 }
 
 impl TicketService {
-    /// Opens the outbox and the ticket cache in `dir` (the app's data folder).
+    /// Opens the outbox, the ticket cache, the watermark and the typed actions in `dir` (the
+    /// workspace's folder). Blocking: call it from a blocking context.
     pub fn open(dir: &Path, connection: Arc<ConnectionManager>) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|e| {
             Error::internal(format_args!("the data folder could not be created ({e})"))
         })?;
+        let board = Board::open(dir.join(BOARD_FILE));
+        let typed = Arc::new(TypedActions::open(
+            dir.join(TYPED_ACTIONS_FILE),
+            board.take_legacy_actions()?,
+        )?);
+        let sources: Vec<Arc<dyn ActionSource>> = vec![Arc::new(BuiltinActions), typed.clone()];
         Ok(Self {
-            outbox: Outbox::open(dir.join("outbox.json"))?,
-            board: Board::open(dir.join("tickets.json")),
-            watch: tokio::sync::Mutex::new(WatchFile::read(&dir.join("watch.json"))),
-            watch_path: dir.join("watch.json"),
+            outbox: Outbox::open(dir.join(OUTBOX_FILE))?,
+            board,
+            typed,
+            sources,
+            watch: tokio::sync::Mutex::new(WatchFile::read(&dir.join(WATCH_FILE))),
+            watch_path: dir.join(WATCH_FILE),
             connection,
             initiating_user: local_user(),
         })
+    }
+
+    /// The connection this service sends to.
+    pub fn connection(&self) -> &Arc<ConnectionManager> {
+        &self.connection
     }
 
     fn instance(&self) -> Result<crate::servicenow::InstanceUrl> {
@@ -171,16 +199,18 @@ impl TicketService {
     pub fn actions(&self) -> Result<Vec<ActionView>> {
         Ok(self
             .board
-            .actions(&self.outbox, LOCAL_TENANT, &self.instance()?))
+            .actions(&self.sources, &self.outbox, LOCAL_TENANT, &self.instance()?))
     }
 
-    pub fn add_action(
+    pub async fn add_action(
         &self,
         title: &str,
         category: Category,
         remediation: &str,
     ) -> Result<ActionView> {
-        let action = self.board.add_user_action(title, category, remediation)?;
+        let typed = self.typed.clone();
+        let (title, remediation) = (title.to_owned(), remediation.to_owned());
+        let action = blocking(move || typed.add(&title, category, &remediation)).await?;
         Ok(ActionView {
             action,
             ticket: None,
@@ -260,13 +290,22 @@ impl TicketService {
         }
     }
 
-    /// Queues the task durably, then tries to send what is due at once.
+    /// Queues the task durably for this workspace's instance, then tries to send what is due.
     pub async fn submit(&self, input: DraftInput) -> Result<SubmitOutcome> {
         let draft = self.draft(input);
         let category_field = self.board.category_field(draft.category);
-        let id = self
-            .outbox
-            .enqueue(draft, LOCAL_TENANT, category_field.as_deref(), today())?;
+        let instance = self.instance()?;
+        let outbox = self.outbox.clone();
+        let id = blocking(move || {
+            outbox.enqueue(
+                draft,
+                LOCAL_TENANT,
+                &instance,
+                category_field.as_deref(),
+                today(),
+            )
+        })
+        .await?;
         let report = self.send_due().await;
         if let Some(s) = report.iter().find(|s| s.id == id) {
             return Ok(SubmitOutcome {
@@ -307,12 +346,25 @@ impl TicketService {
         self.outbox.list().iter().map(Self::item).collect()
     }
 
-    pub fn retry(&self, id: &str) -> Result<()> {
-        self.outbox.retry_now(id)
+    pub async fn retry(&self, id: &str) -> Result<()> {
+        let (outbox, id) = (self.outbox.clone(), id.to_owned());
+        blocking(move || outbox.retry_now(&id)).await
     }
 
-    pub fn discard(&self, id: &str) -> Result<()> {
-        self.outbox.discard(id).map(|_| ())
+    pub async fn discard(&self, id: &str) -> Result<()> {
+        let (outbox, id) = (self.outbox.clone(), id.to_owned());
+        blocking(move || outbox.discard(&id).map(|_| ())).await
+    }
+
+    /// Drops every waiting task (the admin chose to, when removing the connection). Returns
+    /// how many.
+    pub async fn discard_all(&self) -> Result<usize> {
+        let mut n = 0;
+        for item in self.outbox_items() {
+            self.discard(&item.id).await?;
+            n += 1;
+        }
+        Ok(n)
     }
 
     pub fn cached_tickets(&self) -> Result<TicketList> {
@@ -347,11 +399,16 @@ impl TicketService {
             });
         }
         let read_any = !result.tickets.is_empty();
-        self.board.merge(result.tickets)?;
+        let board = self.board.clone();
         let bytes = serde_json::to_vec(&*file).map_err(Error::internal)?;
-        super::outbox::write_atomic(&self.watch_path, &bytes).map_err(|e| {
-            Error::internal(format_args!("the watch state could not be saved ({e})"))
-        })?;
+        let path = self.watch_path.clone();
+        blocking(move || {
+            board.merge(result.tickets)?;
+            crate::files::write_atomic(&path, &bytes).map_err(|e| {
+                Error::internal(format_args!("the watch state could not be saved ({e})"))
+            })
+        })
+        .await?;
         let list = read_any.then(|| self.board.cached(api.instance()));
         Ok(WatchReport {
             changes: result.changes,
@@ -359,10 +416,21 @@ impl TicketService {
         })
     }
 
-    /// Forgets what the watcher saw (the connection was removed).
-    pub async fn forget_watch(&self) {
-        *self.watch.lock().await = WatchFile::default();
-        let _ = std::fs::remove_file(&self.watch_path);
+    /// Forgets what the watcher saw and the cached tickets (the connection was removed); the
+    /// outbox, the typed actions, state names and category mapping stay.
+    pub async fn forget_watch(&self) -> Result<()> {
+        let mut file = self.watch.lock().await;
+        *file = WatchFile::default();
+        let (path, board) = (self.watch_path.clone(), self.board.clone());
+        blocking(move || {
+            if let Err(e) = std::fs::remove_file(&path)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                log::warn!("the watch state could not be deleted: {e}");
+            }
+            board.forget_tickets()
+        })
+        .await
     }
 
     /// The admin's name for a state, as notifications say it.
@@ -380,23 +448,32 @@ impl TicketService {
         self.board.state_names()
     }
 
-    pub fn set_state_name(&self, kind: TicketKind, value: &str, label: Option<&str>) -> Result<()> {
-        self.board.set_state_name(kind, value, label)
+    pub async fn set_state_name(
+        &self,
+        kind: TicketKind,
+        value: &str,
+        label: Option<&str>,
+    ) -> Result<()> {
+        let board = self.board.clone();
+        let (value, label) = (value.to_owned(), label.map(str::to_owned));
+        blocking(move || board.set_state_name(kind, &value, label.as_deref())).await
     }
 
-    pub fn reset_state_names(&self) -> Result<()> {
-        self.board.reset_state_names()
+    pub async fn reset_state_names(&self) -> Result<()> {
+        let board = self.board.clone();
+        blocking(move || board.reset_state_names()).await
     }
 
     pub fn category_mapping(&self) -> std::collections::BTreeMap<String, String> {
         self.board.category_mapping()
     }
 
-    pub fn set_category_mapping(
+    pub async fn set_category_mapping(
         &self,
-        mapping: &std::collections::BTreeMap<String, String>,
+        mapping: std::collections::BTreeMap<String, String>,
     ) -> Result<()> {
-        self.board.set_category_mapping(mapping)
+        let board = self.board.clone();
+        blocking(move || board.set_category_mapping(&mapping)).await
     }
 
     pub fn csv(&self, sys_ids: Option<&[String]>) -> Result<String> {

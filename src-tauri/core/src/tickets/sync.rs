@@ -1,10 +1,9 @@
 //! Reading what ServiceNow holds: every ticket Ticket Bridge raised in a tenant
-//! ([`fetch_all`], paged) and the state labels of both tables ([`state_labels`], from
+//! ([`fetch_all`], paged) and the state labels of every kind ([`state_labels`], from
 //! `sys_choice`). Reads only. Watching for changes (the watermark query) builds on these.
 
 use super::correlation::tenant_prefix;
-use super::model::{TICKET_FIELDS, Ticket, TicketKind, field_str};
-use super::table_url;
+use super::model::{TICKET_FIELDS, Ticket, TicketKind};
 use crate::error::Result;
 use crate::servicenow::client::ServiceNow;
 use serde::Serialize;
@@ -15,36 +14,25 @@ pub const PAGE: usize = 100;
 /// A bound on pages, so a misbehaving answer can never loop forever (100,000 tickets).
 const MAX_PAGES: usize = 1000;
 
-/// Every incident and change request Ticket Bridge raised in `tenant`, oldest first. Pages with
-/// `sysparm_limit`/`sysparm_offset` until a page comes back empty: a short page is not the end,
-/// because ServiceNow applies the limit before ACL filtering.
+/// Every incident and change request Ticket Bridge raised in `tenant`, oldest first. Pages
+/// until a page comes back empty: a short page is not the end, because ServiceNow applies the
+/// limit before ACL filtering.
 pub async fn fetch_all(api: &ServiceNow, tenant: &str) -> Result<Vec<Ticket>> {
-    let query = format!(
-        "sys_class_nameINincident,change_request^correlation_idSTARTSWITH{}^ORDERBYsys_created_on^ORDERBYsys_id",
-        tenant_prefix(tenant)
-    );
-    let limit = PAGE.to_string();
+    let prefix = tenant_prefix(tenant);
     let mut tickets: Vec<Ticket> = Vec::new();
     // A record can shift between pages while they are read; keep the first copy of each.
     let mut seen = std::collections::HashSet::new();
     for page in 0..MAX_PAGES {
-        let offset = (page * PAGE).to_string();
-        let url = table_url(
-            "task",
-            &[
-                ("sysparm_query", query.as_str()),
-                ("sysparm_fields", TICKET_FIELDS),
-                ("sysparm_exclude_reference_link", "true"),
-                ("sysparm_limit", limit.as_str()),
-                ("sysparm_offset", offset.as_str()),
-            ],
-        );
-        let answer = api.get(&url, "read the tickets").await?;
-        let rows = answer.body["result"].as_array().map_or(0, Vec::len);
-        if rows == 0 {
+        let rows = api
+            .tickets_page(&prefix, TICKET_FIELDS, PAGE, page * PAGE)
+            .await?;
+        if rows.is_empty() {
             break;
         }
-        for t in Ticket::list_from_body(&answer.body, None) {
+        for t in rows
+            .iter()
+            .filter_map(|r| Ticket::from_record(r.value(), None))
+        {
             if seen.insert(t.sys_id.clone()) {
                 tickets.push(t);
             }
@@ -53,64 +41,46 @@ pub async fn fetch_all(api: &ServiceNow, tenant: &str) -> Result<Vec<Ticket>> {
     Ok(tickets)
 }
 
-/// State value → label, per table, as the instance names them.
+/// State value → label, per kind. Serialized by kind name (`change_request`); files written
+/// before the kinds registry (`changeRequest`) read the same.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StateLabels {
-    pub change_request: BTreeMap<String, String>,
-    pub incident: BTreeMap<String, String>,
-}
+#[serde(transparent)]
+pub struct StateLabels(BTreeMap<TicketKind, BTreeMap<String, String>>);
 
 impl StateLabels {
-    pub fn for_kind(&self, kind: TicketKind) -> &BTreeMap<String, String> {
-        match kind {
-            TicketKind::ChangeRequest => &self.change_request,
-            TicketKind::Incident => &self.incident,
-        }
+    pub fn for_kind(&self, kind: TicketKind) -> Option<&BTreeMap<String, String>> {
+        self.0.get(&kind)
+    }
+
+    pub fn for_kind_mut(&mut self, kind: TicketKind) -> &mut BTreeMap<String, String> {
+        self.0.entry(kind).or_default()
+    }
+
+    pub fn get(&self, kind: TicketKind, value: &str) -> Option<&String> {
+        self.for_kind(kind)?.get(value)
     }
 
     /// The label of a state, or the value itself when the instance has none.
     pub fn label(&self, kind: TicketKind, value: &str) -> String {
-        self.for_kind(kind)
-            .get(value)
+        self.get(kind, value)
             .cloned()
             .unwrap_or_else(|| value.to_owned())
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.values().all(BTreeMap::is_empty)
+    }
 }
 
-/// The active state choices of both tables. English labels win when the instance has several
+/// The active state choices of every kind. English labels win when the instance has several
 /// languages; otherwise the first one read.
 pub async fn state_labels(api: &ServiceNow) -> Result<StateLabels> {
-    let url = table_url(
-        "sys_choice",
-        &[
-            (
-                "sysparm_query",
-                "nameINincident,change_request^element=state^inactive=false^ORDERBYsequence",
-            ),
-            ("sysparm_fields", "name,value,label,language"),
-        ],
-    );
-    let answer = api.get(&url, "read the ticket states").await?;
     let mut labels = StateLabels::default();
-    for row in answer.body["result"].as_array().into_iter().flatten() {
-        let (Some(name), Some(value), Some(label)) = (
-            field_str(row, "name"),
-            field_str(row, "value"),
-            field_str(row, "label"),
-        ) else {
-            continue;
-        };
-        let Some(kind) = TicketKind::from_table(name) else {
-            continue;
-        };
-        let map = match kind {
-            TicketKind::ChangeRequest => &mut labels.change_request,
-            TicketKind::Incident => &mut labels.incident,
-        };
-        let english = matches!(field_str(row, "language"), None | Some("en"));
-        if english || !map.contains_key(value) {
-            map.insert(value.to_owned(), label.to_owned());
+    for c in api.state_choices().await? {
+        let map = labels.for_kind_mut(c.kind);
+        let english = matches!(c.language.as_deref(), None | Some("en"));
+        if english || !map.contains_key(&c.value) {
+            map.insert(c.value, c.label);
         }
     }
     Ok(labels)

@@ -7,20 +7,23 @@
 //! that same second is reported, a ticket already reported is not, also after a restart (the
 //! watermark serializes). The first poll of an empty watermark only learns the current state.
 //!
-//! No timers and no Tauri here: the app's background task calls [`Watcher::poll`].
+//! No timers and no Tauri here: the watcher loop ([`super::watcher`]) calls [`poll_full`].
 
-use super::model::{TICKET_FIELDS, Ticket, field_str, parse_sn_datetime};
-use super::{TicketKind, correlation::tenant_prefix, table_url};
+use super::model::{TICKET_FIELDS, Ticket, field_str};
+use super::{TicketKind, correlation::tenant_prefix};
 use crate::error::Result;
 use crate::servicenow::client::ServiceNow;
+use crate::servicenow::table::JournalEntry;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The fields one poll reads: what the cards show, plus who the ticket is assigned to.
-pub fn watch_fields() -> String {
-    format!("{TICKET_FIELDS},assigned_to")
+pub fn watch_fields() -> Vec<&'static str> {
+    let mut f = TICKET_FIELDS.to_vec();
+    f.push("assigned_to");
+    f
 }
 /// At most this many changed tickets per poll; the rest come with the next one.
 pub const WATCH_LIMIT: usize = 200;
@@ -266,36 +269,9 @@ pub fn due_passed(mark: &mut Watermark, now: DateTime<Utc>) -> Vec<TicketChange>
     out
 }
 
-/// The one query of a poll.
-pub fn poll_url(tenant: &str, mark: &Watermark) -> String {
-    let mut query = format!(
-        "sys_class_nameINincident,change_request^correlation_idSTARTSWITH{}",
-        tenant_prefix(tenant)
-    );
-    if let Some(w) = mark.updated_on {
-        query.push_str(&format!(
-            "^sys_updated_on>={}",
-            w.format("%Y-%m-%d %H:%M:%S")
-        ));
-    }
-    query.push_str("^ORDERBYsys_updated_on");
-    let limit = WATCH_LIMIT.to_string();
-    let fields = watch_fields();
-    table_url(
-        "task",
-        &[
-            ("sysparm_query", query.as_str()),
-            ("sysparm_fields", fields.as_str()),
-            ("sysparm_exclude_reference_link", "true"),
-            ("sysparm_no_count", "true"),
-            ("sysparm_limit", limit.as_str()),
-        ],
-    )
-}
-
-/// The journal entries (comments and work notes) of the changed tickets since their previous
-/// sighting: one request, made only when something changed.
-fn journal_url(changes: &[TicketChange]) -> Option<String> {
+/// The ids of the changed tickets whose comments to read, and since when: one request, made
+/// only when something changed.
+fn journal_scope(changes: &[TicketChange]) -> Option<(Vec<&str>, Option<DateTime<Utc>>)> {
     let ids: Vec<&str> = changes
         .iter()
         .filter(|c| c.previous.is_some())
@@ -308,26 +284,7 @@ fn journal_url(changes: &[TicketChange]) -> Option<String> {
         .iter()
         .filter_map(|c| c.previous.as_ref().and_then(|p| p.0))
         .min();
-    let mut query = format!("element_idIN{}^elementINcomments,work_notes", ids.join(","));
-    if let Some(s) = since {
-        query.push_str(&format!(
-            "^sys_created_on>={}",
-            s.format("%Y-%m-%d %H:%M:%S")
-        ));
-    }
-    query.push_str("^ORDERBYsys_created_on");
-    Some(table_url(
-        "sys_journal_field",
-        &[
-            ("sysparm_query", query.as_str()),
-            (
-                "sysparm_fields",
-                "sys_id,element,element_id,value,sys_created_on,sys_created_by",
-            ),
-            ("sysparm_no_count", "true"),
-            ("sysparm_limit", "100"),
-        ],
-    ))
+    Some((ids, since))
 }
 
 fn shorten(text: &str) -> String {
@@ -342,37 +299,37 @@ fn shorten(text: &str) -> String {
 
 /// Turns the journal entries into `Commented` changes: an entry is new when written after the
 /// previous sighting, or in its very second and not reported then.
-pub(crate) fn add_comments(mark: &mut Watermark, changes: &mut [TicketChange], entries: &[Value]) {
+pub(crate) fn add_comments(
+    mark: &mut Watermark,
+    changes: &mut [TicketChange],
+    entries: &[JournalEntry],
+) {
     for change in changes.iter_mut() {
         let Some((since, reported)) = change.previous.clone() else {
             continue;
         };
         let mut found = false;
-        for e in entries
-            .iter()
-            .filter(|e| field_str(e, "element_id") == Some(change.sys_id.as_str()))
-        {
-            let id = field_str(e, "sys_id").unwrap_or_default();
-            let created = field_str(e, "sys_created_on").and_then(parse_sn_datetime);
+        for e in entries.iter().filter(|e| e.ticket == change.sys_id) {
+            let created = e.created_on;
             let new = match (created, since) {
-                (Some(c), Some(s)) => c > s || (c == s && !reported.iter().any(|r| r == id)),
+                (Some(c), Some(s)) => c > s || (c == s && !reported.iter().any(|r| *r == e.sys_id)),
                 _ => true,
             };
             if let Some(seen) = mark.tickets.get_mut(&change.sys_id)
                 && created.is_some()
                 && created == seen.updated_on
-                && !seen.journal_ids.iter().any(|r| r == id)
+                && !seen.journal_ids.iter().any(|r| *r == e.sys_id)
             {
-                seen.journal_ids.push(id.to_owned());
+                seen.journal_ids.push(e.sys_id.clone());
             }
             if !new {
                 continue;
             }
             found = true;
             change.changes.push(Change::Commented {
-                work_note: field_str(e, "element") == Some("work_notes"),
-                by: field_str(e, "sys_created_by").map(str::to_owned),
-                text: shorten(field_str(e, "value").unwrap_or_default()),
+                work_note: e.work_note,
+                by: e.created_by.clone(),
+                text: shorten(&e.text),
             });
         }
         if found {
@@ -390,14 +347,8 @@ async fn name_assignees(api: &ServiceNow, changes: &mut [TicketChange]) {
                 continue;
             };
             if !names.contains_key(id.as_str()) {
-                let url = table_url(
-                    &format!("sys_user/{id}"),
-                    &[("sysparm_fields", "name,user_name")],
-                );
-                let found = match api.get(&url, "read the assignee's name").await {
-                    Ok(a) => field_str(&a.body["result"], "name")
-                        .or_else(|| field_str(&a.body["result"], "user_name"))
-                        .map(str::to_owned),
+                let found = match api.user_name(id).await {
+                    Ok(n) => n,
                     Err(e) => {
                         log::info!("the assignee's name could not be read: {}", e.message);
                         None
@@ -418,20 +369,19 @@ pub async fn poll_full(
     mark: &mut Watermark,
     now: DateTime<Utc>,
 ) -> Result<PollResult> {
-    let answer = api
-        .get(&poll_url(tenant, mark), "look for ticket changes")
+    let rows = api
+        .tickets_changed_since(
+            &tenant_prefix(tenant),
+            mark.updated_on,
+            &watch_fields(),
+            WATCH_LIMIT,
+        )
         .await?;
-    let records = answer.body["result"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let records: Vec<Value> = rows.into_iter().map(|r| r.value().clone()).collect();
     let mut result = apply(mark, &records, now);
-    if let Some(url) = journal_url(&result.changes) {
-        match api.get(&url, "read the new comments").await {
-            Ok(a) => {
-                let entries = a.body["result"].as_array().cloned().unwrap_or_default();
-                add_comments(mark, &mut result.changes, &entries);
-            }
+    if let Some((ids, since)) = journal_scope(&result.changes) {
+        match api.journal_entries(&ids, since, 100).await {
+            Ok(entries) => add_comments(mark, &mut result.changes, &entries),
             // The change itself is still worth telling; it stays "updated".
             Err(e) => log::info!("the comments could not be read: {}", e.message),
         }
@@ -454,6 +404,7 @@ pub async fn poll(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::servicenow::table::parse_sn_datetime;
     use serde_json::json;
 
     fn apply_now(m: &mut Watermark, r: &[Value]) -> Vec<TicketChange> {
@@ -488,7 +439,7 @@ mod tests {
         // A comment: only the mod count moves.
         let c = apply_now(&mut m, &[rec("1", "2", 2, "2026-11-23 10:00:05")]);
         assert_eq!(c[0].changes, vec![Change::Updated]);
-        assert!(poll_url("local", &m).contains("sys_updated_on%3E%3D2026-11-23+10%3A00%3A05"));
+        assert_eq!(m.updated_on, parse_sn_datetime("2026-11-23 10:00:05"));
     }
 
     #[test]
@@ -559,9 +510,13 @@ mod tests {
             &[rec("1", "2", 0, "2026-11-23 10:00:00")],
             at("2026-11-23 10:00:00"),
         );
-        let entry = |id: &str, when: &str, text: &str| {
-            json!({"sys_id": id, "element_id": "1", "element": "work_notes", "value": text,
-                   "sys_created_on": when, "sys_created_by": "beth.agent"})
+        let entry = |id: &str, when: &str, text: &str| JournalEntry {
+            sys_id: id.into(),
+            ticket: "1".into(),
+            work_note: true,
+            text: text.into(),
+            created_on: parse_sn_datetime(when),
+            created_by: Some("beth.agent".into()),
         };
         let mut r = apply(
             &mut m,

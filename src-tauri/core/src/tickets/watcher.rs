@@ -17,7 +17,7 @@ use super::service::{TicketService, WatchReport};
 use crate::error::{Error, ErrorKind, Result};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::Notify;
@@ -122,6 +122,7 @@ pub struct WatchControl {
     interval_secs: AtomicU64,
     status: Mutex<WatchStatus>,
     rounds: AtomicU64,
+    closed: AtomicBool,
 }
 
 impl WatchControl {
@@ -131,7 +132,18 @@ impl WatchControl {
             interval_secs: AtomicU64::new(interval_secs.clamp(1, MAX_INTERVAL_SECS)),
             status: Mutex::new(WatchStatus::default()),
             rounds: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
         }
+    }
+
+    /// Ends the loop (its workspace is gone).
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
     }
 
     /// Poll now: "Refresh now", a new or restored connection, the computer woke.
@@ -218,7 +230,7 @@ fn at(d: Duration) -> Option<DateTime<Utc>> {
     chrono::TimeDelta::from_std(d).ok().map(|d| Utc::now() + d)
 }
 
-/// The watcher's loop. Runs until the process ends.
+/// The watcher's loop. Runs until [`WatchControl::close`] or the end of the process.
 pub async fn run(
     service: Arc<TicketService>,
     sink: Arc<dyn WatchSink>,
@@ -228,6 +240,9 @@ pub async fn run(
     let mut told_lost = false;
     let mut last_poll_at = None;
     loop {
+        if control.is_closed() {
+            return;
+        }
         let publish = |s: WatchStatus| {
             if control.status() != s {
                 control.set_status(s.clone());

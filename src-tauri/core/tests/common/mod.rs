@@ -37,6 +37,8 @@ pub struct World {
 }
 
 pub const SECRET: &str = "test-secret-change-me";
+/// The workspace id the tests' connections are filed under.
+pub const WORKSPACE: &str = "ws-0000test";
 
 /// A simulator with an OAuth app registered for a port of this test's own.
 pub async fn world(name: &str, scenarios: Vec<Scenario>, public: bool) -> World {
@@ -59,7 +61,8 @@ pub async fn world(name: &str, scenarios: Vec<Scenario>, public: bool) -> World 
     });
     let settings = Arc::new(MemorySettings::default());
     let manager = Arc::new(
-        ConnectionManager::new(settings.clone()).with_callback_timeout(Duration::from_secs(30)),
+        ConnectionManager::new(WORKSPACE, settings.clone())
+            .with_callback_timeout(Duration::from_secs(30)),
     );
     World {
         sim,
@@ -82,7 +85,8 @@ impl World {
     }
 
     pub fn keychain(&self) -> Keychain {
-        Keychain::for_connection(
+        Keychain::for_workspace(
+            WORKSPACE,
             &InstanceUrl::parse(&self.sim.base_url()).unwrap(),
             &self.client_id,
         )

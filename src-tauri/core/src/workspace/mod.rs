@@ -1,0 +1,281 @@
+//! Workspaces: one per ServiceNow connection, each with everything that belongs to it.
+//!
+//! A [`Workspace`] owns its data folder (`workspaces/<id>/`: outbox, ticket cache, watermark,
+//! typed actions), its connection (settings in the settings file, secrets in the keychain under
+//! its id), its sender and its watcher, and what the tray knows of it (unseen changes, recent
+//! tickets). Nothing of one workspace is ever sent to another's instance: a task is queued in
+//! its workspace's outbox, stamped with that instance, and only that workspace's sender sends it.
+//!
+//! [`Workspaces`] is the registry the app talks to: it opens (and migrates) the workspaces at
+//! start, runs the connect and remove sequences, keeps the selection and the notification
+//! settings, and tells the desktop what changed through the [`Host`] trait. The Tauri shell
+//! only adapts commands, events, the tray and notifications to it.
+//!
+//! Modules: [`host`] the trait the shell implements and the events, [`store`] the settings
+//! file and the workspace records, [`notifications`] the shared notification settings,
+//! [`registry`] the registry, `runtime` the sender loop and the watcher's sink, `migrate` the
+//! move from the single connection of earlier versions.
+
+pub mod host;
+mod migrate;
+pub mod notifications;
+mod registry;
+mod runtime;
+pub mod store;
+
+pub use host::{Event, Host, Task};
+pub use registry::{
+    ConnectResult, OpenOptions, RecentItem, RemoveOutcome, TrayView, WaitingChoice, Workspaces,
+};
+pub use store::{FileKv, MemoryKv, SettingsKv, WorkspaceRecord};
+
+use crate::connection::ConnectionManager;
+use crate::servicenow::InstanceUrl;
+use crate::tickets::board::TicketView;
+use crate::tickets::service::TicketService;
+use crate::tickets::watcher::WatchControl;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use store::Records;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+/// The folder of the workspaces inside the app's data folder.
+pub const WORKSPACES_DIR: &str = "workspaces";
+/// How many recently changed tickets the tray lists.
+pub const RECENT: usize = 5;
+
+/// One line of the switcher: which instance, and what waits there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceSummary {
+    pub id: String,
+    pub name: String,
+    pub instance: Option<String>,
+    pub connected: bool,
+    pub needs_reconnect: bool,
+    /// Tasks in its outbox.
+    pub waiting: usize,
+    /// Tickets changed since the admin last looked at this workspace.
+    pub unseen: usize,
+    pub selected: bool,
+}
+
+/// The short name of an instance: `contoso` for `https://contoso.service-now.com`, the host
+/// (and port) otherwise.
+pub fn instance_name(instance: &InstanceUrl) -> String {
+    let origin = instance.as_str();
+    let host = origin.split("://").nth(1).unwrap_or(origin);
+    host.strip_suffix(".service-now.com")
+        .unwrap_or(host)
+        .to_owned()
+}
+
+/// A new workspace id: `ws-` and 8 random hex digits.
+pub fn new_id() -> String {
+    format!("ws-{:08x}", rand::random::<u32>())
+}
+
+/// Whether `id` is a workspace id this app makes (it becomes a folder name).
+pub fn is_workspace_id(id: &str) -> bool {
+    id.len() == 11
+        && id.starts_with("ws-")
+        && id[3..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+#[derive(Default)]
+struct Seen {
+    unseen: BTreeSet<String>,
+    recent: Vec<TicketView>,
+}
+
+/// The sender's doorbell.
+#[derive(Default)]
+pub(crate) struct SenderControl {
+    pub(crate) wake: Notify,
+    /// Read the whole ticket list again on the next round (after connecting or restoring).
+    pub(crate) refresh: AtomicBool,
+}
+
+/// One workspace: one connection and everything that belongs to it.
+pub struct Workspace {
+    id: String,
+    dir: PathBuf,
+    records: Arc<Records>,
+    connection: Arc<ConnectionManager>,
+    tickets: Arc<TicketService>,
+    pub(crate) watch: Arc<WatchControl>,
+    pub(crate) sender: SenderControl,
+    seen: Mutex<Seen>,
+    closed: CancellationToken,
+}
+
+impl Workspace {
+    /// Opens the workspace's files (blocking).
+    pub(crate) fn open(
+        id: &str,
+        dir: &Path,
+        records: Arc<Records>,
+        connection: Arc<ConnectionManager>,
+        interval_secs: u64,
+    ) -> crate::Result<Self> {
+        let tickets = Arc::new(TicketService::open(dir, connection.clone())?);
+        let mut seen = Seen::default();
+        if let Ok(list) = tickets.cached_tickets() {
+            seen.recent = list.tickets.into_iter().take(RECENT).collect();
+        }
+        Ok(Self {
+            id: id.to_owned(),
+            dir: dir.to_owned(),
+            records,
+            connection,
+            tickets,
+            watch: Arc::new(WatchControl::new(interval_secs)),
+            sender: SenderControl::default(),
+            seen: Mutex::new(seen),
+            closed: CancellationToken::new(),
+        })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn connection(&self) -> &Arc<ConnectionManager> {
+        &self.connection
+    }
+
+    pub fn tickets(&self) -> &Arc<TicketService> {
+        &self.tickets
+    }
+
+    pub fn watch_control(&self) -> &Arc<WatchControl> {
+        &self.watch
+    }
+
+    pub fn record(&self) -> Option<WorkspaceRecord> {
+        self.records.get(&self.id)
+    }
+
+    /// The instance this workspace belongs to, once known.
+    pub fn instance(&self) -> Option<InstanceUrl> {
+        self.record().and_then(|r| r.instance)
+    }
+
+    /// What the switcher, the tray and notifications call it.
+    pub fn name(&self) -> String {
+        let r = self.record();
+        r.as_ref()
+            .and_then(|r| r.name.clone())
+            .or_else(|| r.and_then(|r| r.instance).map(|i| instance_name(&i)))
+            .unwrap_or_else(|| self.id.clone())
+    }
+
+    pub async fn summary(&self, selected: bool) -> WorkspaceSummary {
+        let status = self.connection.status().await;
+        WorkspaceSummary {
+            id: self.id.clone(),
+            name: self.name(),
+            instance: self.instance().map(|i| i.to_string()),
+            connected: status.is_some(),
+            needs_reconnect: status.is_some_and(|s| s.needs_reconnect),
+            waiting: self.tickets.outbox_items().len(),
+            unseen: self.unseen_count(),
+            selected,
+        }
+    }
+
+    /// Asks the sender to look at the outbox now (and, with `refresh`, to read the ticket
+    /// list first).
+    pub fn wake_sender(&self, refresh: bool) {
+        if refresh {
+            self.sender.refresh.store(true, Ordering::SeqCst);
+        }
+        self.sender.wake.notify_one();
+    }
+
+    pub fn wake_watcher(&self) {
+        self.watch.wake();
+    }
+
+    pub fn unseen_count(&self) -> usize {
+        self.lock_seen().unseen.len()
+    }
+
+    fn lock_seen(&self) -> std::sync::MutexGuard<'_, Seen> {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn add_unseen(&self, sys_ids: impl IntoIterator<Item = String>) {
+        self.lock_seen().unseen.extend(sys_ids);
+    }
+
+    /// The admin looked: the count starts again. Returns whether there was any.
+    pub fn mark_seen(&self) -> bool {
+        let mut s = self.lock_seen();
+        let had = !s.unseen.is_empty();
+        s.unseen.clear();
+        had
+    }
+
+    /// The most recently changed tickets, newest first.
+    pub fn recent(&self) -> Vec<TicketView> {
+        self.lock_seen().recent.clone()
+    }
+
+    pub(crate) fn set_recent(&self, tickets: &[TicketView]) {
+        self.lock_seen().recent = tickets.iter().take(RECENT).cloned().collect();
+    }
+
+    pub(crate) fn forget_seen(&self) {
+        let mut s = self.lock_seen();
+        s.unseen.clear();
+        s.recent.clear();
+    }
+
+    /// Stops the workspace's sender and watcher.
+    pub(crate) fn close(&self) {
+        self.closed.cancel();
+        self.watch.close();
+    }
+
+    pub(crate) fn closed(&self) -> &CancellationToken {
+        &self.closed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_ids() {
+        let i = |s| InstanceUrl::parse(s).unwrap();
+        assert_eq!(instance_name(&i("contoso")), "contoso");
+        assert_eq!(
+            instance_name(&i("https://itsm.fabrikam.com")),
+            "itsm.fabrikam.com"
+        );
+        assert_eq!(instance_name(&i("http://127.0.0.1:8080")), "127.0.0.1:8080");
+        let id = new_id();
+        assert!(is_workspace_id(&id), "{id}");
+        for bad in [
+            "ws-",
+            "ws-0123456",
+            "ws-0123456g",
+            "../ws-01234567",
+            "ws-01234567/",
+        ] {
+            assert!(!is_workspace_id(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,700 @@
+//! The registry of workspaces: what the app's commands, the tray and the background tasks talk
+//! to. It opens the workspaces at start (migrating an earlier version's single connection),
+//! restores their connections in the background, and runs the sequences that span a sign-in
+//! in the browser or a removal, telling the desktop what changed through [`Host`].
+
+use super::host::{Event, Host};
+use super::notifications::{NotificationSettings, Notifications};
+use super::store::{Records, SettingsKv, WorkspaceSettings, unknown_workspace};
+use super::{
+    RECENT, WORKSPACES_DIR, Workspace, WorkspaceSummary, is_workspace_id, migrate, new_id, runtime,
+};
+use crate::connection::{ConnectOutcome, ConnectRequest, ConnectionInfo, ConnectionManager};
+use crate::error::{Error, Result};
+use crate::files::blocking;
+use crate::i18n;
+use crate::servicenow::InstanceUrl;
+use crate::tickets::board::TicketView;
+use crate::tickets::notice::Notice;
+use crate::tickets::service::OutboxItem;
+use crate::tickets::watcher::WatchPrefs;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::Duration;
+
+/// How the registry is opened (tests shorten the wait for the browser).
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    pub callback_timeout: Duration,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self {
+            callback_timeout: crate::auth::loopback::DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// How a sign-in ended, and for which workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectResult {
+    pub workspace: String,
+    #[serde(flatten)]
+    pub outcome: ConnectOutcome,
+}
+
+/// What to do with the tasks still waiting when a connection is removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitingChoice {
+    /// Keep the workspace, without its connection, until it is connected again.
+    Keep,
+    /// Drop the tasks with the workspace.
+    Discard,
+}
+
+/// What a removal did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoveOutcome {
+    /// The workspace is still there (its tasks wait for a new connection).
+    pub kept: bool,
+    pub discarded: usize,
+    /// The workspace now selected.
+    pub selected: Option<String>,
+}
+
+/// One recently changed ticket in the tray.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecentItem {
+    pub workspace: String,
+    /// The instance's name, when there are several workspaces.
+    pub instance_name: Option<String>,
+    pub ticket: TicketView,
+}
+
+/// Everything the tray draws.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrayView {
+    pub recent: Vec<RecentItem>,
+    pub unseen: usize,
+    pub paused: bool,
+}
+
+/// A sign-in in progress: the workspace it is for, new or not.
+struct SignIn {
+    id: String,
+    manager: Arc<ConnectionManager>,
+    new: bool,
+}
+
+pub struct Workspaces {
+    me: Weak<Workspaces>,
+    root: PathBuf,
+    records: Arc<Records>,
+    host: Arc<dyn Host>,
+    notifications: Notifications,
+    locale: RwLock<String>,
+    list: RwLock<Vec<Arc<Workspace>>>,
+    signing_in: Mutex<Option<SignIn>>,
+    options: OpenOptions,
+}
+
+fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|p| p.into_inner())
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Workspaces {
+    /// Opens every workspace in `root` (the app's data folder), after moving an earlier
+    /// version's data into the first one. Reads files but makes no network or keychain call:
+    /// [`Self::start`] restores the connections. Blocking.
+    pub fn open(
+        root: &Path,
+        kv: Arc<dyn SettingsKv>,
+        host: Arc<dyn Host>,
+        locale: &str,
+        options: OpenOptions,
+    ) -> Result<Arc<Self>> {
+        let records = Arc::new(Records::load(kv.clone()));
+        migrate::run(root, &records)?;
+        let notifications = Notifications::load(kv);
+        let interval = notifications.prefs().interval_secs;
+        let mut list = Vec::new();
+        for r in records.snapshot().list {
+            if !is_workspace_id(&r.id) {
+                log::warn!("ignoring a workspace with the unusable id {:?}", r.id);
+                continue;
+            }
+            let manager = Arc::new(Self::manager(&records, &r.id, &options));
+            let dir = root.join(WORKSPACES_DIR).join(&r.id);
+            list.push(Arc::new(Workspace::open(
+                &r.id,
+                &dir,
+                records.clone(),
+                manager,
+                interval,
+            )?));
+        }
+        Ok(Arc::new_cyclic(|me| Self {
+            me: me.clone(),
+            root: root.to_owned(),
+            records,
+            host,
+            notifications,
+            locale: RwLock::new(locale.to_owned()),
+            list: RwLock::new(list),
+            signing_in: Mutex::new(None),
+            options,
+        }))
+    }
+
+    fn manager(records: &Arc<Records>, id: &str, options: &OpenOptions) -> ConnectionManager {
+        ConnectionManager::new(id, Arc::new(WorkspaceSettings::new(id, records.clone())))
+            .with_callback_timeout(options.callback_timeout)
+    }
+
+    fn arc(&self) -> Arc<Self> {
+        self.me.upgrade().expect("the registry is alive while used")
+    }
+
+    /// Starts every workspace's sender and watcher, then restores the saved connections
+    /// (keychain, no network) in the background.
+    pub fn start(&self) {
+        let me = self.arc();
+        for ws in self.list() {
+            runtime::start(&me, &ws);
+        }
+        let app = me.clone();
+        self.host.spawn(Box::pin(async move {
+            for ws in app.list() {
+                let records = app.records.clone();
+                let id = ws.id().to_owned();
+                if let Err(e) = blocking(move || migrate::move_keychain(&records, &id)).await {
+                    log::warn!(
+                        "{}: the keychain entries could not be moved: {}",
+                        ws.id(),
+                        e.message
+                    );
+                }
+                match ws.connection().restore().await {
+                    Ok(Some(info)) => {
+                        app.host.emit(Event::ConnectionChanged {
+                            workspace: ws.id().to_owned(),
+                            connection: Some(info),
+                        });
+                        ws.wake_sender(true);
+                        ws.wake_watcher();
+                    }
+                    Ok(None) => {}
+                    Err(e) => log::warn!(
+                        "{}: the saved connection could not be restored: {}",
+                        ws.id(),
+                        e.message
+                    ),
+                }
+            }
+            app.publish().await;
+        }));
+    }
+
+    pub fn host(&self) -> &Arc<dyn Host> {
+        &self.host
+    }
+
+    pub fn notifications(&self) -> &Notifications {
+        &self.notifications
+    }
+
+    /// The language notifications and the tray speak.
+    pub fn locale(&self) -> String {
+        read(&self.locale).clone()
+    }
+
+    pub fn set_locale(&self, locale: &str) {
+        *write(&self.locale) = locale.to_owned();
+        self.host.tray_changed();
+    }
+
+    pub fn list(&self) -> Vec<Arc<Workspace>> {
+        read(&self.list).clone()
+    }
+
+    pub fn get(&self, id: &str) -> Result<Arc<Workspace>> {
+        read(&self.list)
+            .iter()
+            .find(|w| w.id() == id)
+            .cloned()
+            .ok_or_else(|| unknown_workspace(id))
+    }
+
+    /// The workspace the home page shows.
+    pub fn selected(&self) -> Option<String> {
+        let sel = self.records.snapshot().selected;
+        let list = read(&self.list);
+        sel.filter(|s| list.iter().any(|w| w.id() == s))
+            .or_else(|| list.first().map(|w| w.id().to_owned()))
+    }
+
+    pub async fn summaries(&self) -> Vec<WorkspaceSummary> {
+        let selected = self.selected();
+        let mut out = Vec::new();
+        for ws in self.list() {
+            let is = selected.as_deref() == Some(ws.id());
+            out.push(ws.summary(is).await);
+        }
+        out
+    }
+
+    /// Tells the UI the list and its counts, and redraws the tray.
+    pub async fn publish(&self) {
+        self.host.emit(Event::Workspaces(self.summaries().await));
+        self.host.tray_changed();
+    }
+
+    /// Shows `id` on the home page (kept for the next start); its changes count as seen.
+    pub async fn select(&self, id: &str) -> Result<()> {
+        let ws = self.get(id)?;
+        let records = self.records.clone();
+        let sel = id.to_owned();
+        blocking(move || {
+            records.update(|f| {
+                f.selected = Some(sel);
+                Ok(())
+            })
+        })
+        .await?;
+        ws.mark_seen();
+        self.publish().await;
+        Ok(())
+    }
+
+    /// Names the instance in a notification when there are several workspaces.
+    pub(crate) fn name_instance(&self, n: &mut Notice, ws: &Workspace) {
+        if read(&self.list).len() > 1 {
+            n.title = i18n::format(
+                &self.locale(),
+                "notify.onInstance",
+                &[("instance", &ws.name()), ("title", &n.title)],
+            );
+        }
+    }
+
+    // Connect ------------------------------------------------------------------------------
+
+    fn instance_of(req: &ConnectRequest) -> Result<InstanceUrl> {
+        InstanceUrl::parse(&req.instance)
+    }
+
+    /// Signs in from the setup form: to a new workspace (`workspace` none), or again to an
+    /// existing one (its instance cannot change). Opens the browser and waits for it.
+    pub async fn connect(
+        &self,
+        workspace: Option<&str>,
+        request: ConnectRequest,
+    ) -> Result<ConnectResult> {
+        let instance = Self::instance_of(&request)?;
+        let sign_in = match workspace {
+            Some(id) => {
+                let ws = self.get(id)?;
+                if let Some(fixed) = ws.instance()
+                    && fixed != instance
+                {
+                    return Err(Error::invalid_input(
+                        format!("This workspace belongs to {fixed}, not {instance}."),
+                        "To connect another instance, choose Add another ServiceNow instance on the manage page.",
+                    ));
+                }
+                SignIn {
+                    id: id.to_owned(),
+                    manager: ws.connection().clone(),
+                    new: false,
+                }
+            }
+            None => {
+                if let Some(ws) = self
+                    .list()
+                    .into_iter()
+                    .find(|w| w.instance().as_ref() == Some(&instance))
+                {
+                    return Err(Error::invalid_input(
+                        format!("{instance} already has a workspace ({}).", ws.name()),
+                        "Select it in the list of instances on the home page, and connect it again from there if needed.",
+                    ));
+                }
+                let id = new_id();
+                SignIn {
+                    manager: Arc::new(Self::manager(&self.records, &id, &self.options)),
+                    id,
+                    new: true,
+                }
+            }
+        };
+        self.cancel_connect();
+        let url = sign_in.manager.begin(request).await?;
+        self.drive(sign_in, url).await
+    }
+
+    /// Signs in again with a workspace's saved settings (Reconnect, Re-authorize).
+    pub async fn reauthorize(&self, id: &str) -> Result<ConnectResult> {
+        let ws = self.get(id)?;
+        self.cancel_connect();
+        let manager = ws.connection().clone();
+        let url = match manager.begin_reauthorize().await {
+            Err(e) if e.kind == crate::ErrorKind::NotConnected => {
+                // Removed but kept: the form it was connected with.
+                let r = ws.record().ok_or_else(|| unknown_workspace(id))?;
+                let (Some(instance), Some(p)) = (r.instance, r.profile) else {
+                    return Err(e);
+                };
+                manager
+                    .begin(ConnectRequest {
+                        instance: instance.to_string(),
+                        client_id: p.client_id,
+                        client_secret: None,
+                        integration_user: p.integration_user,
+                        port: Some(p.port),
+                    })
+                    .await?
+            }
+            other => other?,
+        };
+        self.drive(
+            SignIn {
+                id: id.to_owned(),
+                manager,
+                new: false,
+            },
+            url,
+        )
+        .await
+    }
+
+    /// After a wrong account signed in: revoke its tokens and start the same sign-in again.
+    pub async fn sign_in_again(&self) -> Result<ConnectResult> {
+        let sign_in = lock(&self.signing_in).take().ok_or_else(|| {
+            Error::invalid_input(
+                "There is no sign-in to repeat.",
+                "Select Connect to ServiceNow to start again.",
+            )
+        })?;
+        let url = sign_in.manager.begin_sign_in_again().await?;
+        self.drive(sign_in, url).await
+    }
+
+    /// Keeps the account that signed in although it is not the integration user.
+    pub async fn keep_account(&self) -> Result<ConnectResult> {
+        let sign_in = lock(&self.signing_in).take().ok_or_else(|| {
+            Error::invalid_input(
+                "There is no signed-in account to keep.",
+                "Select Connect to ServiceNow to start again.",
+            )
+        })?;
+        let connection = sign_in.manager.keep_account().await?;
+        self.connected(&sign_in, &connection).await?;
+        Ok(ConnectResult {
+            workspace: sign_in.id,
+            outcome: ConnectOutcome::Connected { connection },
+        })
+    }
+
+    /// Stops a sign-in that waits for the browser.
+    pub fn cancel_connect(&self) {
+        if let Some(s) = lock(&self.signing_in).take() {
+            s.manager.cancel();
+        }
+    }
+
+    async fn drive(&self, sign_in: SignIn, url: String) -> Result<ConnectResult> {
+        self.host.emit(Event::AuthorizeUrl {
+            workspace: (!sign_in.new).then(|| sign_in.id.clone()),
+            url: url.clone(),
+        });
+        if let Err(e) = self.host.open_url(&url) {
+            // The UI shows the link with a Copy button; the admin can open it by hand.
+            log::warn!("could not open the browser: {}", e.message);
+        }
+        let manager = sign_in.manager.clone();
+        let id = sign_in.id.clone();
+        *lock(&self.signing_in) = Some(sign_in);
+        let outcome = manager.finish().await;
+        let mine = |s: &Option<SignIn>| s.as_ref().is_some_and(|s| s.id == id);
+        match outcome {
+            Ok(ConnectOutcome::Connected { connection }) => {
+                let sign_in = {
+                    let mut slot = lock(&self.signing_in);
+                    if mine(&slot) { slot.take() } else { None }
+                };
+                if let Some(s) = &sign_in {
+                    self.connected(s, &connection).await?;
+                }
+                Ok(ConnectResult {
+                    workspace: id,
+                    outcome: ConnectOutcome::Connected { connection },
+                })
+            }
+            Ok(wrong @ ConnectOutcome::WrongUser { .. }) => Ok(ConnectResult {
+                workspace: id,
+                outcome: wrong,
+            }),
+            Err(e) => {
+                let mut slot = lock(&self.signing_in);
+                if mine(&slot) {
+                    *slot = None;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// A sign-in succeeded: a new workspace comes into being (and is selected); an existing
+    /// one reads its tickets again and starts watching.
+    async fn connected(&self, sign_in: &SignIn, info: &ConnectionInfo) -> Result<()> {
+        let ws = if sign_in.new {
+            let (id, root, records, manager) = (
+                sign_in.id.clone(),
+                self.root.clone(),
+                self.records.clone(),
+                sign_in.manager.clone(),
+            );
+            let interval = self.notifications.prefs().interval_secs;
+            let ws = Arc::new(
+                blocking(move || {
+                    let dir = root.join(WORKSPACES_DIR).join(&id);
+                    let ws = Workspace::open(&id, &dir, records.clone(), manager, interval)?;
+                    records.update(|f| {
+                        f.selected = Some(id.clone());
+                        Ok(())
+                    })?;
+                    Ok(ws)
+                })
+                .await?,
+            );
+            write(&self.list).push(ws.clone());
+            runtime::start(&self.arc(), &ws);
+            log::info!("workspace {} added for {}", ws.id(), info.instance);
+            ws
+        } else {
+            self.get(&sign_in.id)?
+        };
+        self.host.emit(Event::ConnectionChanged {
+            workspace: ws.id().to_owned(),
+            connection: Some(info.clone()),
+        });
+        ws.wake_sender(true);
+        ws.wake_watcher();
+        self.publish().await;
+        Ok(())
+    }
+
+    // Remove -------------------------------------------------------------------------------
+
+    /// The tasks that wait in a workspace's outbox: what a removal would ask about.
+    pub fn waiting_tasks(&self, id: &str) -> Result<Vec<OutboxItem>> {
+        Ok(self.get(id)?.tickets().outbox_items())
+    }
+
+    /// Removes a workspace's connection: revokes the tokens, deletes its secrets and its
+    /// cached tickets. With tasks still waiting, `waiting` says what to do with them: keep the
+    /// workspace (without a connection) to send them once it is connected again, or discard
+    /// them with the workspace. Without tasks, the workspace goes.
+    pub async fn remove(&self, id: &str, waiting: Option<WaitingChoice>) -> Result<RemoveOutcome> {
+        let ws = self.get(id)?;
+        let tasks = ws.tickets().outbox_items();
+        if !tasks.is_empty() && waiting.is_none() {
+            return Err(Error::invalid_input(
+                format!(
+                    "{} task(s) still wait to be sent to {}.",
+                    tasks.len(),
+                    ws.name()
+                ),
+                "Choose whether to keep them until this instance is connected again, or to discard them.",
+            ));
+        }
+        if lock(&self.signing_in).as_ref().is_some_and(|s| s.id == id) {
+            self.cancel_connect();
+        }
+        // Removed locally in every case; a revoke that failed is reported after.
+        let revoked = ws.connection().remove().await;
+        if let Err(e) = ws.tickets().forget_watch().await {
+            log::warn!(
+                "{id}: the cached tickets could not be deleted: {}",
+                e.message
+            );
+        }
+        ws.forget_seen();
+        let keep = !tasks.is_empty() && waiting == Some(WaitingChoice::Keep);
+        let mut discarded = 0;
+        if keep {
+            log::info!("{id}: connection removed; {} task(s) kept", tasks.len());
+        } else {
+            if waiting == Some(WaitingChoice::Discard) {
+                discarded = ws.tickets().outbox_items().len();
+                log::info!("{id}: connection removed; {discarded} task(s) discarded");
+            }
+            ws.close();
+            write(&self.list).retain(|w| w.id() != id);
+            let (records, gone, dir) = (self.records.clone(), id.to_owned(), ws.dir().to_owned());
+            let remaining: Vec<String> = self.list().iter().map(|w| w.id().to_owned()).collect();
+            blocking(move || {
+                records.update(|f| {
+                    f.list.retain(|r| r.id != gone);
+                    if f.selected.as_deref() == Some(gone.as_str()) {
+                        f.selected = remaining.first().cloned();
+                    }
+                    Ok(())
+                })?;
+                if let Err(e) = std::fs::remove_dir_all(&dir)
+                    && e.kind() != std::io::ErrorKind::NotFound
+                {
+                    log::warn!("the folder {} could not be deleted: {e}", dir.display());
+                }
+                Ok(())
+            })
+            .await?;
+        }
+        self.host.emit(Event::ConnectionChanged {
+            workspace: id.to_owned(),
+            connection: None,
+        });
+        self.publish().await;
+        revoked.map(|()| RemoveOutcome {
+            kept: keep,
+            discarded,
+            selected: self.selected(),
+        })
+    }
+
+    /// Names a workspace (blank: the instance's name again).
+    pub async fn rename(&self, id: &str, name: Option<String>) -> Result<()> {
+        self.get(id)?;
+        let name = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+        if name.as_ref().is_some_and(|n| n.chars().count() > 40) {
+            return Err(Error::invalid_input(
+                "A workspace name can be at most 40 characters.",
+                "Use a shorter name, such as Production or Test.",
+            ));
+        }
+        let (records, id2) = (self.records.clone(), id.to_owned());
+        blocking(move || {
+            records.update_one(&id2, |r| {
+                r.name = name;
+                Ok(())
+            })
+        })
+        .await?;
+        self.publish().await;
+        Ok(())
+    }
+
+    // Notifications ------------------------------------------------------------------------
+
+    pub fn notification_settings(&self) -> NotificationSettings {
+        self.notifications.view()
+    }
+
+    /// Saves the notification settings; every watcher's next wait uses the new interval.
+    pub async fn set_notification_prefs(&self, prefs: WatchPrefs) -> Result<NotificationSettings> {
+        prefs.validate()?;
+        let interval = prefs.interval_secs;
+        let me = self.arc();
+        blocking(move || me.notifications.set_prefs(prefs)).await?;
+        for ws in self.list() {
+            ws.watch.set_interval(interval);
+        }
+        Ok(self.notifications.view())
+    }
+
+    pub async fn pause(&self, minutes: i64) -> Result<NotificationSettings> {
+        let me = self.arc();
+        blocking(move || me.notifications.pause(minutes).map(|_| ())).await?;
+        self.settings_changed();
+        Ok(self.notifications.view())
+    }
+
+    pub async fn resume(&self) -> Result<NotificationSettings> {
+        let me = self.arc();
+        blocking(move || me.notifications.resume()).await?;
+        self.settings_changed();
+        Ok(self.notifications.view())
+    }
+
+    fn settings_changed(&self) {
+        self.host
+            .emit(Event::WatchSettings(self.notifications.view()));
+        self.host.tray_changed();
+    }
+
+    /// Looks for changes now, in one workspace or in all.
+    pub fn watch_now(&self, id: Option<&str>) -> Result<()> {
+        match id {
+            Some(id) => self.get(id)?.wake_watcher(),
+            None => self.list().iter().for_each(|w| w.wake_watcher()),
+        }
+        Ok(())
+    }
+
+    /// The window was opened or focused: it gets the statuses it missed while hidden, and the
+    /// selected workspace's changes count as seen.
+    pub fn window_seen(&self) {
+        for ws in self.list() {
+            self.host.emit(Event::WatchStatus {
+                workspace: ws.id().to_owned(),
+                status: ws.watch.status(),
+            });
+        }
+        let seen = self
+            .selected()
+            .and_then(|id| self.get(&id).ok())
+            .is_some_and(|ws| ws.mark_seen());
+        if seen {
+            let me = self.arc();
+            self.host.spawn(Box::pin(async move { me.publish().await }));
+        }
+    }
+
+    // The tray -----------------------------------------------------------------------------
+
+    pub fn tray(&self) -> TrayView {
+        let list = self.list();
+        let several = list.len() > 1;
+        let mut recent: Vec<RecentItem> = list
+            .iter()
+            .flat_map(|ws| {
+                let name = several.then(|| ws.name());
+                ws.recent().into_iter().map(move |ticket| RecentItem {
+                    workspace: ws.id().to_owned(),
+                    instance_name: name.clone(),
+                    ticket,
+                })
+            })
+            .collect();
+        recent.sort_by_key(|r| std::cmp::Reverse(r.ticket.updated_at));
+        recent.truncate(RECENT);
+        TrayView {
+            recent,
+            unseen: list.iter().map(|w| w.unseen_count()).sum(),
+            paused: self.notifications.paused_until().is_some(),
+        }
+    }
+
+    /// The page of a ticket the tray lists, on its own workspace's instance.
+    pub fn recent_url(&self, workspace: &str, sys_id: &str) -> Option<String> {
+        self.get(workspace)
+            .ok()?
+            .recent()
+            .into_iter()
+            .find(|t| t.sys_id == sys_id)
+            .map(|t| t.url)
+    }
+}
