@@ -10,10 +10,15 @@
 //! `table` (Table API), `oauth` (OAuth endpoints and browser pages),
 //! `pages` (HTML), `http` (headers, errors, auth, middleware, listener),
 //! `seed` (demo data), `state` (shared state and public types).
+//!
+//! [`microsoft`] is a second simulator beside it: the Microsoft identity
+//! platform and Graph Secure Score (start it with [`microsoft::start`]).
 
 pub mod browser;
 mod clock;
+mod direct;
 mod http;
+pub mod microsoft;
 mod oauth;
 mod pages;
 mod query;

@@ -1,8 +1,11 @@
-//! `servicenow-sim`: run the simulated ServiceNow instance on 127.0.0.1.
-//! Prints `SIM_BASE_URL=...` first (for scripts), then the accounts and the
-//! OAuth app, and serves until Ctrl-C or SIGTERM.
+//! `servicenow-sim`: run the simulated ServiceNow instance on 127.0.0.1, and
+//! with `--microsoft-port` the simulated Microsoft identity platform and Graph
+//! Secure Score beside it. Prints `SIM_BASE_URL=...` first (for scripts), then
+//! the accounts and the OAuth app; with Microsoft, `MS_BASE_URL=...`, the
+//! tenant, the app registration and its accounts. Serves until Ctrl-C or SIGTERM.
 
 use clap::Parser;
+use servicenow_sim::microsoft;
 use servicenow_sim::{Scenario, Seed, SimConfig};
 use std::time::Duration;
 
@@ -15,7 +18,7 @@ fn scenario_help() -> String {
 }
 
 #[derive(Parser, Debug)]
-#[command(name = "servicenow-sim", version, about = "A simulated ServiceNow instance (OAuth + Table API) on 127.0.0.1", after_help = scenario_help())]
+#[command(name = "servicenow-sim", version, about = "A simulated ServiceNow instance (OAuth + Table API) on 127.0.0.1, and optionally Microsoft sign-in + Graph Secure Score", after_help = scenario_help())]
 struct Args {
     /// Port on 127.0.0.1 (0 = any free port).
     #[arg(long, default_value_t = 8080)]
@@ -35,6 +38,10 @@ struct Args {
     /// Base URL used in reference links and Location headers (default: the served URL).
     #[arg(long)]
     public_url: Option<String>,
+    /// Also start the Microsoft identity platform + Graph Secure Score simulator
+    /// on this port of 127.0.0.1 (0 = any free port; absent = do not start it).
+    #[arg(long, value_name = "N")]
+    microsoft_port: Option<u16>,
 }
 
 #[tokio::main]
@@ -49,6 +56,16 @@ async fn main() -> std::io::Result<()> {
         public_url: args.public_url,
     };
     let sim = servicenow_sim::start(config).await?;
+    let microsoft = match args.microsoft_port {
+        Some(port) => Some(
+            microsoft::start(microsoft::MsConfig {
+                port,
+                ..microsoft::MsConfig::default()
+            })
+            .await?,
+        ),
+        None => None,
+    };
     let url = sim.base_url();
     let handle = sim.handle();
     println!("SIM_BASE_URL={url}");
@@ -86,11 +103,82 @@ async fn main() -> std::io::Result<()> {
         println!();
         println!("Demo: incident {id} changes state every minute.");
     }
+    if let Some(ms) = &microsoft {
+        print_microsoft(ms);
+    }
     println!();
     println!("Press Ctrl-C to stop.");
     wait_for_stop().await;
     sim.shutdown().await;
+    if let Some(ms) = microsoft {
+        ms.shutdown().await;
+    }
     Ok(())
+}
+
+fn print_microsoft(ms: &microsoft::RunningMicrosoft) {
+    let url = ms.base_url();
+    let handle = ms.handle();
+    println!();
+    println!("MS_BASE_URL={url}");
+    println!("Microsoft identity + Graph Secure Score simulator listening on {url}");
+    println!("  (use it as the sign-in authority and as the Graph endpoint)");
+    println!("  tenant id      {}", microsoft::MS_TENANT_ID);
+    println!("  tenant domain  {}", microsoft::MS_TENANT_DOMAIN);
+    println!();
+    println!(
+        "App registration \"{}\" (public client, Mobile and desktop applications):",
+        microsoft::MS_APP_NAME
+    );
+    println!("  client id      {}", microsoft::MS_CLIENT_ID);
+    println!("  redirect URI   {} (any port)", microsoft::MS_REDIRECT_URI);
+    println!("  scope          {}", microsoft::MS_SCOPE);
+    println!(
+        "  authorize      {url}/{}/oauth2/v2.0/authorize",
+        microsoft::MS_TENANT_ID
+    );
+    println!(
+        "  token          {url}/{}/oauth2/v2.0/token",
+        microsoft::MS_TENANT_ID
+    );
+    println!(
+        "  admin consent  {url}/{}/adminconsent?client_id={}",
+        microsoft::MS_TENANT_ID,
+        microsoft::MS_CLIENT_ID
+    );
+    println!();
+    println!("Accounts (password for all: {}):", microsoft::MS_PASSWORD);
+    for (user, role) in [
+        (
+            microsoft::MS_ADMIN,
+            format!(
+                "{}, Global Administrator (can grant admin consent)",
+                microsoft::MS_ADMIN_NAME
+            ),
+        ),
+        (
+            microsoft::MS_READER,
+            format!(
+                "{}, Security Reader (cannot consent)",
+                microsoft::MS_READER_NAME
+            ),
+        ),
+        (
+            microsoft::MS_NO_ROLE,
+            format!(
+                "{}, no role (Graph answers 403)",
+                microsoft::MS_NO_ROLE_NAME
+            ),
+        ),
+    ] {
+        println!("  {user:<32} {role}");
+    }
+    println!();
+    println!(
+        "Secure Score: {} control profiles, {} daily snapshots.",
+        handle.profiles().len(),
+        handle.snapshot_count()
+    );
 }
 
 async fn wait_for_stop() {

@@ -399,7 +399,7 @@ pub async fn token(
     )
 }
 
-fn issue(
+pub(crate) fn issue(
     shared: &mut Shared,
     access: bool,
     user: &str,
