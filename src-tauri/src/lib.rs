@@ -1,26 +1,25 @@
 //! `ticket-bridge`: the Tauri shell of Ticket Bridge.
 //!
-//! This crate wires the window, the tray, the plugins and the IPC commands; it holds no business
-//! logic. Everything worth testing lives in `ticket-bridge-core`, which never imports Tauri.
-//! [`build_app`] is generic over the runtime so the commands can be exercised with
-//! `tauri::test::mock_builder()`; [`run`] adds the desktop-only plugins and starts the real app.
+//! Adapters only: it opens the workspace registry of `ticket-bridge-core` (which owns every
+//! piece of state and every sequence), implements its `Host` trait for the desktop ([`host`]),
+//! exposes its operations as IPC commands ([`commands`]), draws the tray from it ([`tray`]) and
+//! shows its notifications ([`notify`]). [`build_app`] is generic over the runtime so the
+//! commands can be exercised with `tauri::test::mock_builder()`; [`run`] adds the desktop-only
+//! plugins and starts the real app.
 
 mod commands;
-mod events;
+mod host;
 mod i18n;
 mod notify;
-mod sender;
 mod settings;
 mod tray;
-mod watch;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use tauri::{Builder, Manager, RunEvent, Runtime, WindowEvent};
-use tauri_plugin_store::StoreExt;
 use ticket_bridge_core::app_info;
-use ticket_bridge_core::connection::{ConnectionManager, SettingsStore};
 use ticket_bridge_core::servicenow::InstanceUrl;
-use ticket_bridge_core::tickets::service::TicketService;
+use ticket_bridge_core::workspace::{OpenOptions, SettingsKv, Workspaces};
 
 /// The label of the one main window (see `tauri.conf.json`).
 pub const MAIN_WINDOW: &str = "main";
@@ -59,40 +58,40 @@ pub(crate) struct TrayPresence(pub std::sync::atomic::AtomicBool);
 pub struct Options {
     /// Build the tray (false in tests that have no desktop).
     pub tray: bool,
-    /// Where connection settings live; `None` means `settings.json` through tauri-plugin-store.
-    pub settings: Option<Arc<dyn SettingsStore>>,
+    /// Where settings live; `None` means `settings.json` through tauri-plugin-store.
+    pub settings: Option<Arc<dyn SettingsKv>>,
+    /// The data folder; `None` means the app's data folder.
+    pub data_dir: Option<PathBuf>,
 }
 
-/// Everything that works the same with the real and the mock runtime: managed state, commands,
-/// window behaviour, and the saved connection restored in the background.
+/// Everything that works the same with the real and the mock runtime: the registry, commands,
+/// window behaviour, the tray.
 pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, options: Options) -> Builder<R> {
-    let Options { tray, settings } = options;
-    // With settings given (tests), the manager exists before setup; otherwise setup opens the
-    // store file first.
-    let given = settings.map(|s| Arc::new(ConnectionManager::new(s)));
-    let builder = match &given {
-        // Tests: the watcher's settings live in memory.
-        Some(m) => builder.manage(m.clone()).manage(Arc::new(watch::Watch::new(
-            Default::default(),
-            None,
-            Box::new(|_, _| {}),
-        ))),
-        None => builder,
-    };
+    let Options {
+        tray,
+        settings,
+        data_dir,
+    } = options;
     builder
         .manage(shell)
         .manage(TrayPresence::default())
         .invoke_handler(tauri::generate_handler![
             commands::home::app_state,
             commands::home::ui_ready,
+            commands::workspaces::list_workspaces,
+            commands::workspaces::select_workspace,
+            commands::workspaces::rename_workspace,
+            commands::workspaces::waiting_tasks,
+            commands::workspaces::remove_connection,
             commands::connection::connect,
+            commands::connection::check_connect_form,
+            commands::connection::connect_profile,
             commands::connection::reauthorize,
             commands::connection::sign_in_again,
             commands::connection::keep_account,
             commands::connection::cancel_connect,
             commands::connection::connection_status,
             commands::connection::check_connection,
-            commands::connection::remove_connection,
             commands::tickets::list_actions,
             commands::tickets::add_action,
             commands::tickets::open_ticket_for_action,
@@ -117,72 +116,12 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, options: Options
             commands::watch::watch_now,
         ])
         .setup(move |app| {
-            let manager = match given {
-                Some(m) => m,
-                None => {
-                    let file = app.store(settings::FILE)?;
-                    let store: Arc<dyn SettingsStore> =
-                        Arc::new(settings::StoreSettings(file.clone()));
-                    let m = Arc::new(ConnectionManager::new(store));
-                    app.manage(m.clone());
-                    let (prefs, paused) = settings::load_watch(&file);
-                    app.manage(Arc::new(watch::Watch::new(
-                        prefs,
-                        paused,
-                        Box::new(move |p, until| settings::save_watch(&file, p, until)),
-                    )));
-                    m
-                }
-            };
-            // Tickets: the outbox and the ticket cache in the app's data folder, and the
-            // background sender.
-            let data_dir = app.path().app_data_dir()?;
-            let tickets = Arc::new(TicketService::open(&data_dir, manager.clone())?);
-            app.manage(tickets.clone());
-            sender::start(app.handle(), tickets.clone());
-            // Clicks on notifications are reported only to a handler that exists before the
-            // first one is shown.
-            if app
-                .try_state::<tauri_plugin_notification::Notification<R>>()
-                .is_some()
-            {
-                notify::install(app.handle());
-            }
-            // The tray first (the watcher updates it), then the watcher.
-            if tray {
-                let built = tray::install(app.handle());
-                app.state::<TrayPresence>()
-                    .0
-                    .store(built, std::sync::atomic::Ordering::SeqCst);
-                if built
-                    && app.state::<Shell>().start_hidden
-                    && let Some(w) = app.get_webview_window(MAIN_WINDOW)
-                {
-                    let _ = w.hide();
-                }
-            }
-            watch::start(app.handle(), tickets);
-            // Restore the saved connection (keychain and settings, no network) in the
-            // background, then let the sender look at the outbox.
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                match manager.restore().await {
-                    Ok(Some(info)) => {
-                        events::connection_changed(&handle, Some(&info));
-                        sender::refresh(&handle);
-                        watch::wake(&handle);
-                    }
-                    Ok(None) => {}
-                    Err(e) => {
-                        log::warn!("the saved connection could not be restored: {}", e.message)
-                    }
-                }
-            });
+            open(app.handle(), settings, data_dir, tray)?;
             Ok(())
         })
         .on_window_event(|window, event| {
             if let WindowEvent::Focused(true) = event {
-                watch::window_seen(window.app_handle());
+                window_seen(window.app_handle());
             }
             if let WindowEvent::CloseRequested { api, .. } = event {
                 let tray = window.app_handle().state::<TrayPresence>();
@@ -198,6 +137,63 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, options: Options
         })
 }
 
+/// Opens the workspace registry (the settings file, the workspaces' folders), builds the tray,
+/// starts the senders and watchers and restores the saved connections in the background. The
+/// real app calls it in setup; tests on the mock runtime (which never runs setup) call it after
+/// building.
+pub fn open<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+    settings: Option<Arc<dyn SettingsKv>>,
+    data_dir: Option<PathBuf>,
+    tray: bool,
+) -> Result<Arc<Workspaces>, Box<dyn std::error::Error>> {
+    let kv: Arc<dyn SettingsKv> = match settings {
+        Some(kv) => kv,
+        None => Arc::new(settings::StoreKv::open(app)?),
+    };
+    let data_dir = match data_dir {
+        Some(d) => d,
+        None => app.path().app_data_dir()?,
+    };
+    // Clicks on notifications are reported only to a handler that exists before the first
+    // one is shown.
+    if app
+        .try_state::<tauri_plugin_notification::Notification<R>>()
+        .is_some()
+    {
+        notify::install(app);
+    }
+    let locale = app.state::<Shell>().locale;
+    let registry = Workspaces::open(
+        &data_dir,
+        kv,
+        Arc::new(host::DesktopHost::new(app.clone())),
+        locale,
+        OpenOptions::default(),
+    )?;
+    app.manage(registry.clone());
+    if tray {
+        let built = tray::install(app);
+        app.state::<TrayPresence>()
+            .0
+            .store(built, std::sync::atomic::Ordering::SeqCst);
+        if built
+            && app.state::<Shell>().start_hidden
+            && let Some(w) = app.get_webview_window(MAIN_WINDOW)
+        {
+            let _ = w.hide();
+        }
+    }
+    registry.start();
+    Ok(registry)
+}
+
+fn window_seen<R: Runtime>(app: &tauri::AppHandle<R>) {
+    if let Some(registry) = app.try_state::<Arc<Workspaces>>() {
+        registry.window_seen();
+    }
+}
+
 /// Shows, restores and focuses the main window (tray "Open", a second launch).
 pub(crate) fn show_main_window<R: Runtime>(app: &tauri::AppHandle<R>) {
     if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
@@ -207,7 +203,7 @@ pub(crate) fn show_main_window<R: Runtime>(app: &tauri::AppHandle<R>) {
         }
         let _ = w.set_focus();
     }
-    watch::window_seen(app);
+    window_seen(app);
 }
 
 fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
@@ -266,7 +262,7 @@ pub fn run() {
         shell,
         Options {
             tray: true,
-            settings: None,
+            ..Options::default()
         },
     )
     .build(tauri::generate_context!())
@@ -283,4 +279,179 @@ pub fn run() {
             api.prevent_exit();
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Options, Shell, build_app};
+    use std::sync::Arc;
+    use tauri::ipc::{CallbackFn, InvokeBody};
+    use tauri::test::{
+        INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+    };
+    use tauri::webview::InvokeRequest;
+    use ticket_bridge_core::servicenow::InstanceUrl;
+    use ticket_bridge_core::workspace::MemoryKv;
+
+    struct App {
+        app: tauri::App<MockRuntime>,
+        _dir: tempfile::TempDir,
+    }
+
+    fn app(shell: Shell) -> App {
+        let dir = tempfile::tempdir().unwrap();
+        let app = build_app(mock_builder(), shell, Options::default())
+            .build(mock_context(noop_assets()))
+            .unwrap();
+        crate::open(
+            app.handle(),
+            Some(Arc::new(MemoryKv::default())),
+            Some(dir.path().to_owned()),
+            false,
+        )
+        .unwrap();
+        App { app, _dir: dir }
+    }
+
+    /// Calls `cmd` over IPC as the UI does; Ok is the command's value, Err what it rejected with.
+    fn invoke(
+        app: &App,
+        cmd: &str,
+        args: serde_json::Value,
+    ) -> Result<serde_json::Value, serde_json::Value> {
+        let app = &app.app;
+        let webview = match tauri::Manager::get_webview_window(app, "main") {
+            Some(w) => w,
+            None => tauri::WebviewWindowBuilder::new(app, "main", Default::default())
+                .build()
+                .unwrap(),
+        };
+        get_ipc_response(
+            &webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|r| r.deserialize::<serde_json::Value>().unwrap())
+    }
+
+    #[test]
+    fn app_state_reports_version_language_workspaces_kinds_and_limits() {
+        let app = app(Shell {
+            demo_instance: Some(InstanceUrl::parse("http://127.0.0.1:8080").unwrap()),
+            locale: "ja",
+            ..Shell::default()
+        });
+        let v = invoke(&app, "app_state", serde_json::json!({})).unwrap();
+        assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(v["workspaces"], serde_json::json!([]));
+        assert_eq!(v["selected"], serde_json::Value::Null);
+        assert_eq!(v["demoInstance"], "http://127.0.0.1:8080");
+        assert_eq!(v["locale"], "ja");
+        assert_eq!(v["kinds"].as_array().unwrap().len(), 2);
+        assert_eq!(v["limits"]["defaultPort"], 8765);
+    }
+
+    #[test]
+    fn errors_cross_ipc_as_kind_message_hint() {
+        let app = app(Shell::default());
+        let e = invoke(
+            &app,
+            "connection_status",
+            serde_json::json!({"workspace": "ws-00000000"}),
+        )
+        .unwrap_err();
+        assert_eq!(e["kind"], "invalid_input", "an unknown workspace");
+        assert!(e["hint"].as_str().is_some_and(|h| !h.is_empty()));
+        // Bad input is rejected before anything else happens, with the same shape.
+        let e = invoke(
+            &app,
+            "connect",
+            serde_json::json!({
+                "instance": "http://contoso.service-now.com",
+                "clientId": "abc",
+                "clientSecret": "s",
+                "integrationUser": "svc",
+                "port": 8765
+            }),
+        )
+        .unwrap_err();
+        assert_eq!(e["kind"], "invalid_input");
+        assert!(e["message"].as_str().unwrap().contains("HTTPS"));
+        assert!(e["hint"].as_str().is_some_and(|h| !h.is_empty()));
+        // The form's rules come from Rust, as locale keys.
+        let v = invoke(
+            &app,
+            "check_connect_form",
+            serde_json::json!({
+                "instance": "contoso", "clientId": " ", "clientSecret": "s",
+                "integrationUser": "svc", "port": "80"
+            }),
+        )
+        .unwrap();
+        assert_eq!(v["errors"]["clientId"], "validation.clientIdRequired");
+        assert_eq!(v["errors"]["port"], "validation.portRange");
+        assert_eq!(v["instance"], "https://contoso.service-now.com");
+    }
+
+    #[test]
+    fn watch_settings_validate_save_and_pause() {
+        let app = app(Shell::default());
+        let v = invoke(&app, "watch_settings", serde_json::json!({})).unwrap();
+        assert_eq!(v["intervalSecs"], 60);
+        assert_eq!(v["autostart"], false);
+        assert_eq!(v["notify"]["comments"], true);
+        assert_eq!(v["pausedUntil"], serde_json::Value::Null);
+        assert_eq!(v["status"]["state"], "idle");
+
+        let mut settings = v.clone();
+        settings["intervalSecs"] = 10.into();
+        let e = invoke(
+            &app,
+            "set_watch_settings",
+            serde_json::json!({ "settings": settings }),
+        )
+        .unwrap_err();
+        assert_eq!(e["kind"], "invalid_input");
+        assert!(e["hint"].as_str().unwrap().contains("15 seconds"));
+
+        settings["intervalSecs"] = 15.into();
+        settings["notify"]["priority"] = false.into();
+        let v = invoke(
+            &app,
+            "set_watch_settings",
+            serde_json::json!({ "settings": settings }),
+        )
+        .unwrap();
+        assert_eq!(v["intervalSecs"], 15);
+        assert_eq!(v["notify"]["priority"], false);
+        let v = invoke(&app, "watch_settings", serde_json::json!({})).unwrap();
+        assert_eq!(v["intervalSecs"], 15, "the setting is kept");
+
+        let e = invoke(
+            &app,
+            "pause_notifications",
+            serde_json::json!({ "minutes": 0 }),
+        )
+        .unwrap_err();
+        assert_eq!(e["kind"], "invalid_input");
+        let v = invoke(
+            &app,
+            "pause_notifications",
+            serde_json::json!({ "minutes": 60 }),
+        )
+        .unwrap();
+        let until: chrono::DateTime<chrono::Utc> =
+            serde_json::from_value(v["pausedUntil"].clone()).unwrap();
+        let left = until - chrono::Utc::now();
+        assert!((58..=60).contains(&left.num_minutes()), "{left}");
+        let v = invoke(&app, "resume_notifications", serde_json::json!({})).unwrap();
+        assert_eq!(v["pausedUntil"], serde_json::Value::Null);
+    }
 }

@@ -1,93 +1,60 @@
-//! Non-secret settings in `tauri-plugin-store` (`settings.json` in the app's data folder):
-//! the connection's instance, client ID, integration user, port, who signed in, the release and
-//! when the access token ends. Secrets never come here; they are in the keychain.
+//! The settings file (`settings.json` in the app's data folder) as core's `SettingsKv`: read
+//! through tauri-plugin-store, written atomically (the store's own save writes in place, which
+//! a crash can cut in half). Nothing secret is ever written here; secrets are in the keychain.
 
+use std::path::PathBuf;
 use std::sync::Arc;
-use tauri::Runtime;
-use tauri_plugin_store::Store;
+use tauri::{AppHandle, Runtime};
+use tauri_plugin_store::{Store, StoreExt};
 use ticket_bridge_core::Error;
-use ticket_bridge_core::connection::{ConnectionSettings, SettingsStore};
+use ticket_bridge_core::workspace::SettingsKv;
 
 pub const FILE: &str = "settings.json";
-const CONNECTION: &str = "connection";
 
-pub struct StoreSettings<R: Runtime>(pub Arc<Store<R>>);
+pub struct StoreKv<R: Runtime> {
+    store: Arc<Store<R>>,
+    path: PathBuf,
+}
 
 fn store_error(e: impl std::fmt::Display) -> Error {
     Error::internal(format_args!("the settings file could not be written ({e})"))
 }
 
-impl<R: Runtime> SettingsStore for StoreSettings<R> {
-    fn load(&self) -> ticket_bridge_core::Result<Option<ConnectionSettings>> {
-        match self.0.get(CONNECTION) {
-            None => Ok(None),
-            Some(v) => match serde_json::from_value(v) {
-                Ok(s) => Ok(Some(s)),
-                Err(e) => {
-                    // An unreadable entry (an older version, a hand edit) means "not connected":
-                    // the admin connects again; nothing secret is lost.
-                    log::warn!("ignoring unreadable connection settings: {e}");
-                    Ok(None)
-                }
-            },
-        }
-    }
-
-    fn save(&self, settings: &ConnectionSettings) -> ticket_bridge_core::Result<()> {
-        let value = serde_json::to_value(settings).map_err(store_error)?;
-        self.0.set(CONNECTION, value);
-        self.0.save().map_err(store_error)
-    }
-
-    fn clear(&self) -> ticket_bridge_core::Result<()> {
-        self.0.delete(CONNECTION);
-        self.0.save().map_err(store_error)
+impl<R: Runtime> StoreKv<R> {
+    /// Opens `settings.json` with the store's own saving turned off.
+    pub fn open(app: &AppHandle<R>) -> ticket_bridge_core::Result<Self> {
+        let path = tauri_plugin_store::resolve_store_path(app, FILE).map_err(store_error)?;
+        let store = app
+            .store_builder(FILE)
+            .disable_auto_save()
+            .build()
+            .map_err(store_error)?;
+        Ok(Self { store, path })
     }
 }
 
-/// The watcher's settings and the pause, under `watch` in the same file.
-pub const WATCH: &str = "watch";
-const PAUSED_UNTIL: &str = "pausedUntil";
-
-pub fn load_watch<R: Runtime>(
-    store: &Store<R>,
-) -> (
-    ticket_bridge_core::tickets::watcher::WatchPrefs,
-    Option<chrono::DateTime<chrono::Utc>>,
-) {
-    let prefs = store
-        .get(WATCH)
-        .and_then(|v| match serde_json::from_value(v) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                log::warn!("ignoring unreadable watch settings: {e}");
-                None
-            }
-        })
-        .filter(|p: &ticket_bridge_core::tickets::watcher::WatchPrefs| p.validate().is_ok())
-        .unwrap_or_default();
-    let paused = store
-        .get(PAUSED_UNTIL)
-        .and_then(|v| serde_json::from_value(v).ok());
-    (prefs, paused)
-}
-
-pub fn save_watch<R: Runtime>(
-    store: &Store<R>,
-    prefs: &ticket_bridge_core::tickets::watcher::WatchPrefs,
-    paused_until: Option<chrono::DateTime<chrono::Utc>>,
-) {
-    match serde_json::to_value(prefs) {
-        Ok(v) => store.set(WATCH, v),
-        Err(e) => log::warn!("the watch settings could not be written: {e}"),
+impl<R: Runtime> SettingsKv for StoreKv<R> {
+    fn get(&self, key: &str) -> Option<serde_json::Value> {
+        self.store.get(key)
     }
-    match paused_until {
-        Some(t) => store.set(PAUSED_UNTIL, serde_json::json!(t)),
-        None => {
-            store.delete(PAUSED_UNTIL);
+
+    fn write(
+        &self,
+        set: Vec<(&str, serde_json::Value)>,
+        delete: &[&str],
+    ) -> ticket_bridge_core::Result<()> {
+        for (k, v) in set {
+            self.store.set(k, v);
         }
-    }
-    if let Err(e) = store.save() {
-        log::warn!("{}", store_error(e).message);
+        for k in delete {
+            self.store.delete(k);
+        }
+        let all: serde_json::Map<String, serde_json::Value> =
+            self.store.entries().into_iter().collect();
+        let bytes = serde_json::to_vec_pretty(&all).map_err(store_error)?;
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(store_error)?;
+        }
+        ticket_bridge_core::files::write_atomic(&self.path, &bytes).map_err(store_error)
     }
 }

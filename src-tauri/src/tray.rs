@@ -6,18 +6,20 @@
 //! no click events and no tooltip: everything the tray offers is in its menu, and the count of
 //! changed tickets is also the tray's title (shown beside the icon there).
 //!
-//! Menu: Open Ticket Bridge, the five most recently changed tickets (a click opens the record),
+//! Menu: Open Ticket Bridge, the five most recently changed tickets of every workspace (a click
+//! opens the record on its own instance; with several workspaces each names its instance),
 //! Refresh now, Pause notifications for an hour (or Resume), Quit. The icon carries a badge with
-//! the number of tickets changed since the window was last opened.
+//! the number of tickets changed since they were last looked at. Everything it shows comes from
+//! the registry's `tray()` view; its menu items call the registry.
 
 use crate::i18n;
-use crate::watch::Watch;
 use std::sync::Arc;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuBuilder, MenuItemBuilder};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_opener::OpenerExt;
+use ticket_bridge_core::workspace::Workspaces;
 
 pub const TRAY_ID: &str = "main";
 const OPEN: &str = "open";
@@ -49,8 +51,20 @@ pub fn icon_bytes(count: usize) -> &'static [u8] {
     }
 }
 
+fn registry<R: Runtime>(app: &AppHandle<R>) -> Option<Arc<Workspaces>> {
+    app.try_state::<Arc<Workspaces>>()
+        .map(|w| w.inner().clone())
+}
+
+fn lang<R: Runtime>(app: &AppHandle<R>) -> String {
+    registry(app)
+        .map(|w| w.locale())
+        .unwrap_or_else(|| "en".into())
+}
+
 fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
-    let lang = app.state::<crate::Shell>().locale;
+    let lang = lang(app);
+    let lang = lang.as_str();
     let t = |key: &str| i18n::text(lang, key);
     let mut b = MenuBuilder::new(app)
         .item(&MenuItemBuilder::with_id(OPEN, t("tray.open")).build(app)?)
@@ -60,8 +74,11 @@ fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
                 .enabled(false)
                 .build(app)?,
         );
-    let (recent, paused) = match app.try_state::<Arc<Watch>>() {
-        Some(w) => (w.recent(), w.paused_until().is_some()),
+    let (recent, paused) = match registry(app) {
+        Some(w) => {
+            let v = w.tray();
+            (v.recent, v.paused)
+        }
         None => (Vec::new(), false),
     };
     if recent.is_empty() {
@@ -71,15 +88,26 @@ fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
                 .build(app)?,
         );
     }
-    for ticket in &recent {
-        let label = i18n::format(
-            lang,
-            "tray.recentItem",
-            &[("number", &ticket.number), ("state", &ticket.state_label)],
-        );
-        b = b.item(
-            &MenuItemBuilder::with_id(format!("{TICKET}{}", ticket.sys_id), label).build(app)?,
-        );
+    for item in &recent {
+        let ticket = &item.ticket;
+        let label = match &item.instance_name {
+            Some(instance) => i18n::format(
+                lang,
+                "tray.recentItemOn",
+                &[
+                    ("number", &ticket.number),
+                    ("state", &ticket.state_label),
+                    ("instance", instance),
+                ],
+            ),
+            None => i18n::format(
+                lang,
+                "tray.recentItem",
+                &[("number", &ticket.number), ("state", &ticket.state_label)],
+            ),
+        };
+        let id = format!("{TICKET}{}:{}", item.workspace, ticket.sys_id);
+        b = b.item(&MenuItemBuilder::with_id(id, label).build(app)?);
     }
     let (pause_id, pause_key) = if paused {
         (RESUME, "tray.resume")
@@ -95,30 +123,39 @@ fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
 }
 
 fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    let Some(registry) = registry(app) else {
+        return;
+    };
     match id {
         OPEN => crate::show_main_window(app),
         QUIT => app.exit(0),
-        REFRESH => crate::watch::wake(app),
+        REFRESH => {
+            let _ = registry.watch_now(None);
+        }
         PAUSE | RESUME => {
-            if let Some(w) = app.try_state::<Arc<Watch>>() {
-                if id == PAUSE {
-                    w.pause(60);
+            let pause = id == PAUSE;
+            tauri::async_runtime::spawn(async move {
+                let done = if pause {
+                    registry.pause(60).await
                 } else {
-                    w.resume();
+                    registry.resume().await
+                };
+                if let Err(e) = done {
+                    log::warn!(
+                        "notifications could not be paused or resumed: {}",
+                        e.message
+                    );
                 }
-            }
-            crate::watch::settings_changed(app);
-            refresh(app);
+            });
         }
         other => {
-            let Some(sys_id) = other.strip_prefix(TICKET) else {
+            let Some((workspace, sys_id)) = other
+                .strip_prefix(TICKET)
+                .and_then(|rest| rest.split_once(':'))
+            else {
                 return;
             };
-            let url = app
-                .try_state::<Arc<Watch>>()
-                .and_then(|w| w.recent().into_iter().find(|t| t.sys_id == sys_id))
-                .map(|t| t.url);
-            if let Some(url) = url
+            if let Some(url) = registry.recent_url(workspace, sys_id)
                 && let Err(e) = app.opener().open_url(url, None::<&str>)
             {
                 log::warn!("could not open the ticket: {e}");
@@ -128,10 +165,9 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
 }
 
 fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let lang = app.state::<crate::Shell>().locale;
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(Image::from_bytes(ICON)?)
-        .tooltip(i18n::text(lang, "tray.tooltip"))
+        .tooltip(i18n::text(&lang(app), "tray.tooltip"))
         .menu(&menu(app)?)
         .show_menu_on_left_click(true)
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
@@ -144,11 +180,9 @@ pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return;
     };
-    let lang = app.state::<crate::Shell>().locale;
-    let count = app
-        .try_state::<Arc<Watch>>()
-        .map(|w| w.unseen_count())
-        .unwrap_or(0);
+    let lang = lang(app);
+    let lang = lang.as_str();
+    let count = registry(app).map(|w| w.tray().unseen).unwrap_or(0);
     let result = (|| -> tauri::Result<()> {
         tray.set_menu(Some(menu(app)?))?;
         tray.set_icon(Some(Image::from_bytes(icon_bytes(count))?))?;

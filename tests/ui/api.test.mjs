@@ -21,7 +21,7 @@ test("without window.__TAURI__ calls reject with not_connected, message and hint
     return true;
   });
   globalThis.window = {};
-  await assert.rejects(api.connect({ instance: "x" }), { kind: "not_connected" });
+  await assert.rejects(api.connect(null, { instance: "x" }), { kind: "not_connected" });
 });
 
 test("onEvent without Tauri resolves to a no-op unlisten", async () => {
@@ -43,7 +43,7 @@ test("commands and arguments reach invoke as documented", async () => {
     },
   };
   assert.deepEqual(await api.appState(), { version: "0.1.0", connected: false, demoInstance: null });
-  await api.connect({
+  await api.connect(null, {
     instance: "contoso",
     clientId: "id",
     clientSecret: "secret",
@@ -51,13 +51,17 @@ test("commands and arguments reach invoke as documented", async () => {
     port: 8765,
     extra: "dropped",
   });
+  await api.connect("ws-0000beef", { instance: "contoso", clientId: "id", clientSecret: "s", integrationUser: "svc", port: 9000 });
+  await api.checkConnectForm({ instance: "contoso", clientId: "id", clientSecret: null, integrationUser: "svc", port: 8765 });
   assert.deepEqual(calls, [
     ["app_state", undefined],
-    ["connect", { instance: "contoso", clientId: "id", clientSecret: "secret", integrationUser: "svc", port: 8765 }],
+    ["connect", { workspace: null, instance: "contoso", clientId: "id", clientSecret: "secret", integrationUser: "svc", port: 8765 }],
+    ["connect", { workspace: "ws-0000beef", instance: "contoso", clientId: "id", clientSecret: "s", integrationUser: "svc", port: 9000 }],
+    ["check_connect_form", { instance: "contoso", clientId: "id", clientSecret: null, integrationUser: "svc", port: "8765" }],
   ]);
 });
 
-test("connection commands reach invoke by their Rust names, without arguments", async () => {
+test("connection and workspace commands reach invoke by their Rust names, with the workspace", async () => {
   const calls = [];
   globalThis.window = {
     __TAURI__: { core: { invoke: async (cmd, args) => (calls.push([cmd, args]), { cmd }) } },
@@ -65,22 +69,38 @@ test("connection commands reach invoke by their Rust names, without arguments", 
   assert.deepEqual(await api.cancelConnect(), { cmd: "cancel_connect" });
   assert.deepEqual(await api.signInAgain(), { cmd: "sign_in_again" });
   assert.deepEqual(await api.keepAccount(), { cmd: "keep_account" });
-  assert.deepEqual(await api.reauthorize(), { cmd: "reauthorize" });
-  assert.deepEqual(await api.connectionStatus(), { cmd: "connection_status" });
-  assert.deepEqual(await api.checkConnection(), { cmd: "check_connection" });
-  assert.deepEqual(await api.removeConnection(), { cmd: "remove_connection" });
+  const ws = "ws-0000beef";
+  assert.deepEqual(await api.reauthorize(ws), { cmd: "reauthorize" });
+  assert.deepEqual(await api.connectionStatus(ws), { cmd: "connection_status" });
+  assert.deepEqual(await api.checkConnection(ws), { cmd: "check_connection" });
+  assert.deepEqual(await api.removeConnection(ws), { cmd: "remove_connection" });
+  await api.removeConnection(ws, "keep");
+  await api.waitingTasks(ws);
+  await api.selectWorkspace(ws);
+  await api.renameWorkspace(ws, "");
+  await api.renameWorkspace(ws, "Test");
+  await api.listWorkspaces();
+  await api.connectProfile(ws);
   assert.deepEqual(
     calls.map(([cmd, args]) => [cmd, args]),
     [
       ["cancel_connect", undefined],
       ["sign_in_again", undefined],
       ["keep_account", undefined],
-      ["reauthorize", undefined],
-      ["connection_status", undefined],
-      ["check_connection", undefined],
-      ["remove_connection", undefined],
+      ["reauthorize", { workspace: ws }],
+      ["connection_status", { workspace: ws }],
+      ["check_connection", { workspace: ws }],
+      ["remove_connection", { workspace: ws, waiting: null }],
+      ["remove_connection", { workspace: ws, waiting: "keep" }],
+      ["waiting_tasks", { workspace: ws }],
+      ["select_workspace", { workspace: ws }],
+      ["rename_workspace", { workspace: ws, name: null }],
+      ["rename_workspace", { workspace: ws, name: "Test" }],
+      ["list_workspaces", undefined],
+      ["connect_profile", { workspace: ws }],
     ],
   );
+  assert.equal(api.EVENT_WORKSPACES_CHANGED, "workspaces://changed");
   assert.equal(api.EVENT_CONNECTION_CHANGED, "connection://changed");
 });
 
@@ -120,6 +140,22 @@ test("onEvent passes payloads through listen", async () => {
   assert.equal(registered, null);
 });
 
+test("onWorkspaceEvent passes on only its workspace's part of a payload", async () => {
+  let registered;
+  globalThis.window = {
+    __TAURI__: {
+      core: { invoke: async () => null },
+      event: { listen: async (name, handler) => ((registered = { name, handler }), () => {}) },
+    },
+  };
+  const seen = [];
+  await api.onWorkspaceEvent(api.EVENT_TICKETS_CHANGED, "ws-a", "list", (list) => seen.push(list));
+  registered.handler({ payload: { workspace: "ws-b", list: { tickets: ["b"] } } });
+  registered.handler({ payload: { workspace: "ws-a", list: { tickets: ["a"] } } });
+  registered.handler({ payload: null });
+  assert.deepEqual(seen, [{ tickets: ["a"] }]);
+});
+
 test("ticket commands reach invoke by their Rust names with camelCase arguments", async () => {
   const calls = [];
   globalThis.window = {
@@ -138,42 +174,48 @@ test("ticket commands reach invoke by their Rust names with camelCase arguments"
     extra: "dropped",
   };
   const { extra, ...sent } = draft;
-  await api.listActions();
-  await api.addAction({ title: "T", category: "Data", remediation: "R", other: 1 });
-  await api.openTicketForAction("a1");
-  await api.previewTask(draft);
-  await api.submitTask(draft);
-  await api.outboxList();
-  await api.outboxRetry("o1");
-  await api.outboxDiscard("o1");
-  await api.listTickets();
-  await api.refreshTickets();
-  await api.stateNames();
-  await api.setStateName({ kind: "incident", value: "2", label: "Doing" });
-  await api.setStateName({ kind: "incident", value: "2", label: "" });
-  await api.resetStateNames();
-  await api.exportTicketsCsv(["s1"]);
-  await api.exportTicketsCsv(undefined);
-  await api.openUrl("http://127.0.0.1:8080/x");
+  const ws = "ws-0000beef";
+  await api.listActions(ws);
+  await api.addAction(ws, { title: "T", category: "Data", remediation: "R", other: 1 });
+  await api.openTicketForAction(ws, "a1");
+  await api.previewTask(ws, draft);
+  await api.submitTask(ws, draft);
+  await api.outboxList(ws);
+  await api.outboxRetry(ws, "o1");
+  await api.outboxDiscard(ws, "o1");
+  await api.listTickets(ws);
+  await api.refreshTickets(ws);
+  await api.stateNames(ws);
+  await api.setStateName(ws, { kind: "incident", value: "2", label: "Doing" });
+  await api.setStateName(ws, { kind: "incident", value: "2", label: "" });
+  await api.resetStateNames(ws);
+  await api.exportTicketsCsv(ws, ["s1"]);
+  await api.exportTicketsCsv(ws, undefined);
+  await api.openUrl(ws, "http://127.0.0.1:8080/x");
+  await api.categoryMapping(ws);
+  await api.setCategoryMapping(ws, { Data: "security" });
   assert.equal(extra, "dropped");
+  const w = { workspace: ws };
   assert.deepEqual(calls, [
-    ["list_actions", undefined],
-    ["add_action", { title: "T", category: "Data", remediation: "R" }],
-    ["open_ticket_for_action", { actionId: "a1" }],
-    ["preview_task", { draft: sent }],
-    ["submit_task", { draft: sent }],
-    ["outbox_list", undefined],
-    ["outbox_retry", { id: "o1" }],
-    ["outbox_discard", { id: "o1" }],
-    ["list_tickets", undefined],
-    ["refresh_tickets", undefined],
-    ["state_names", undefined],
-    ["set_state_name", { kind: "incident", value: "2", label: "Doing" }],
-    ["set_state_name", { kind: "incident", value: "2", label: null }],
-    ["reset_state_names", undefined],
-    ["export_tickets_csv", { sysIds: ["s1"] }],
-    ["export_tickets_csv", { sysIds: null }],
-    ["open_url", { url: "http://127.0.0.1:8080/x" }],
+    ["list_actions", w],
+    ["add_action", { ...w, title: "T", category: "Data", remediation: "R" }],
+    ["open_ticket_for_action", { ...w, actionId: "a1" }],
+    ["preview_task", { ...w, draft: sent }],
+    ["submit_task", { ...w, draft: sent }],
+    ["outbox_list", w],
+    ["outbox_retry", { ...w, id: "o1" }],
+    ["outbox_discard", { ...w, id: "o1" }],
+    ["list_tickets", w],
+    ["refresh_tickets", w],
+    ["state_names", w],
+    ["set_state_name", { ...w, kind: "incident", value: "2", label: "Doing" }],
+    ["set_state_name", { ...w, kind: "incident", value: "2", label: null }],
+    ["reset_state_names", w],
+    ["export_tickets_csv", { ...w, sysIds: ["s1"] }],
+    ["export_tickets_csv", { ...w, sysIds: null }],
+    ["open_url", { ...w, url: "http://127.0.0.1:8080/x" }],
+    ["category_mapping", w],
+    ["set_category_mapping", { ...w, mapping: { Data: "security" } }],
   ]);
   assert.equal(api.EVENT_TICKETS_CHANGED, "tickets://changed");
   assert.equal(api.EVENT_OUTBOX_CHANGED, "outbox://changed");
@@ -185,23 +227,23 @@ test("watch commands reach invoke by their Rust names with the documented argume
     __TAURI__: { core: { invoke: async (cmd, args) => (calls.push([cmd, args]), cmd === "watch_now" ? null : { intervalSecs: 60 }) } },
   };
   const notify = { state: true, assigned: false, priority: true, due: true, comments: false, closed: true };
-  assert.deepEqual(await api.watchSettings(), { intervalSecs: 60 });
-  await api.setWatchSettings({
+  assert.deepEqual(await api.watchSettings("ws-a"), { intervalSecs: 60 });
+  await api.setWatchSettings("ws-a", {
     intervalSecs: 300,
     notify: { ...notify, extra: true },
     autostart: true,
     pausedUntil: "2026-11-23T15:04:00Z",
     status: { state: "watching" },
   });
-  await api.pauseNotifications(60);
-  await api.resumeNotifications();
+  await api.pauseNotifications("ws-a", 60);
+  await api.resumeNotifications(null);
   assert.equal(await api.watchNow(), null);
   assert.deepEqual(calls, [
-    ["watch_settings", undefined],
-    ["set_watch_settings", { settings: { intervalSecs: 300, notify, autostart: true } }],
-    ["pause_notifications", { minutes: 60 }],
-    ["resume_notifications", undefined],
-    ["watch_now", undefined],
+    ["watch_settings", { workspace: "ws-a" }],
+    ["set_watch_settings", { workspace: "ws-a", settings: { intervalSecs: 300, notify, autostart: true } }],
+    ["pause_notifications", { workspace: "ws-a", minutes: 60 }],
+    ["resume_notifications", { workspace: null }],
+    ["watch_now", { workspace: null }],
   ]);
   assert.equal(api.EVENT_WATCH_STATUS, "watch://status");
 });
@@ -214,7 +256,7 @@ test("a refused interval comes back as invalid_input with its message and hint",
       },
     },
   };
-  await assert.rejects(api.setWatchSettings({ intervalSecs: 5, notify: {}, autostart: false }), {
+  await assert.rejects(api.setWatchSettings("ws-a", { intervalSecs: 5, notify: {}, autostart: false }), {
     kind: "invalid_input",
     message: "The interval must be from 15 to 3600 seconds.",
     hint: "Choose another interval.",

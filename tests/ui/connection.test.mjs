@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  DOCTOR_IDS,
+  doctorIds,
   firstNameOrDisplayName,
   formatAbsolute,
   formatRelative,
@@ -154,7 +154,8 @@ test("normalizeChecks orders by id, keeps unknown ids last, and cleans fields", 
   assert.deepEqual(normalizeChecks({ checks: "no" }), []);
 });
 
-test("summarizeChecks counts statuses; DOCTOR_IDS are the contract's seven, in order", () => {
+test("summarizeChecks counts statuses; the check ids follow the kinds registry", () => {
   assert.deepEqual(summarizeChecks([{ status: "ok" }, { status: "fail" }, { status: "ok" }, { status: "warn" }]), { ok: 2, warn: 1, fail: 1 });
-  assert.deepEqual(DOCTOR_IDS, ["https", "oauth", "token", "identity", "incident_rights", "change_rights", "release"]);
+  assert.deepEqual(doctorIds(), ["https", "oauth", "token", "identity", "change_rights", "incident_rights", "release"]);
+  assert.deepEqual(doctorIds([{ rightsCheck: "problem_rights" }]), ["https", "oauth", "token", "identity", "problem_rights", "release"]);
 });

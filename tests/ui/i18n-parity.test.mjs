@@ -62,7 +62,7 @@ const MAY_EQUAL_ENGLISH = new Set([
   "share.kind.incident",
   "share.description.label",
   "share.preview.table",
-  "stateNames.incident",
+  "stateNames.kinds.incident",
   "ticketList.columns.kind",
   "ticketList.filters.kind",
   "ticketList.filters.title",
@@ -71,6 +71,8 @@ const MAY_EQUAL_ENGLISH = new Set([
   // Notifications: "Notifications" in French; the tray's "{number} · {state}" has no words.
   "watch.title",
   "tray.recentItem",
+  "tray.recentItemOn",
+  "notify.onInstance",
 ]);
 
 test("translations are translated (not copies of English)", () => {

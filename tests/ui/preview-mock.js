@@ -13,6 +13,7 @@
 //   ?act=cancel         fill, sign in, then select Cancel while waiting
 //   ?act=check|reauth|remove|reconnect   select that button on the page
 //   ?lang=fr            app_state's locale
+//   ?several=1          two workspaces (Production and Test): the switcher shows
 // Tickets, actions and the outbox (connected=1 for the home cards):
 //   ?tickets=none|few|many   list_tickets: nothing, 18 tickets (default), or 10,000
 //   ?cache=1            list_tickets answers fromCache with a fetchedAt 2 hours old
@@ -49,6 +50,15 @@
 
   const reconnect = q.get("reconnect") === "1";
   let connected = q.get("connected") === "1" || reconnect;
+  // The workspace everything below belongs to; ?several=1 adds a second one, "Test".
+  const WS = "ws-00000001";
+  const summary = (extra) => ({ id: WS, name: "Production", instance: "https://contoso.service-now.com", connected, needsReconnect: reconnect, waiting: 0, unseen: 0, selected: true, ...extra });
+  const workspaceList = () => {
+    if (!connected && q.get("several") !== "1") return [];
+    const list = [summary({ waiting: outbox.length })];
+    if (q.get("several") === "1") list.push({ id: "ws-00000002", name: "Test", instance: "https://contoso-test.service-now.com", connected: true, needsReconnect: false, waiting: 1, unseen: 3, selected: false });
+    return list;
+  };
   let pendingReject = null;
   let lastArgs = { instance: "http://127.0.0.1:8080", clientId: "3f1c0a5e9b", integrationUser: "svc_ticket_bridge", port: 8765 };
 
@@ -70,6 +80,7 @@
 
   async function signIn(outcome) {
     setTimeout(() => emit("connect://authorize-url", {
+      workspace: null,
       url: "http://127.0.0.1:8080/oauth_auth.do?response_type=code&client_id=" + lastArgs.clientId + "&redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback&state=Zk9x2&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
     }), 100);
     if (outcome === "pending" || q.get("act") === "pending" || q.get("act") === "cancel") {
@@ -80,10 +91,11 @@
     if (outcome === "connected") {
       connected = true;
       const info = connection({ needsReconnect: false, accessTokenExpiresAt: minutes(30) });
-      emit("connection://changed", info);
-      return { status: "connected", connection: info };
+      emit("connection://changed", { workspace: WS, connection: info });
+      emit("workspaces://changed", workspaceList());
+      return { workspace: WS, status: "connected", connection: info };
     }
-    return { status: "wrong_user", signedIn: { userName: "beth.anglin", displayName: "Beth Anglin" }, expected: lastArgs.integrationUser };
+    return { workspace: WS, status: "wrong_user", signedIn: { userName: "beth.anglin", displayName: "Beth Anglin" }, expected: lastArgs.integrationUser };
   }
 
   const CHECKS = {
@@ -254,7 +266,7 @@
     pollTimer = setTimeout(() => {
       const now = Date.now();
       watch.status = { state: "watching", lastPollAt: new Date(now).toISOString(), nextPollAt: secondsFrom(watch.intervalSecs, now), message: null };
-      emit("watch://status", { ...watch.status });
+      emit("watch://status", { workspace: WS, status: { ...watch.status } });
       schedulePoll();
     }, delay);
   };
@@ -266,7 +278,29 @@
       invoke: async (cmd, args) => {
         switch (cmd) {
           case "app_state":
-            return { version: "0.1.0", connected, demoInstance: q.get("demo"), locale: q.get("lang") || "en-US" };
+            return { version: "0.1.0", demoInstance: q.get("demo"), locale: q.get("lang") || "en-US", workspaces: workspaceList(), selected: workspaceList().length ? WS : null };
+          case "list_workspaces":
+            return workspaceList();
+          case "select_workspace":
+          case "rename_workspace":
+            await wait(60);
+            return null;
+          case "waiting_tasks":
+            return outbox.slice();
+          case "connect_profile":
+            return { instance: "https://contoso.service-now.com", clientId: lastArgs.clientId, integrationUser: lastArgs.integrationUser, port: 8765 };
+          case "check_connect_form": {
+            // A rough stand-in for Rust's rules, enough for a preview.
+            const errors = {};
+            if (!String(args.instance).trim()) errors.instance = "validation.instanceRequired";
+            else if (/\s/.test(args.instance.trim())) errors.instance = "validation.instanceShape";
+            if (!String(args.clientId).trim()) errors.clientId = "validation.clientIdRequired";
+            if (!String(args.clientSecret ?? "").trim()) errors.clientSecret = "validation.clientSecretRequired";
+            if (!String(args.integrationUser).trim()) errors.integrationUser = "validation.integrationUserRequired";
+            const port = Number(args.port || 8765);
+            if (!(port >= 1024 && port <= 65535)) errors.port = "validation.portRange";
+            return { errors, instance: String(args.instance).trim(), port, redirectUri: `http://127.0.0.1:${port}/callback` };
+          }
           case "ui_ready":
             return null;
           case "connection_status":
@@ -282,8 +316,8 @@
             await wait(200);
             connected = true;
             const info = connection({ signedIn: { userName: "beth.anglin", displayName: "Beth Anglin" }, needsReconnect: false });
-            emit("connection://changed", info);
-            return info;
+            emit("connection://changed", { workspace: WS, connection: info });
+            return { workspace: WS, status: "connected", connection: info };
           }
           case "cancel_connect":
             if (pendingReject) {
@@ -302,8 +336,9 @@
           case "remove_connection":
             await wait(300);
             connected = false;
-            emit("connection://changed", null);
-            return null;
+            emit("connection://changed", { workspace: WS, connection: null });
+            emit("workspaces://changed", workspaceList());
+            return { kept: args.waiting === "keep", discarded: 0, selected: null };
           case "list_actions":
             await wait(80);
             return actions.map((a) => ({ ...a }));
@@ -340,7 +375,7 @@
               outbox.push(item);
               const a = actions.find((x) => x.id === d.actionId);
               if (a) a.queued = true;
-              emit("outbox://changed", outbox.slice());
+              emit("outbox://changed", { workspace: WS, items: outbox.slice() });
               return { outboxId: item.id, sent: null, waiting: item };
             }
             const kind = d.kind;
@@ -350,7 +385,7 @@
             tickets = [t, ...tickets];
             const a = actions.find((x) => x.id === d.actionId);
             if (a) a.ticket = { sysId: t.sysId, number, kind, state: t.state, stateLabel: t.stateLabel, url: t.url };
-            emit("tickets://changed", ticketList());
+            emit("tickets://changed", { workspace: WS, list: ticketList() });
             const warnings = mode === "warnings"
               ? [{ field: "assignment_group", message: "No default assignment group: the change isn't assigned." }, { field: "u_recommendation_source", message: "This field doesn't exist on the instance; the value was dropped." }]
               : [];
@@ -363,13 +398,13 @@
             await wait(600);
             const item = outbox.find((x) => x.id === args.id);
             if (item) { item.attempts += 1; item.nextAttemptAt = minutes(4); }
-            emit("outbox://changed", outbox.slice());
+            emit("outbox://changed", { workspace: WS, items: outbox.slice() });
             return null;
           }
           case "outbox_discard":
             await wait(200);
             outbox = outbox.filter((x) => x.id !== args.id);
-            emit("outbox://changed", outbox.slice());
+            emit("outbox://changed", { workspace: WS, items: outbox.slice() });
             return null;
           case "list_tickets":
             await wait(30);
@@ -381,23 +416,23 @@
             return { tickets, fetchedAt, fromCache: false };
           case "state_names":
             await wait(60);
-            return {
-              changeRequest: STATES.change_request.map(([value, instanceLabel]) => ({ value, instanceLabel, customLabel: custom.change_request[value] || null })),
-              incident: STATES.incident.map(([value, instanceLabel]) => ({ value, instanceLabel, customLabel: custom.incident[value] || null })),
-            };
+            return ["change_request", "incident"].map((kind) => ({
+              kind,
+              states: STATES[kind].map(([value, instanceLabel]) => ({ value, instanceLabel, customLabel: custom[kind][value] || null })),
+            }));
           case "set_state_name":
             await wait(40);
             if (args.label) custom[args.kind][args.value] = args.label;
             else delete custom[args.kind][args.value];
             for (const t of tickets) t.stateLabel = labelOf(t.kind, t.state);
-            emit("tickets://changed", ticketList());
+            emit("tickets://changed", { workspace: WS, list: ticketList() });
             return null;
           case "reset_state_names":
             await wait(100);
             custom.change_request = {};
             custom.incident = {};
             for (const t of tickets) t.stateLabel = labelOf(t.kind, t.state);
-            emit("tickets://changed", ticketList());
+            emit("tickets://changed", { workspace: WS, list: ticketList() });
             return null;
           case "export_tickets_csv":
             await wait(400);
@@ -445,7 +480,7 @@
             }
             const now = Date.now();
             watch.status = { state: "watching", lastPollAt: new Date(now).toISOString(), nextPollAt: secondsFrom(watch.intervalSecs, now), message: null };
-            emit("watch://status", { ...watch.status });
+            emit("watch://status", { workspace: WS, status: { ...watch.status } });
             schedulePoll();
             return null;
           }

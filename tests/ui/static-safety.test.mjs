@@ -143,8 +143,6 @@ test("the stable DOM ids used by end-to-end tests are in the screens", () => {
     "connection-refresh",
     "reconnect",
     "manage-servicenow",
-    "change-card",
-    "incident-card",
     "connection-status",
     "check-connection",
     "doctor-results",
@@ -153,6 +151,13 @@ test("the stable DOM ids used by end-to-end tests are in the screens", () => {
     "confirm-remove",
     "confirm-remove-yes",
     "confirm-remove-no",
+    "confirm-remove-keep",
+    "confirm-remove-discard",
+    "confirm-remove-tasks",
+    "workspace-switcher",
+    "instances-card",
+    "add-instance",
+    "workspace-name",
     "data-exchange",
     // Ticket screens. Ids built from data are checked by their prefix.
     "outbox-banner",
@@ -165,8 +170,6 @@ test("the stable DOM ids used by end-to-end tests are in the screens", () => {
     "task-description",
     "task-priority",
     "task-due",
-    "task-kind-change",
-    "task-kind-incident",
     "task-preview",
     "send-task",
     "task-sent",
@@ -198,6 +201,9 @@ test("the stable DOM ids used by end-to-end tests are in the screens", () => {
     assert.ok(js.includes(`"${id}"`), id);
   }
   for (const template of [
+    "`${kind}-card`",
+    "`task-kind-${value}`",
+    "`workspace-${w.id}`",
     "`${id}-states`",
     "`${id}-create`",
     "`${id}-view-all`",

@@ -42,7 +42,12 @@ async function call(command, args) {
   }
 }
 
-/** app_state → { version: string, connected: boolean, demoInstance: string|null, locale: string } */
+/**
+ * app_state → { version, demoInstance: string|null, locale, workspaces: WorkspaceSummary[],
+ *   selected: string|null, kinds: Kind[], limits: Limits }.
+ * WorkspaceSummary = { id, name, instance, connected, needsReconnect, waiting, unseen, selected }.
+ * Kind = { kind, table, numberPrefix, states: [{ value, label, closed }], createRoles, localeKey, rightsCheck }.
+ */
 export function appState() {
   return call("app_state");
 }
@@ -53,15 +58,66 @@ export function uiReady() {
   return call("ui_ready").catch((error) => console.error(error));
 }
 
+// Workspaces ---------------------------------------------------------------------
+
+/** list_workspaces → WorkspaceSummary[]. */
+export function listWorkspaces() {
+  return call("list_workspaces");
+}
+
+/** select_workspace → null. The home page shows `workspace` (kept for the next start). */
+export function selectWorkspace(workspace) {
+  return call("select_workspace", { workspace });
+}
+
+/** rename_workspace → null. A blank name goes back to the instance's name. */
+export function renameWorkspace(workspace, name) {
+  return call("rename_workspace", { workspace, name: name === "" ? null : name ?? null });
+}
+
+/** waiting_tasks → OutboxItem[]: what a removal would ask about. */
+export function waitingTasks(workspace) {
+  return call("waiting_tasks", { workspace });
+}
+
 /**
- * connect → a ConnectOutcome once the admin has signed in in the browser:
- *   { status: "connected", connection: ConnectionInfo }
- *   { status: "wrong_user", signedIn: { userName, displayName }, expected }
- * Rejects with { kind, message, hint }; after cancel_connect with kind invalid_input.
- * Arguments reach Rust as instance, client_id, client_secret, integration_user, port.
+ * remove_connection → { kept, discarded, selected }. Revokes both tokens, deletes the secrets and
+ * the cached tickets. With tasks waiting, `waiting` is "keep" (the workspace stays, without a
+ * connection, until it is connected again) or "discard".
  */
-export function connect({ instance, clientId, clientSecret, integrationUser, port }) {
-  return call("connect", { instance, clientId, clientSecret, integrationUser, port });
+export function removeConnection(workspace, waiting = null) {
+  return call("remove_connection", { workspace, waiting });
+}
+
+// Connection -----------------------------------------------------------------------
+
+/**
+ * connect → { workspace, status: "connected", connection } | { workspace, status: "wrong_user",
+ *   signedIn: { userName, displayName }, expected }, once the admin has signed in in the browser.
+ * `workspace` null signs in to a new workspace; an id signs in again to that one.
+ * Rejects with { kind, message, hint }; after cancel_connect with kind invalid_input.
+ */
+export function connect(workspace, { instance, clientId, clientSecret, integrationUser, port }) {
+  return call("connect", { workspace: workspace ?? null, instance, clientId, clientSecret, integrationUser, port });
+}
+
+/**
+ * check_connect_form → { errors: { field: localeKey }, instance, port, redirectUri }: the setup
+ * form's rules, from Rust (the port as typed, a string).
+ */
+export function checkConnectForm({ instance, clientId, clientSecret, integrationUser, port }) {
+  return call("check_connect_form", {
+    instance: String(instance ?? ""),
+    clientId: String(clientId ?? ""),
+    clientSecret: clientSecret == null ? null : String(clientSecret),
+    integrationUser: String(integrationUser ?? ""),
+    port: port == null ? null : String(port),
+  });
+}
+
+/** connect_profile → { instance, clientId, integrationUser, port } | null: what the form of a workspace shows. */
+export function connectProfile(workspace) {
+  return call("connect_profile", { workspace });
 }
 
 /** cancel_connect → null. Stops the wait for the browser; the pending call rejects. */
@@ -69,19 +125,19 @@ export function cancelConnect() {
   return call("cancel_connect");
 }
 
-/** sign_in_again → ConnectOutcome. Revokes the wrong account's token and reopens the browser. */
+/** sign_in_again → the shape of connect. Revokes the wrong account's token and reopens the browser. */
 export function signInAgain() {
   return call("sign_in_again");
 }
 
-/** keep_account → ConnectionInfo. Keeps the account that signed in, although it isn't the expected one. */
+/** keep_account → the shape of connect. Keeps the account that signed in, although it isn't the expected one. */
 export function keepAccount() {
   return call("keep_account");
 }
 
-/** reauthorize → ConnectOutcome. The same sign-in with the stored settings. */
-export function reauthorize() {
-  return call("reauthorize");
+/** reauthorize → the shape of connect. The same sign-in with the workspace's saved settings. */
+export function reauthorize(workspace) {
+  return call("reauthorize", { workspace });
 }
 
 /**
@@ -89,18 +145,13 @@ export function reauthorize() {
  * { instance, clientId, integrationUser, signedIn: { userName, displayName }, release,
  *   accessTokenExpiresAt, hasRefreshToken, needsReconnect, port, publicClient }
  */
-export function connectionStatus() {
-  return call("connection_status");
+export function connectionStatus(workspace) {
+  return call("connection_status", { workspace });
 }
 
 /** check_connection → { checks: [{ id, status: "ok"|"warn"|"fail", detail, fix }] } */
-export function checkConnection() {
-  return call("check_connection");
-}
-
-/** remove_connection → null. Revokes both tokens, deletes the secrets, clears the settings. */
-export function removeConnection() {
-  return call("remove_connection");
+export function checkConnection(workspace) {
+  return call("check_connection", { workspace });
 }
 
 // Improvement actions, tasks and the outbox ------------------------------------
@@ -109,18 +160,18 @@ export function removeConnection() {
  * list_actions → Action[]: { id, title, category, source: "microsoft"|"user", points, maxPoints,
  *   remediation, ticket: TicketRef|null, queued }. TicketRef = { sysId, number, kind, state, stateLabel, url }.
  */
-export function listActions() {
-  return call("list_actions");
+export function listActions(workspace) {
+  return call("list_actions", { workspace });
 }
 
 /** add_action → Action (source "user"), from { title, category, remediation } typed in by the admin. */
-export function addAction({ title, category, remediation }) {
-  return call("add_action", { title, category, remediation });
+export function addAction(workspace, { title, category, remediation }) {
+  return call("add_action", { workspace, title, category, remediation });
 }
 
 /** open_ticket_for_action → TicketRef|null: an active ticket already made for this action. */
-export function openTicketForAction(actionId) {
-  return call("open_ticket_for_action", { actionId });
+export function openTicketForAction(workspace, actionId) {
+  return call("open_ticket_for_action", { workspace, actionId });
 }
 
 /**
@@ -133,31 +184,31 @@ function draftArg(draft) {
 }
 
 /** preview_task → { errors: [{ field, message, hint }], table, record }: exactly what would be sent. */
-export function previewTask(draft) {
-  return call("preview_task", { draft: draftArg(draft) });
+export function previewTask(workspace, draft) {
+  return call("preview_task", { workspace, draft: draftArg(draft) });
 }
 
 /** submit_task → { outboxId, sent: { number, kind, sysId, url, warnings }|null, waiting: OutboxItem|null }. */
-export function submitTask(draft) {
-  return call("submit_task", { draft: draftArg(draft) });
+export function submitTask(workspace, draft) {
+  return call("submit_task", { workspace, draft: draftArg(draft) });
 }
 
 /**
  * outbox_list → OutboxItem[]: { id, name, kind, attempts, state: "waiting"|"blocked",
  *   error: { kind, message, hint }|null, nextAttemptAt, mayExist }.
  */
-export function outboxList() {
-  return call("outbox_list");
+export function outboxList(workspace) {
+  return call("outbox_list", { workspace });
 }
 
 /** outbox_retry → null. Sends the item now. */
-export function outboxRetry(id) {
-  return call("outbox_retry", { id });
+export function outboxRetry(workspace, id) {
+  return call("outbox_retry", { workspace, id });
 }
 
 /** outbox_discard → null. Drops the item without sending it. */
-export function outboxDiscard(id) {
-  return call("outbox_discard", { id });
+export function outboxDiscard(workspace, id) {
+  return call("outbox_discard", { workspace, id });
 }
 
 // Tickets ------------------------------------------------------------------------
@@ -167,38 +218,38 @@ export function outboxDiscard(id) {
  * Ticket = { sysId, number, kind, name, state, stateLabel, priority, dueDate, category,
  *   actionId, updatedAt, active, url }.
  */
-export function listTickets() {
-  return call("list_tickets");
+export function listTickets(workspace) {
+  return call("list_tickets", { workspace });
 }
 
 /** refresh_tickets → the same shape as list_tickets, read from ServiceNow. */
-export function refreshTickets() {
-  return call("refresh_tickets");
+export function refreshTickets(workspace) {
+  return call("refresh_tickets", { workspace });
 }
 
-/** state_names → { changeRequest: StateName[], incident: StateName[] }; StateName = { value, instanceLabel, customLabel }. */
-export function stateNames() {
-  return call("state_names");
+/** state_names → [{ kind, states: [{ value, instanceLabel, customLabel }] }], in the registry's order. */
+export function stateNames(workspace) {
+  return call("state_names", { workspace });
 }
 
 /** set_state_name → null. kind "change_request"|"incident"; a null or empty label resets that state. */
-export function setStateName({ kind, value, label }) {
-  return call("set_state_name", { kind, value, label: label === "" ? null : label ?? null });
+export function setStateName(workspace, { kind, value, label }) {
+  return call("set_state_name", { workspace, kind, value, label: label === "" ? null : label ?? null });
 }
 
 /** reset_state_names → null. Every state takes the instance's name again. */
-export function resetStateNames() {
-  return call("reset_state_names");
+export function resetStateNames(workspace) {
+  return call("reset_state_names", { workspace });
 }
 
 /** export_tickets_csv → { path } of the CSV written to the Downloads folder; sysIds null exports all. */
-export function exportTicketsCsv(sysIds) {
-  return call("export_tickets_csv", { sysIds: Array.isArray(sysIds) ? sysIds : null });
+export function exportTicketsCsv(workspace, sysIds) {
+  return call("export_tickets_csv", { workspace, sysIds: Array.isArray(sysIds) ? sysIds : null });
 }
 
-/** open_url → null. Opens a record of the instance in the system browser (Rust checks the URL). */
-export function openUrl(url) {
-  return call("open_url", { url });
+/** open_url → null. Opens a record of the workspace's instance in the system browser (Rust checks the URL). */
+export function openUrl(workspace, url) {
+  return call("open_url", { workspace, url });
 }
 
 /**
@@ -216,26 +267,39 @@ export async function onEvent(name, handler) {
   }
 }
 
-/** Event the back end emits while `connect` waits: { url } of the sign-in page. */
-export const EVENT_AUTHORIZE_URL = "connect://authorize-url";
-
-/** Event the back end emits after connect, remove or a token refresh: ConnectionInfo or null. */
-export const EVENT_CONNECTION_CHANGED = "connection://changed";
-
-/** Event after the ticket cache changed: the shape of list_tickets. */
-export const EVENT_TICKETS_CHANGED = "tickets://changed";
-
-/** Event after the outbox changed: OutboxItem[]. */
-export const EVENT_OUTBOX_CHANGED = "outbox://changed";
-
-/** category_mapping → { Identity: string, Data: string, Devices: string, Apps: string, Infrastructure: string } */
-export function categoryMapping() {
-  return call("category_mapping");
+/**
+ * Listens to an event of one workspace: the handler gets the payload's `field` (the list, the
+ * items, the status, the connection) only when the payload names `workspace`.
+ */
+export function onWorkspaceEvent(name, workspace, field, handler) {
+  return onEvent(name, (payload) => {
+    if (payload && typeof payload === "object" && payload.workspace === workspace) handler(payload[field]);
+  });
 }
 
-/** set_category_mapping({ mapping }) → null. Blank values leave the ticket's category unset. */
-export function setCategoryMapping(mapping) {
-  return call("set_category_mapping", { mapping });
+/** Event while `connect` waits: { workspace: string|null, url } of the sign-in page. */
+export const EVENT_AUTHORIZE_URL = "connect://authorize-url";
+
+/** Event after connect, remove or a lost sign-in: { workspace, connection: ConnectionInfo|null }. */
+export const EVENT_CONNECTION_CHANGED = "connection://changed";
+
+/** Event after the ticket cache changed: { workspace, list } (list: the shape of list_tickets). */
+export const EVENT_TICKETS_CHANGED = "tickets://changed";
+
+/** Event after the outbox changed: { workspace, items: OutboxItem[] }. */
+export const EVENT_OUTBOX_CHANGED = "outbox://changed";
+
+/** Event after the workspaces or their counts changed: WorkspaceSummary[]. */
+export const EVENT_WORKSPACES_CHANGED = "workspaces://changed";
+
+/** category_mapping → { Identity: string, Data: string, Devices: string, Apps: string, Infrastructure: string } */
+export function categoryMapping(workspace) {
+  return call("category_mapping", { workspace });
+}
+
+/** set_category_mapping → null. Blank values leave the ticket's category unset. */
+export function setCategoryMapping(workspace, mapping) {
+  return call("set_category_mapping", { workspace, mapping });
 }
 
 // Watching tickets and notifications ---------------------------------------------
@@ -247,38 +311,39 @@ export function setCategoryMapping(mapping) {
  * WatchStatus = { state: "idle"|"watching"|"offline"|"retrying"|"stopped",
  *   lastPollAt: string|null, nextPollAt: string|null, message: string|null }.
  */
-export function watchSettings() {
-  return call("watch_settings");
+export function watchSettings(workspace) {
+  return call("watch_settings", { workspace: workspace ?? null });
 }
 
 /**
  * set_watch_settings → WatchSettings. Takes the whole settings object; an intervalSecs
  * below 15 or above 3600 is refused with kind invalid_input.
  */
-export function setWatchSettings({ intervalSecs, notify, autostart }) {
+export function setWatchSettings(workspace, { intervalSecs, notify, autostart }) {
   const { state, assigned, priority, due, comments, closed } = notify ?? {};
   return call("set_watch_settings", {
+    workspace: workspace ?? null,
     settings: { intervalSecs, notify: { state, assigned, priority, due, comments, closed }, autostart },
   });
 }
 
 /** pause_notifications → WatchSettings with pausedUntil set `minutes` from now. */
-export function pauseNotifications(minutes) {
-  return call("pause_notifications", { minutes });
+export function pauseNotifications(workspace, minutes) {
+  return call("pause_notifications", { workspace: workspace ?? null, minutes });
 }
 
 /** resume_notifications → WatchSettings with pausedUntil null. */
-export function resumeNotifications() {
-  return call("resume_notifications");
+export function resumeNotifications(workspace) {
+  return call("resume_notifications", { workspace: workspace ?? null });
 }
 
 /** watch_now → null. Checks for changes now; the result arrives as EVENT_WATCH_STATUS. */
-export function watchNow() {
-  return call("watch_now");
+export function watchNow(workspace) {
+  return call("watch_now", { workspace: workspace ?? null });
 }
 
-/** Event whenever the watcher's state changes or a poll ends: WatchStatus. */
+/** Event whenever a watcher's state changes or a poll ends: { workspace, status: WatchStatus }. */
 export const EVENT_WATCH_STATUS = "watch://status";
 
-/** WatchSettings: paused or resumed from the tray menu. */
+/** The shared notification settings (without a status): paused or resumed from the tray menu. */
 export const EVENT_WATCH_SETTINGS = "watch://settings";

@@ -1,8 +1,13 @@
 // Pure helpers for the connection screens. No DOM, no i18n lookups, no IPC:
 // Node's test runner imports this module directly.
 
-/** The checks `check_connection` returns, in order. */
-export const DOCTOR_IDS = Object.freeze(["https", "oauth", "token", "identity", "incident_rights", "change_rights", "release"]);
+import { kinds } from "./app-context.js";
+
+/** The checks `check_connection` returns, in order: one rights line per ticket kind. */
+export function doctorIds(kindList = kinds()) {
+  return ["https", "oauth", "token", "identity", ...kindList.map((k) => k.rightsCheck), "release"];
+}
+
 export const DOCTOR_STATUSES = Object.freeze(["ok", "warn", "fail"]);
 
 const SECOND = 1000;
@@ -157,10 +162,10 @@ export function isCancelled(error, userCancelled = false) {
 }
 
 /**
- * Orders check results as DOCTOR_IDS (unknown ids last, in their own order) and
+ * Orders check results as `ids` (unknown ids last, in their own order) and
  * normalises each to { id, status, detail, fix }; an unknown status counts as "warn".
  */
-export function normalizeChecks(result) {
+export function normalizeChecks(result, ids = doctorIds()) {
   const list = Array.isArray(result?.checks) ? result.checks : [];
   const checks = list
     .filter((c) => c && typeof c.id === "string" && c.id !== "")
@@ -171,8 +176,8 @@ export function normalizeChecks(result) {
       fix: typeof c.fix === "string" && c.fix.trim() !== "" ? c.fix : null,
     }));
   const rank = (id) => {
-    const i = DOCTOR_IDS.indexOf(id);
-    return i === -1 ? DOCTOR_IDS.length : i;
+    const i = ids.indexOf(id);
+    return i === -1 ? ids.length : i;
   };
   return checks
     .map((c, i) => ({ c, i }))

@@ -1,7 +1,8 @@
 // Boot: load the locale, translate the static page, route between screens by hash.
 import { initI18n, applyTranslations, t } from "./i18n.js";
 import { clearError } from "./ui.js";
-import { appState, uiReady } from "./api.js";
+import { appState, onEvent, uiReady, EVENT_WORKSPACES_CHANGED } from "./api.js";
+import { currentSummary, hasSeveral, onWorkspaces, setAppState, setWorkspaces } from "./app-context.js";
 import * as home from "./screens/home.js";
 import * as connect from "./screens/connect.js";
 import * as manage from "./screens/manage.js";
@@ -60,14 +61,31 @@ async function render() {
   document.body.dataset.booted = "true";
 }
 
+/** With several workspaces, the header names the one the screens show. */
+function drawHeader() {
+  const slot = document.getElementById("header-workspace");
+  if (!slot) return;
+  const summary = hasSeveral() ? currentSummary() : null;
+  slot.textContent = summary ? summary.name : "";
+  slot.hidden = !summary;
+}
+
 async function boot() {
   // The OS language comes from Rust (WebKitGTK's navigator.language may not follow it);
   // navigator.languages is the fallback, and the only source in a browser preview.
   const state = await appState().catch(() => null);
+  setAppState(state);
+  onWorkspaces(drawHeader);
+  drawHeader();
+  await onEvent(EVENT_WORKSPACES_CHANGED, (list) => setWorkspaces(list));
   const browser = typeof navigator !== "undefined" ? navigator.languages ?? [navigator.language] : [];
   await initI18n(state?.locale ? [state.locale, ...browser] : undefined);
   applyTranslations(document);
   window.addEventListener("hashchange", () => {
+    render().catch((error) => console.error(error));
+  });
+  // Another workspace was selected (or the shown one removed): draw the screen again.
+  window.addEventListener("tb:rerender", () => {
     render().catch((error) => console.error(error));
   });
   await render();

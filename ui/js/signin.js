@@ -9,9 +9,10 @@ import { announce, clearError, copyButton, el, showError } from "./ui.js";
 import { firstNameOrDisplayName, isCancelled, readOutcome } from "./connection.js";
 
 /**
- * createSignInFlow({ errorSlot, onConnected(connection), onState(state), idleFocus() })
+ * createSignInFlow({ errorSlot, onConnected(connection, workspace), onState(state), idleFocus() })
  * → { nodes: [progress, wrongUser], run(start), busy(), destroy() }
- * `start` is a function returning the promise of a ConnectOutcome (api.connect, api.reauthorize…).
+ * `start` is a function returning the promise of a ConnectResult (api.connect, api.reauthorize…):
+ * { workspace, status, … }.
  */
 export function createSignInFlow({ errorSlot, onConnected, onState = () => {}, idleFocus = () => null }) {
   let alive = true;
@@ -122,7 +123,7 @@ export function createSignInFlow({ errorSlot, onConnected, onState = () => {}, i
     if (result.type === "connected") {
       setState("idle");
       announce(t("signIn.connected"));
-      await onConnected(result.connection);
+      await onConnected(result.connection, outcome?.workspace ?? null);
     } else if (result.type === "wrong_user") {
       showWrongUser(result);
     } else {
@@ -175,11 +176,9 @@ export function createSignInFlow({ errorSlot, onConnected, onState = () => {}, i
     againButton.disabled = true;
     keepButton.disabled = true;
     try {
-      const connection = await api.keepAccount();
+      const outcome = await api.keepAccount();
       if (!alive) return;
-      setState("idle");
-      announce(t("signIn.connected"));
-      await onConnected(connection);
+      await settle(outcome);
     } catch (error) {
       if (!alive) return;
       againButton.disabled = false;

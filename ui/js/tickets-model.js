@@ -1,12 +1,12 @@
 // Pure ticket and task-draft logic: filtering, sorting, paging, counts by state,
 // due dates, and the checks the task form runs before it asks Rust. No DOM, no
-// i18n, no IPC: Node's test runner imports this module directly.
+// i18n, no IPC: Node's test runner imports this module directly. The kinds and the
+// name limit are Rust's (app-context.js).
+import { kindNames, limits } from "./app-context.js";
 
-export const KINDS = Object.freeze(["change_request", "incident"]);
 export const CATEGORIES = Object.freeze(["Identity", "Data", "Devices", "Apps", "Infrastructure"]);
 export const PRIORITIES = Object.freeze([1, 2, 3, 4, 5]);
 export const DEFAULT_PRIORITY = 3;
-export const NAME_MAX = 160;
 export const DUE_DEFAULT_DAYS = 14;
 export const PAGE_SIZE = 100;
 export const SORT_KEYS = Object.freeze(["number", "name", "kind", "stateLabel", "priority", "dueDate", "category", "updatedAt"]);
@@ -209,13 +209,13 @@ export function draftFor(action, { kind = "change_request", now = Date.now() } =
   return {
     actionId: action.id,
     actionTitle: action.title,
-    name: String(action.title ?? "").slice(0, NAME_MAX),
+    name: String(action.title ?? "").slice(0, limits().taskNameChars),
     description: String(action.remediation ?? ""),
     priority: DEFAULT_PRIORITY,
     dueDate: defaultDueDate(now),
     source: action.source === "user" ? "user" : "microsoft",
     category: action.category,
-    kind: KINDS.includes(kind) ? kind : "change_request",
+    kind: kindNames().includes(kind) ? kind : kindNames()[0],
   };
 }
 
@@ -232,7 +232,7 @@ export function checkDraft(draft, now = Date.now()) {
   const errors = {};
   const name = String(draft.name ?? "").trim();
   if (name === "") errors.name = "validation.nameRequired";
-  else if (textLength(name) > NAME_MAX) errors.name = "validation.nameTooLong";
+  else if (textLength(name) > limits().taskNameChars) errors.name = "validation.nameTooLong";
   if (String(draft.description ?? "").trim() === "") errors.description = "validation.descriptionRequired";
   const due = String(draft.dueDate ?? "");
   if (!DATE_ONLY.test(due)) errors.dueDate = "validation.dueRequired";

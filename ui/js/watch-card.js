@@ -28,7 +28,7 @@ const MAX_TIMER = 2147483647;
  * createWatchCard() → { node, load(), destroy() }. load() reads watch_settings and
  * starts listening to watch://status; destroy() stops both.
  */
-export function createWatchCard() {
+export function createWatchCard(workspace) {
   let alive = true;
   let saved = null; // The last WatchSettings Rust returned, normalised.
   let status = null; // The WatchStatus on screen.
@@ -207,7 +207,7 @@ export function createWatchCard() {
     saving = saving.then(async () => {
       if (!alive) return;
       try {
-        const next = await api.setWatchSettings(settings);
+        const next = await api.setWatchSettings(workspace, settings);
         if (!alive) return;
         show(next, { form: mine === saveSeq });
         if (mine === saveSeq) announce(t("watch.saved"));
@@ -228,9 +228,9 @@ export function createWatchCard() {
     checkNow.setAttribute("aria-busy", "true");
     checkNow.textContent = t("watch.checking");
     try {
-      await api.watchNow();
+      await api.watchNow(workspace);
       if (!alive) return;
-      const next = await api.watchSettings();
+      const next = await api.watchSettings(workspace);
       if (!alive) return;
       show(next, { form: false });
     } catch (error) {
@@ -270,7 +270,7 @@ export function createWatchCard() {
   }
 
   function pauseNotifications() {
-    pauseOrResume(pause, () => api.pauseNotifications(PAUSE_MINUTES), () => {
+    pauseOrResume(pause, () => api.pauseNotifications(workspace, PAUSE_MINUTES), () => {
       if (pausedBar.hidden) return;
       resume.focus();
       announce(pausedText.textContent);
@@ -278,14 +278,14 @@ export function createWatchCard() {
   }
 
   function resumeNotifications() {
-    pauseOrResume(resume, () => api.resumeNotifications(), () => {
+    pauseOrResume(resume, () => api.resumeNotifications(workspace), () => {
       if (!pause.hidden) pause.focus();
       announce(t("watch.resumed"));
     });
   }
 
   async function load() {
-    const stopStatus = await api.onEvent(api.EVENT_WATCH_STATUS, (next) => {
+    const stopStatus = await api.onWorkspaceEvent(api.EVENT_WATCH_STATUS, workspace, "status", (next) => {
       if (!alive || !saved) return;
       saved.status = normalizeStatus(next);
       showStatus(saved.status, { quiet: true });
@@ -293,7 +293,8 @@ export function createWatchCard() {
     // Paused or resumed from the tray: the pause line follows; the form is left as it is.
     const stopSettings = await api.onEvent(api.EVENT_WATCH_SETTINGS, (next) => {
       if (!alive || !saved) return;
-      show(next, { form: false });
+      // The shared settings carry no status: this workspace's stays.
+      show({ ...next, status: saved.status }, { form: false });
     });
     unlisten = () => {
       stopStatus();
@@ -304,7 +305,7 @@ export function createWatchCard() {
       return;
     }
     try {
-      const settings = await api.watchSettings();
+      const settings = await api.watchSettings(workspace);
       if (!alive) return;
       show(settings);
     } catch (error) {

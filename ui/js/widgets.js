@@ -39,10 +39,10 @@ export function formatDate(value) {
   }
 }
 
-/** Opens a record in the system browser; a refusal shows in `slot` (or the page banner). */
-export async function openRecord(url, slot) {
+/** Opens a record of `workspace`'s instance in the system browser; a refusal shows in `slot` (or the page banner). */
+export async function openRecord(workspace, url, slot) {
   try {
-    await api.openUrl(url);
+    await api.openUrl(workspace, url);
   } catch (error) {
     showError(error, slot ?? undefined);
   }
@@ -100,16 +100,16 @@ export function outboxBanner(items) {
   ]);
 }
 
-/** Keeps `slot` showing the outbox banner; returns a stop function. */
-export async function watchOutbox(slot) {
+/** Keeps `slot` showing `workspace`'s outbox banner; returns a stop function. */
+export async function watchOutbox(workspace, slot) {
   let alive = true;
   const show = (items) => {
     if (!alive) return;
     const banner = outboxBanner(items);
     slot.replaceChildren(...(banner ? [banner] : []));
   };
-  const stop = await api.onEvent(api.EVENT_OUTBOX_CHANGED, (items) => show(items ?? []));
-  api.outboxList().then(show, () => {});
+  const stop = await api.onWorkspaceEvent(api.EVENT_OUTBOX_CHANGED, workspace, "items", (items) => show(items ?? []));
+  api.outboxList(workspace).then(show, () => {});
   return () => {
     alive = false;
     stop();

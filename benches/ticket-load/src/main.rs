@@ -295,7 +295,7 @@ async fn connect(sim: &RunningSim) -> AnyResult<ServiceNow> {
         issue_refresh_token: true,
     });
     let manager = Arc::new(
-        ConnectionManager::new(Arc::new(MemorySettings::default()))
+        ConnectionManager::new("ws-bench000", Arc::new(MemorySettings::default()))
             .with_callback_timeout(Duration::from_secs(30)),
     );
     let url = manager
@@ -326,9 +326,10 @@ async fn connect(sim: &RunningSim) -> AnyResult<ServiceNow> {
 /// page has no rows, checked on the bytes (`"result":[]`) without parsing the JSON.
 async fn raw_pages(http: &reqwest::Client, base: &str, token: &str) -> AnyResult<()> {
     let query = format!(
-        "sys_class_nameINincident,change_request^correlation_idSTARTSWITHtb1/{TENANT}/^ORDERBYsys_created_on^ORDERBYsys_id"
+        "sys_class_nameINchange_request,incident^correlation_idSTARTSWITHtb1/{TENANT}/^ORDERBYsys_created_on^ORDERBYsys_id"
     );
     let limit = PAGE.to_string();
+    let fields = TICKET_FIELDS.join(",");
     let url = format!("{base}/api/now/table/task");
     for page in 0..1000 {
         let offset = (page * PAGE).to_string();
@@ -338,7 +339,7 @@ async fn raw_pages(http: &reqwest::Client, base: &str, token: &str) -> AnyResult
             .header("Accept", "application/json")
             .query(&[
                 ("sysparm_query", query.as_str()),
-                ("sysparm_fields", TICKET_FIELDS),
+                ("sysparm_fields", fields.as_str()),
                 ("sysparm_exclude_reference_link", "true"),
                 ("sysparm_limit", limit.as_str()),
                 ("sysparm_offset", offset.as_str()),

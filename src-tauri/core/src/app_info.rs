@@ -1,8 +1,10 @@
-//! What the home screen asks for when it starts: the version, whether a connection exists, and
-//! the demo instance the app was pointed at (the README's demo command sets
+//! What the home screen asks for when it starts: the version, the workspaces, the ticket kinds,
+//! the limits of the forms, and the demo instance the app was pointed at (the README's demo command sets
 //! `TICKET_BRIDGE_DEMO_INSTANCE` to the simulator's address).
 
 use crate::servicenow::InstanceUrl;
+use crate::servicenow::kinds::{KINDS, KindSpec};
+use crate::workspace::WorkspaceSummary;
 use serde::Serialize;
 
 /// The environment variable that points a demo or test run at an instance (normally the
@@ -13,12 +15,42 @@ pub const DEMO_INSTANCE_ENV: &str = "TICKET_BRIDGE_DEMO_INSTANCE";
 #[serde(rename_all = "camelCase")]
 pub struct AppState {
     pub version: String,
-    pub connected: bool,
     pub demo_instance: Option<String>,
     /// The operating system's language, as one of the six the UI speaks. WebKit's
     /// `navigator.language` does not always follow the OS on Linux, so the UI asks Rust.
     pub locale: String,
+    /// Every workspace, and the one the home page shows.
+    pub workspaces: Vec<WorkspaceSummary>,
+    pub selected: Option<String>,
+    /// The ticket kinds, in the order the UI shows them.
+    pub kinds: &'static [KindSpec],
+    pub limits: Limits,
 }
+
+/// The rules the UI shows before it asks Rust (Rust checks them again): the one copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Limits {
+    pub default_port: u16,
+    pub min_port: u16,
+    pub max_port: u16,
+    pub task_name_chars: usize,
+    pub state_name_chars: usize,
+    pub workspace_name_chars: usize,
+    pub category_value_chars: usize,
+    pub action_title_chars: usize,
+}
+
+pub const LIMITS: Limits = Limits {
+    default_port: crate::connection::DEFAULT_PORT,
+    min_port: crate::connection::MIN_PORT,
+    max_port: crate::connection::MAX_PORT,
+    task_name_chars: crate::tickets::draft::MAX_NAME_CHARS,
+    state_name_chars: crate::tickets::board::MAX_STATE_NAME_CHARS,
+    workspace_name_chars: crate::workspace::MAX_NAME_CHARS,
+    category_value_chars: crate::tickets::board::MAX_CATEGORY_VALUE_CHARS,
+    action_title_chars: crate::secure_score::MAX_TITLE_CHARS,
+};
 
 /// Reads the demo instance from a variable's value. An unusable value is logged and ignored, so a
 /// typo in a script cannot stop the app from starting.
@@ -37,12 +69,21 @@ pub fn demo_instance(value: Option<&str>) -> Option<InstanceUrl> {
 }
 
 impl AppState {
-    pub fn new(version: &str, connected: bool, demo: Option<&InstanceUrl>, locale: &str) -> Self {
+    pub fn new(
+        version: &str,
+        demo: Option<&InstanceUrl>,
+        locale: &str,
+        workspaces: Vec<WorkspaceSummary>,
+        selected: Option<String>,
+    ) -> Self {
         Self {
             version: version.to_owned(),
-            connected,
             demo_instance: demo.map(|d| d.to_string()),
             locale: locale.to_owned(),
+            workspaces,
+            selected,
+            kinds: &KINDS,
+            limits: LIMITS,
         }
     }
 }
@@ -63,12 +104,17 @@ mod tests {
     }
 
     #[test]
-    fn app_state_is_camel_case() {
+    fn app_state_is_camel_case_and_carries_the_registry() {
         let demo = InstanceUrl::parse("http://127.0.0.1:8080").unwrap();
-        let v = serde_json::to_value(AppState::new("0.1.0", false, Some(&demo), "fr")).unwrap();
-        assert_eq!(
-            v,
-            serde_json::json!({"version":"0.1.0","connected":false,"demoInstance":"http://127.0.0.1:8080","locale":"fr"})
-        );
+        let v =
+            serde_json::to_value(AppState::new("0.1.0", Some(&demo), "fr", vec![], None)).unwrap();
+        assert_eq!(v["demoInstance"], "http://127.0.0.1:8080");
+        assert_eq!(v["locale"], "fr");
+        assert_eq!(v["workspaces"], serde_json::json!([]));
+        assert_eq!(v["kinds"][0]["kind"], "change_request");
+        assert_eq!(v["kinds"][0]["table"], "change_request");
+        assert_eq!(v["kinds"][1]["states"][0]["value"], "1");
+        assert_eq!(v["limits"]["minPort"], 1024);
+        assert_eq!(v["limits"]["taskNameChars"], 160);
     }
 }

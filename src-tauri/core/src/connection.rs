@@ -26,6 +26,76 @@ use tokio::sync::oneshot;
 
 /// The default loopback port of the redirect URL.
 pub const DEFAULT_PORT: u16 = 8765;
+/// The ports a redirect URL may use: not the privileged ones.
+pub const MIN_PORT: u16 = 1024;
+pub const MAX_PORT: u16 = 65535;
+
+/// What is wrong with the setup form, field by field (values are locale keys the UI words),
+/// and the redirect URL to register for its port.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FormCheck {
+    pub errors: std::collections::BTreeMap<&'static str, &'static str>,
+    /// The instance as it will be used (`https://contoso.service-now.com`), when valid.
+    pub instance: Option<String>,
+    pub port: Option<u16>,
+    pub redirect_uri: Option<String>,
+}
+
+/// Parses a port typed in the form (blank: the default).
+pub fn parse_port(input: Option<&str>) -> Option<u16> {
+    let s = input.map(str::trim).unwrap_or("");
+    if s.is_empty() {
+        return Some(DEFAULT_PORT);
+    }
+    if s.len() > 5 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse::<u16>().ok().filter(|p| *p >= MIN_PORT)
+}
+
+/// Checks the setup form as the admin fills it in; the same rules [`ConnectionManager::begin`]
+/// applies, so the UI never keeps a copy of them.
+pub fn check_form(
+    instance: &str,
+    client_id: &str,
+    client_secret: Option<&str>,
+    integration_user: &str,
+    port: Option<&str>,
+) -> FormCheck {
+    let mut errors = std::collections::BTreeMap::new();
+    let parsed = if instance.trim().is_empty() {
+        errors.insert("instance", "validation.instanceRequired");
+        None
+    } else {
+        match InstanceUrl::parse(instance) {
+            Ok(i) => Some(i),
+            Err(_) => {
+                errors.insert("instance", "validation.instanceShape");
+                None
+            }
+        }
+    };
+    if client_id.trim().is_empty() {
+        errors.insert("clientId", "validation.clientIdRequired");
+    }
+    if client_secret.is_none_or(|s| s.trim().is_empty()) {
+        errors.insert("clientSecret", "validation.clientSecretRequired");
+    }
+    if integration_user.trim().is_empty() {
+        errors.insert("integrationUser", "validation.integrationUserRequired");
+    }
+    let port = parse_port(port);
+    if port.is_none() {
+        errors.insert("port", "validation.portRange");
+    }
+    FormCheck {
+        errors,
+        instance: parsed.map(|i| i.to_string()),
+        port,
+        redirect_uri: port.map(loopback::redirect_uri),
+    }
+}
 
 /// What the app keeps about a connection outside the keychain: nothing secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +179,8 @@ pub struct ConnectionInfo {
     pub has_refresh_token: bool,
     pub needs_reconnect: bool,
     pub port: u16,
+    /// The redirect URL registered for this connection (from its port).
+    pub redirect_uri: String,
     pub public_client: bool,
 }
 
@@ -164,10 +236,10 @@ impl ConnectRequest {
         let client_id = required(&self.client_id, "client ID")?;
         let integration_user = required(&self.integration_user, "integration user's name")?;
         let port = self.port.unwrap_or(DEFAULT_PORT);
-        if port < 1024 {
+        if port < MIN_PORT {
             return Err(Error::invalid_input(
                 format!("Port {port} cannot be used."),
-                "Choose a port from 1024 to 65535.",
+                format!("Choose a port from {MIN_PORT} to {MAX_PORT}."),
             ));
         }
         let client_secret = self
@@ -649,6 +721,7 @@ async fn info_of(a: &Active) -> ConnectionInfo {
         has_refresh_token: session.has_refresh_token().await,
         needs_reconnect: session.needs_reconnect().await,
         port: s.port,
+        redirect_uri: loopback::redirect_uri(s.port),
         public_client: s.public_client,
     }
 }
@@ -699,6 +772,85 @@ mod tests {
             assert_eq!(e.kind, ErrorKind::InvalidInput);
             assert!(!e.message.is_empty() && !e.hint.is_empty());
         }
+    }
+
+    #[test]
+    fn the_form_check_says_which_field_is_wrong_in_locale_keys() {
+        let check = |i: &str, port: Option<&str>| check_form(i, "a", Some("b"), "c", port);
+        for good in [
+            "contoso",
+            "dev12345",
+            "contoso-prod",
+            "  contoso  ",
+            "C0ntoso",
+            "contoso.service-now.com",
+            "https://contoso.service-now.com",
+            "https://contoso.service-now.com/",
+            "HTTPS://Contoso.Service-Now.com",
+            "https://servicenow.contoso.com",
+            "https://contoso.service-now.com:8443",
+            "https://contoso.service-now.com/now/nav/ui/home",
+            "http://127.0.0.1:8080",
+            "http://127.0.0.1:8080/",
+            "http://localhost:4000",
+            "https://10.0.0.5",
+        ] {
+            assert!(check(good, None).errors.is_empty(), "{good}");
+        }
+        for bad in [
+            "-contoso",
+            "con toso",
+            "contoso_prod",
+            "http://contoso.service-now.com",
+            "http://127.0.0.1",
+            "http://localhost",
+            "http://127.0.0.1:99999",
+            "ftp://contoso.service-now.com",
+            "https://",
+            "https://user:pass@contoso.service-now.com",
+            "https://contoso..service-now.com",
+            "https://contoso .service-now.com",
+            "javascript:alert(1)",
+            &"a".repeat(64),
+        ] {
+            assert_eq!(
+                check(bad, None).errors.get("instance"),
+                Some(&"validation.instanceShape"),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            check(" ", None).errors.get("instance"),
+            Some(&"validation.instanceRequired")
+        );
+        let ok = check(" https://Contoso.service-now.com/now/nav ", Some(" 9000 "));
+        assert_eq!(
+            ok.instance.as_deref(),
+            Some("https://contoso.service-now.com")
+        );
+        assert_eq!(ok.port, Some(9000));
+        assert_eq!(
+            ok.redirect_uri.as_deref(),
+            Some("http://127.0.0.1:9000/callback")
+        );
+        assert_eq!(check("contoso", None).port, Some(DEFAULT_PORT));
+        for good in ["1024", "8765", "65535", "08765"] {
+            assert!(check("contoso", Some(good)).errors.is_empty(), "{good}");
+        }
+        for bad in [
+            "1023", "65536", "0", "-1", "80", "8765a", "87.65", "1e4", "123456",
+        ] {
+            assert_eq!(
+                check("contoso", Some(bad)).errors.get("port"),
+                Some(&"validation.portRange"),
+                "{bad}"
+            );
+        }
+        let empty = check_form("", "", None, " ", None);
+        assert_eq!(
+            empty.errors.keys().copied().collect::<Vec<_>>(),
+            ["clientId", "clientSecret", "instance", "integrationUser"]
+        );
     }
 
     #[test]

@@ -1,119 +1,101 @@
 //! The connection card, the setup page and the manage page: connect (OAuth in the browser),
-//! the wrong-user choice, status, the connection doctor, remove.
+//! the wrong-user choice, status, the connection check.
 
-use crate::events;
-use std::sync::Arc;
-use tauri::{AppHandle, Manager as _, Runtime, State};
-use tauri_plugin_opener::OpenerExt;
+use super::Registry;
 use ticket_bridge_core::Error;
-use ticket_bridge_core::connection::{
-    ConnectOutcome, ConnectRequest, ConnectionInfo, ConnectionManager,
-};
+use ticket_bridge_core::connection::{self, ConnectRequest, ConnectionInfo, FormCheck};
 use ticket_bridge_core::doctor;
+use ticket_bridge_core::workspace::{ConnectResult, FormDefaults};
 
-type Manager<'a> = State<'a, Arc<ConnectionManager>>;
-
-/// Shows the sign-in URL to the UI (in case no browser appears), opens the system browser,
-/// then waits for ServiceNow's answer.
-async fn open_and_finish<R: Runtime>(
-    app: &AppHandle<R>,
-    manager: &ConnectionManager,
-    url: String,
-) -> Result<ConnectOutcome, Error> {
-    events::authorize_url(app, &url);
-    if let Err(e) = app.opener().open_url(url, None::<&str>) {
-        // The UI shows the link with a Copy button; the admin can open it by hand.
-        log::warn!("could not open the browser: {e}");
-    }
-    let outcome = manager.finish().await;
-    if let Ok(ConnectOutcome::Connected { connection }) = &outcome {
-        events::connection_changed(app, Some(connection));
-        crate::sender::refresh(app);
-        crate::watch::wake(app);
-    }
-    outcome
-}
-
+/// Signs in to a new workspace (`workspace` absent) or again to an existing one.
 #[tauri::command]
-pub async fn connect<R: Runtime>(
-    app: AppHandle<R>,
-    manager: Manager<'_>,
+#[allow(clippy::too_many_arguments)]
+pub async fn connect(
+    registry: Registry<'_>,
+    workspace: Option<String>,
     instance: String,
     client_id: String,
     client_secret: Option<String>,
     integration_user: String,
     port: Option<u16>,
-) -> Result<ConnectOutcome, Error> {
-    let url = manager
-        .begin(ConnectRequest {
-            instance,
-            client_id,
-            client_secret,
-            integration_user,
-            port,
-        })
-        .await?;
-    open_and_finish(&app, &manager, url).await
+) -> Result<ConnectResult, Error> {
+    let request = ConnectRequest {
+        instance,
+        client_id,
+        client_secret,
+        integration_user,
+        port,
+    };
+    registry.connect(workspace.as_deref(), request).await
+}
+
+/// What is wrong with the setup form, field by field, and the redirect URL for its port.
+#[tauri::command]
+pub fn check_connect_form(
+    instance: String,
+    client_id: String,
+    client_secret: Option<String>,
+    integration_user: String,
+    port: Option<String>,
+) -> FormCheck {
+    connection::check_form(
+        &instance,
+        &client_id,
+        client_secret.as_deref(),
+        &integration_user,
+        port.as_deref(),
+    )
 }
 
 #[tauri::command]
-pub async fn reauthorize<R: Runtime>(
-    app: AppHandle<R>,
-    manager: Manager<'_>,
-) -> Result<ConnectOutcome, Error> {
-    let url = manager.begin_reauthorize().await?;
-    open_and_finish(&app, &manager, url).await
+pub async fn reauthorize(
+    registry: Registry<'_>,
+    workspace: String,
+) -> Result<ConnectResult, Error> {
+    registry.reauthorize(&workspace).await
 }
 
 #[tauri::command]
-pub async fn sign_in_again<R: Runtime>(
-    app: AppHandle<R>,
-    manager: Manager<'_>,
-) -> Result<ConnectOutcome, Error> {
-    let url = manager.begin_sign_in_again().await?;
-    open_and_finish(&app, &manager, url).await
+pub async fn sign_in_again(registry: Registry<'_>) -> Result<ConnectResult, Error> {
+    registry.sign_in_again().await
 }
 
 #[tauri::command]
-pub async fn keep_account<R: Runtime>(
-    app: AppHandle<R>,
-    manager: Manager<'_>,
-) -> Result<ConnectionInfo, Error> {
-    let info = manager.keep_account().await?;
-    events::connection_changed(&app, Some(&info));
-    crate::sender::refresh(&app);
-    crate::watch::wake(&app);
-    Ok(info)
+pub async fn keep_account(registry: Registry<'_>) -> Result<ConnectResult, Error> {
+    registry.keep_account().await
 }
 
 #[tauri::command]
-pub fn cancel_connect(manager: Manager<'_>) {
-    manager.cancel();
+pub fn cancel_connect(registry: Registry<'_>) {
+    registry.cancel_connect();
 }
 
 #[tauri::command]
-pub async fn connection_status(manager: Manager<'_>) -> Result<Option<ConnectionInfo>, Error> {
-    Ok(manager.status().await)
+pub async fn connection_status(
+    registry: Registry<'_>,
+    workspace: String,
+) -> Result<Option<ConnectionInfo>, Error> {
+    Ok(super::workspace(&registry, &workspace)?
+        .connection()
+        .status()
+        .await)
 }
 
 #[tauri::command]
-pub async fn check_connection(manager: Manager<'_>) -> Result<doctor::Report, Error> {
-    let settings = manager.settings().ok_or_else(Error::not_connected)?;
-    let api = manager.api()?;
-    Ok(doctor::run(&settings, &api).await)
+pub async fn check_connection(
+    registry: Registry<'_>,
+    workspace: String,
+) -> Result<doctor::Report, Error> {
+    super::workspace(&registry, &workspace)?.check().await
 }
 
+/// What the setup form of a workspace is prefilled with (its instance, client ID, user, port).
 #[tauri::command]
-pub async fn remove_connection<R: Runtime>(
-    app: AppHandle<R>,
-    manager: Manager<'_>,
-) -> Result<(), Error> {
-    let result = manager.remove().await;
-    // Removed locally in every case; the UI learns it even when the revoke failed.
-    events::connection_changed(&app, None);
-    if let Some(t) = app.try_state::<Arc<ticket_bridge_core::tickets::service::TicketService>>() {
-        t.forget_watch().await;
-    }
-    crate::watch::connection_removed(&app);
-    result
+pub fn connect_profile(
+    registry: Registry<'_>,
+    workspace: String,
+) -> Result<Option<FormDefaults>, Error> {
+    Ok(super::workspace(&registry, &workspace)?
+        .record()
+        .and_then(|r| r.form_defaults()))
 }

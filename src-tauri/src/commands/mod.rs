@@ -1,8 +1,21 @@
-//! IPC adapters, one module per screen. Each command parses its input, calls
-//! `ticket-bridge-core` and returns data or `ticket_bridge_core::Error` (which serializes as
-//! `{ kind, message, hint }`). No business logic here.
+//! IPC adapters, one module per screen. Each command parses its input, finds the workspace it
+//! is for, calls `ticket-bridge-core` and returns data or `ticket_bridge_core::Error` (which
+//! serializes as `{ kind, message, hint }`). No business logic and no state here.
 
 pub mod connection;
 pub mod home;
 pub mod tickets;
 pub mod watch;
+pub mod workspaces;
+
+use std::sync::Arc;
+use tauri::State;
+use ticket_bridge_core::workspace::{Workspace, Workspaces};
+
+/// The registry, as commands receive it.
+pub type Registry<'a> = State<'a, Arc<Workspaces>>;
+
+/// The workspace a command names.
+pub fn workspace(registry: &Workspaces, id: &str) -> ticket_bridge_core::Result<Arc<Workspace>> {
+    registry.get(id)
+}

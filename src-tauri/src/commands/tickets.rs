@@ -1,146 +1,154 @@
-//! The actions page, the task form, the outbox panel, the ticket cards and list, state names.
+//! The actions page, the task form, the outbox panel, the ticket cards and list, state names,
+//! category mapping and export: each for the workspace the UI names.
 
-use crate::events;
-use std::sync::Arc;
-use tauri::{AppHandle, Manager, Runtime, State};
-use tauri_plugin_opener::OpenerExt;
+use super::Registry;
+use std::collections::BTreeMap;
+use tauri::{AppHandle, Manager, Runtime};
 use ticket_bridge_core::Error;
 use ticket_bridge_core::tickets::board::{ActionView, StateNames, TicketList, TicketRef};
-use ticket_bridge_core::tickets::service::{
-    DraftInput, OutboxItem, Preview, SubmitOutcome, TicketService,
-};
+use ticket_bridge_core::tickets::service::{DraftInput, OutboxItem, Preview, SubmitOutcome};
 use ticket_bridge_core::tickets::{Category, TicketKind};
 
-type Tickets<'a> = State<'a, Arc<TicketService>>;
-
 #[tauri::command]
-pub fn list_actions(tickets: Tickets<'_>) -> Result<Vec<ActionView>, Error> {
-    tickets.actions()
+pub fn list_actions(registry: Registry<'_>, workspace: String) -> Result<Vec<ActionView>, Error> {
+    super::workspace(&registry, &workspace)?.tickets().actions()
 }
 
 #[tauri::command]
-pub fn add_action(
-    tickets: Tickets<'_>,
+pub async fn add_action(
+    registry: Registry<'_>,
+    workspace: String,
     title: String,
     category: Category,
     remediation: Option<String>,
 ) -> Result<ActionView, Error> {
-    tickets.add_action(&title, category, remediation.as_deref().unwrap_or(""))
+    super::workspace(&registry, &workspace)?
+        .tickets()
+        .add_action(&title, category, remediation.as_deref().unwrap_or(""))
+        .await
 }
 
 #[tauri::command]
 pub async fn open_ticket_for_action(
-    tickets: Tickets<'_>,
+    registry: Registry<'_>,
+    workspace: String,
     action_id: String,
 ) -> Result<Option<TicketRef>, Error> {
-    tickets.open_ticket_for_action(&action_id).await
+    super::workspace(&registry, &workspace)?
+        .tickets()
+        .open_ticket_for_action(&action_id)
+        .await
 }
 
 #[tauri::command]
-pub fn preview_task(tickets: Tickets<'_>, draft: DraftInput) -> Preview {
-    tickets.preview(draft)
+pub fn preview_task(
+    registry: Registry<'_>,
+    workspace: String,
+    draft: DraftInput,
+) -> Result<Preview, Error> {
+    Ok(super::workspace(&registry, &workspace)?
+        .tickets()
+        .preview(draft))
 }
 
 #[tauri::command]
-pub async fn submit_task<R: Runtime>(
-    app: AppHandle<R>,
-    tickets: Tickets<'_>,
+pub async fn submit_task(
+    registry: Registry<'_>,
+    workspace: String,
     draft: DraftInput,
 ) -> Result<SubmitOutcome, Error> {
-    let outcome = tickets.submit(draft).await?;
-    events::outbox_changed(&app, &tickets.outbox_items());
-    // A task that waits needs the sender's timer.
-    crate::sender::wake(&app);
-    if outcome.sent.is_some()
-        && let Ok(list) = tickets.cached_tickets()
-    {
-        events::tickets_changed(&app, &list);
-    }
-    Ok(outcome)
+    super::workspace(&registry, &workspace)?.submit(draft).await
 }
 
 #[tauri::command]
-pub fn outbox_list(tickets: Tickets<'_>) -> Vec<OutboxItem> {
-    tickets.outbox_items()
+pub fn outbox_list(registry: Registry<'_>, workspace: String) -> Result<Vec<OutboxItem>, Error> {
+    Ok(super::workspace(&registry, &workspace)?
+        .tickets()
+        .outbox_items())
 }
 
 #[tauri::command]
-pub fn outbox_retry<R: Runtime>(
-    app: AppHandle<R>,
-    tickets: Tickets<'_>,
+pub async fn outbox_retry(
+    registry: Registry<'_>,
+    workspace: String,
     id: String,
 ) -> Result<(), Error> {
-    tickets.retry(&id)?;
-    crate::sender::wake(&app);
-    Ok(())
+    super::workspace(&registry, &workspace)?.retry(&id).await
 }
 
 #[tauri::command]
-pub fn outbox_discard<R: Runtime>(
-    app: AppHandle<R>,
-    tickets: Tickets<'_>,
+pub async fn outbox_discard(
+    registry: Registry<'_>,
+    workspace: String,
     id: String,
 ) -> Result<(), Error> {
-    tickets.discard(&id)?;
-    events::outbox_changed(&app, &tickets.outbox_items());
-    Ok(())
+    super::workspace(&registry, &workspace)?.discard(&id).await
 }
 
 #[tauri::command]
-pub fn list_tickets(tickets: Tickets<'_>) -> Result<TicketList, Error> {
-    tickets.cached_tickets()
+pub fn list_tickets(registry: Registry<'_>, workspace: String) -> Result<TicketList, Error> {
+    super::workspace(&registry, &workspace)?
+        .tickets()
+        .cached_tickets()
 }
 
 #[tauri::command]
-pub async fn refresh_tickets<R: Runtime>(
-    app: AppHandle<R>,
-    tickets: Tickets<'_>,
+pub async fn refresh_tickets(
+    registry: Registry<'_>,
+    workspace: String,
 ) -> Result<TicketList, Error> {
-    let list = tickets.refresh_tickets().await?;
-    events::tickets_changed(&app, &list);
-    Ok(list)
+    super::workspace(&registry, &workspace)?
+        .refresh_tickets()
+        .await
 }
 
 #[tauri::command]
-pub fn state_names(tickets: Tickets<'_>) -> StateNames {
-    tickets.state_names()
+pub fn state_names(registry: Registry<'_>, workspace: String) -> Result<StateNames, Error> {
+    Ok(super::workspace(&registry, &workspace)?
+        .tickets()
+        .state_names())
 }
 
 #[tauri::command]
-pub fn set_state_name<R: Runtime>(
-    app: AppHandle<R>,
-    tickets: Tickets<'_>,
+pub async fn set_state_name(
+    registry: Registry<'_>,
+    workspace: String,
     kind: TicketKind,
     value: String,
     label: Option<String>,
 ) -> Result<(), Error> {
-    tickets.set_state_name(kind, &value, label.as_deref())?;
-    if let Ok(list) = tickets.cached_tickets() {
-        events::tickets_changed(&app, &list);
-    }
-    Ok(())
+    super::workspace(&registry, &workspace)?
+        .set_state_name(kind, &value, label.as_deref())
+        .await
 }
 
 #[tauri::command]
-pub fn reset_state_names<R: Runtime>(app: AppHandle<R>, tickets: Tickets<'_>) -> Result<(), Error> {
-    tickets.reset_state_names()?;
-    if let Ok(list) = tickets.cached_tickets() {
-        events::tickets_changed(&app, &list);
-    }
-    Ok(())
+pub async fn reset_state_names(registry: Registry<'_>, workspace: String) -> Result<(), Error> {
+    super::workspace(&registry, &workspace)?
+        .reset_state_names()
+        .await
 }
 
 #[tauri::command]
-pub fn category_mapping(tickets: Tickets<'_>) -> std::collections::BTreeMap<String, String> {
-    tickets.category_mapping()
+pub fn category_mapping(
+    registry: Registry<'_>,
+    workspace: String,
+) -> Result<BTreeMap<String, String>, Error> {
+    Ok(super::workspace(&registry, &workspace)?
+        .tickets()
+        .category_mapping())
 }
 
 #[tauri::command]
-pub fn set_category_mapping(
-    tickets: Tickets<'_>,
-    mapping: std::collections::BTreeMap<String, String>,
+pub async fn set_category_mapping(
+    registry: Registry<'_>,
+    workspace: String,
+    mapping: BTreeMap<String, String>,
 ) -> Result<(), Error> {
-    tickets.set_category_mapping(&mapping)
+    super::workspace(&registry, &workspace)?
+        .tickets()
+        .set_category_mapping(mapping)
+        .await
 }
 
 #[derive(serde::Serialize)]
@@ -149,51 +157,26 @@ pub struct Exported {
 }
 
 #[tauri::command]
-pub fn export_tickets_csv<R: Runtime>(
+pub async fn export_tickets_csv<R: Runtime>(
     app: AppHandle<R>,
-    tickets: Tickets<'_>,
+    registry: Registry<'_>,
+    workspace: String,
     sys_ids: Option<Vec<String>>,
 ) -> Result<Exported, Error> {
-    let csv = tickets.csv(sys_ids.as_deref())?;
+    let ws = super::workspace(&registry, &workspace)?;
     let dir = app
         .path()
         .download_dir()
         .or_else(|_| app.path().document_dir())
         .map_err(|e| Error::internal(format_args!("no Downloads folder ({e})")))?;
-    std::fs::create_dir_all(&dir).map_err(Error::internal)?;
-    let name = format!(
-        "ticket-bridge-tickets-{}.csv",
-        chrono::Local::now().format("%Y-%m-%d-%H%M%S")
-    );
-    let path = dir.join(name);
-    std::fs::write(&path, csv).map_err(|e| {
-        Error::new(
-            ticket_bridge_core::ErrorKind::InvalidInput,
-            format!(
-                "The CSV file could not be saved in {} ({e}).",
-                dir.display()
-            ),
-            "Check that the Downloads folder exists and can be written to, then export again.",
-        )
-    })?;
+    let path = ws.export_csv(sys_ids, dir).await?;
     Ok(Exported {
         path: path.display().to_string(),
     })
 }
 
+/// Opens a page of the workspace's instance in the system browser (core checks the address).
 #[tauri::command]
-pub fn open_url<R: Runtime>(
-    app: AppHandle<R>,
-    tickets: Tickets<'_>,
-    url: String,
-) -> Result<(), Error> {
-    if !tickets.is_instance_url(&url) {
-        return Err(Error::invalid_input(
-            "Ticket Bridge only opens pages of your ServiceNow instance.",
-            "Open the ticket from the list again.",
-        ));
-    }
-    app.opener()
-        .open_url(url, None::<&str>)
-        .map_err(|e| Error::internal(format_args!("the browser could not be opened ({e})")))
+pub fn open_url(registry: Registry<'_>, workspace: String, url: String) -> Result<(), Error> {
+    super::workspace(&registry, &workspace)?.open_page(&url)
 }

@@ -1,32 +1,53 @@
-//! The notifications card: the watcher's settings, pause and resume, check now.
+//! The notifications card: the settings every watcher shares, pause and resume, check now;
+//! with the status of the workspace the card is shown for.
 
-use crate::watch::{Watch, WatchSettingsView};
-use std::sync::Arc;
-use tauri::{AppHandle, Manager, Runtime, State};
+use super::Registry;
+use serde::Serialize;
+use tauri::{AppHandle, Manager, Runtime};
 use ticket_bridge_core::Error;
-use ticket_bridge_core::tickets::watcher::WatchPrefs;
+use ticket_bridge_core::tickets::watcher::{WatchPrefs, WatchStatus};
+use ticket_bridge_core::workspace::notifications::NotificationSettings;
 
-type Watcher<'a> = State<'a, Arc<Watch>>;
-
-#[tauri::command]
-pub fn watch_settings(watch: Watcher<'_>) -> WatchSettingsView {
-    watch.view()
+/// What the card shows.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WatchSettingsView {
+    #[serde(flatten)]
+    pub settings: NotificationSettings,
+    pub status: WatchStatus,
 }
 
-/// Saves the settings; start-at-login is applied to the OS first, so a refusal there changes
+fn view(registry: &Registry<'_>, workspace: Option<&str>) -> WatchSettingsView {
+    let status = workspace
+        .and_then(|id| registry.get(id).ok())
+        .map(|ws| ws.watch_control().status())
+        .unwrap_or_default();
+    WatchSettingsView {
+        settings: registry.notification_settings(),
+        status,
+    }
+}
+
+#[tauri::command]
+pub fn watch_settings(registry: Registry<'_>, workspace: Option<String>) -> WatchSettingsView {
+    view(&registry, workspace.as_deref())
+}
+
+/// Saves the settings; start at sign-in is applied to the OS first, so a refusal there changes
 /// nothing.
 #[tauri::command]
-pub fn set_watch_settings<R: Runtime>(
+pub async fn set_watch_settings<R: Runtime>(
     app: AppHandle<R>,
-    watch: Watcher<'_>,
+    registry: Registry<'_>,
     settings: WatchPrefs,
+    workspace: Option<String>,
 ) -> Result<WatchSettingsView, Error> {
     settings.validate()?;
-    if settings.autostart != watch.prefs().autostart {
+    if settings.autostart != registry.notification_settings().prefs.autostart {
         apply_autostart(&app, settings.autostart)?;
     }
-    watch.set_prefs(settings)?;
-    Ok(watch.view())
+    registry.set_notification_prefs(settings).await?;
+    Ok(view(&registry, workspace.as_deref()))
 }
 
 fn apply_autostart<R: Runtime>(app: &AppHandle<R>, on: bool) -> Result<(), Error> {
@@ -46,34 +67,26 @@ fn apply_autostart<R: Runtime>(app: &AppHandle<R>, on: bool) -> Result<(), Error
 }
 
 #[tauri::command]
-pub fn pause_notifications<R: Runtime>(
-    app: AppHandle<R>,
-    watch: Watcher<'_>,
+pub async fn pause_notifications(
+    registry: Registry<'_>,
     minutes: i64,
+    workspace: Option<String>,
 ) -> Result<WatchSettingsView, Error> {
-    if !(1..=24 * 60).contains(&minutes) {
-        return Err(Error::invalid_input(
-            format!("Notifications cannot be paused for {minutes} minutes."),
-            "Pause for between 1 minute and 24 hours.",
-        ));
-    }
-    watch.pause(minutes);
-    crate::tray::refresh(&app);
-    Ok(watch.view())
+    registry.pause(minutes).await?;
+    Ok(view(&registry, workspace.as_deref()))
 }
 
 #[tauri::command]
-pub fn resume_notifications<R: Runtime>(
-    app: AppHandle<R>,
-    watch: Watcher<'_>,
-) -> WatchSettingsView {
-    watch.resume();
-    crate::tray::refresh(&app);
-    watch.view()
+pub async fn resume_notifications(
+    registry: Registry<'_>,
+    workspace: Option<String>,
+) -> Result<WatchSettingsView, Error> {
+    registry.resume().await?;
+    Ok(view(&registry, workspace.as_deref()))
 }
 
-/// Looks for changes now.
+/// Looks for changes now (in one workspace, or in all).
 #[tauri::command]
-pub fn watch_now(watch: Watcher<'_>) {
-    watch.control.wake();
+pub fn watch_now(registry: Registry<'_>, workspace: Option<String>) -> Result<(), Error> {
+    registry.watch_now(workspace.as_deref())
 }

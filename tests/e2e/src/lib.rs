@@ -63,10 +63,12 @@ pub fn app_binary() -> PathBuf {
 
 /// Whether a request the simulator logged is one of the watcher's polls.
 pub fn is_watch_poll(r: &servicenow_sim::RequestRecord) -> bool {
+    // The watcher's query is the one ordered by the last change (the full sync orders by
+    // creation, the duplicate check by creation, newest first).
     r.path == "/api/now/table/task"
         && r.query
             .as_deref()
-            .is_some_and(|q| q.contains("sysparm_no_count=true"))
+            .is_some_and(|q| q.contains("ORDERBYsys_updated_on"))
 }
 
 /// Options for one app start.
@@ -241,6 +243,43 @@ async fn webdriver_session(port: u16, caps: serde_json::Value) -> Client {
 }
 
 impl Harness {
+    /// The app's data folder in the test's private home.
+    pub fn app_data_dir(&self) -> PathBuf {
+        self.out_dir.join("app-home/data/com.ticketbridge.desktop")
+    }
+
+    /// The app's settings file, as it is on disk now (`null` before the first write).
+    pub fn settings(&self) -> serde_json::Value {
+        std::fs::read(self.app_data_dir().join("settings.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The workspaces the settings file lists: `(id, instance)`, in order.
+    pub fn workspaces(&self) -> Vec<(String, String)> {
+        self.settings()["workspaces"]["list"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|w| {
+                (
+                    w["id"].as_str().unwrap_or_default().to_owned(),
+                    w["instance"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// The workspace of the instance at `base`.
+    pub fn workspace_of(&self, base: &str) -> String {
+        self.workspaces()
+            .into_iter()
+            .find(|(_, i)| i == base)
+            .map(|(id, _)| id)
+            .unwrap_or_else(|| panic!("no workspace for {base}: {:?}", self.workspaces()))
+    }
+
     /// Starts the simulator with `sim`, then the app with `opts`. `name` names the output folder.
     pub async fn start(name: &str, sim: SimConfig, opts: AppOptions) -> Self {
         check_environment();

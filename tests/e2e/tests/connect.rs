@@ -83,14 +83,18 @@ async fn personal_account_is_caught_and_not_you_connects_the_integration_user() 
         .await
         .unwrap();
     assert!(instance.contains(&base), "{instance}");
-    h.wait_visible("#change-card").await;
+    h.wait_visible("#change_request-card").await;
     h.wait_visible("#incident-card").await;
     h.shot("connected").await;
 
     // Jane's tokens were revoked when the admin chose to sign in again; the integration user's
     // are in the keychain, and nowhere else.
     ticket_bridge_core::secrets::use_platform_store().unwrap();
-    let kc = Keychain::for_connection(&InstanceUrl::parse(&base).unwrap(), CLIENT_ID);
+    let kc = Keychain::for_workspace(
+        &h.workspace_of(&base),
+        &InstanceUrl::parse(&base).unwrap(),
+        CLIENT_ID,
+    );
     let access = kc
         .get(SecretKind::AccessToken)
         .unwrap()
@@ -126,7 +130,11 @@ async fn remove_connection_revokes_the_tokens_and_empties_the_keychain() {
     wait_all_checks_ok(&h).await;
 
     ticket_bridge_core::secrets::use_platform_store().unwrap();
-    let kc = Keychain::for_connection(&InstanceUrl::parse(&base).unwrap(), CLIENT_ID);
+    let kc = Keychain::for_workspace(
+        &h.workspace_of(&base),
+        &InstanceUrl::parse(&base).unwrap(),
+        CLIENT_ID,
+    );
     let access = kc
         .get(SecretKind::AccessToken)
         .unwrap()

@@ -48,7 +48,7 @@ async fn share_an_action_track_it_and_rename_its_state() {
 
     // Home → Create ticket → the improvement actions → Share → ServiceNow.
     h.click("#breadcrumb-home").await;
-    h.click("#change-card-create").await;
+    h.click("#change_request-card-create").await;
     h.wait_visible("#share-DLPEnabled").await;
     h.shot("actions").await;
     h.click("#share-DLPEnabled").await;
@@ -69,7 +69,7 @@ async fn share_an_action_track_it_and_rename_its_state() {
         )
         .await
         .unwrap();
-    h.click("#task-kind-change").await;
+    h.click("#task-kind-change_request").await;
     h.shot("task-form").await;
     h.click("#send-task").await;
     let sent = h.wait_visible("#task-sent").await.text().await.unwrap();
@@ -99,8 +99,8 @@ async fn share_an_action_track_it_and_rename_its_state() {
         .execute("location.hash = '#/'", vec![])
         .await
         .unwrap();
-    let card = h.wait_visible("#change-card").await;
-    h.wait_visible("#change-card-states").await;
+    let card = h.wait_visible("#change_request-card").await;
+    h.wait_visible("#change_request-card-states").await;
     let deadline = tokio::time::Instant::now() + ticket_bridge_e2e::PATIENCE;
     while !card.text().await.unwrap().contains("CHG0030001") {
         assert!(
@@ -113,7 +113,7 @@ async fn share_an_action_track_it_and_rename_its_state() {
     h.shot("home-with-ticket").await;
 
     // The same action again: the open ticket is shown first.
-    h.click("#change-card-create").await;
+    h.click("#change_request-card-create").await;
     h.click("#share-DLPEnabled").await;
     let notice = h.wait_visible("#already-open").await.text().await.unwrap();
     assert!(notice.contains("CHG0030001"), "{notice}");

@@ -54,11 +54,7 @@ fn autostart_entries() -> Vec<std::path::PathBuf> {
 
 /// The interval saved in the app's settings file.
 fn saved_interval(h: &Harness) -> Option<u64> {
-    let path = h
-        .out_dir
-        .join("app-home/data/com.ticketbridge.desktop/settings.json");
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    v["watch"]["intervalSecs"].as_u64()
+    h.settings()["watch"]["intervalSecs"].as_u64()
 }
 
 /// The fulfiller sets the incident's state over the Table API.

@@ -3,9 +3,10 @@
 // Share → ServiceNow button per row (#/share/<id>), and a form that adds an
 // action (add_action). ?kind= carries the ticket type chosen on a home card.
 import * as api from "../api.js";
+import { currentWorkspace, kindNames } from "../app-context.js";
 import { t } from "../i18n.js";
 import { announce, el, showError } from "../ui.js";
-import { CATEGORIES, KINDS, checkNewAction } from "../tickets-model.js";
+import { CATEGORIES, checkNewAction } from "../tickets-model.js";
 import { breadcrumb, categoryLabel, field, openRecord, shareIcon, sourceLabel, watchOutbox } from "../widgets.js";
 
 export const name = "actions";
@@ -17,7 +18,7 @@ function pointsText(action) {
   return t("actions.points", { points: action.points, max: action.maxPoints });
 }
 
-function ticketCell(action) {
+function ticketCell(workspace, action) {
   if (action.ticket) {
     const ref = action.ticket;
     return el(
@@ -27,7 +28,7 @@ function ticketCell(action) {
         class: "link-button",
         id: `ticket-${action.id}`,
         "aria-label": t("tickets.openLabel", { number: ref.number, name: action.title }),
-        on: { click: () => openRecord(ref.url) },
+        on: { click: () => openRecord(workspace, ref.url) },
       },
       [el("span", { class: "ticket-number", text: ref.number }), el("span", { class: "ticket-state", text: ref.stateLabel || String(ref.state ?? "") })],
     );
@@ -38,10 +39,10 @@ function ticketCell(action) {
 
 function shareHref(action, kind) {
   const base = `#/share/${encodeURIComponent(action.id)}`;
-  return KINDS.includes(kind) ? `${base}?kind=${kind}` : base;
+  return kindNames().includes(kind) ? `${base}?kind=${kind}` : base;
 }
 
-function actionRow(action, kind) {
+function actionRow(workspace, action, kind) {
   return el("tr", { dataset: { actionId: action.id } }, [
     el("th", { scope: "row", class: "cell-title" }, [el("span", { text: action.title })]),
     el("td", { dataset: { label: t("actions.columns.category") }, text: categoryLabel(action.category) }),
@@ -49,7 +50,7 @@ function actionRow(action, kind) {
       el("span", { class: ["source", `source-${action.source === "user" ? "user" : "microsoft"}`], text: sourceLabel(action.source) }),
     ]),
     el("td", { class: "cell-num", dataset: { label: t("actions.columns.points") }, text: pointsText(action) }),
-    el("td", { dataset: { label: t("actions.columns.ticket") } }, [ticketCell(action)]),
+    el("td", { dataset: { label: t("actions.columns.ticket") } }, [ticketCell(workspace, action)]),
     el("td", { class: "cell-action" }, [
       el("button", {
         type: "button",
@@ -65,7 +66,7 @@ function actionRow(action, kind) {
   ]);
 }
 
-function actionsTable(actions, kind) {
+function actionsTable(workspace, actions, kind) {
   if (!actions.length) {
     return el("div", { class: "empty-state", id: "actions-empty" }, [
       el("p", { class: "empty-title", text: t("actions.empty.title") }),
@@ -80,11 +81,11 @@ function actionsTable(actions, kind) {
   return el("table", { class: "data-table actions-table", id: "actions-table" }, [
     el("caption", { class: "visually-hidden", text: t("actions.title") }),
     el("thead", {}, [el("tr", {}, head)]),
-    el("tbody", {}, actions.map((action) => actionRow(action, kind))),
+    el("tbody", {}, actions.map((action) => actionRow(workspace, action, kind))),
   ]);
 }
 
-function addForm(onAdded) {
+function addForm(workspace, onAdded) {
   const title = field({ id: "new-action-title", label: t("actions.add.titleLabel"), required: true, input: el("input", { type: "text", class: "input", autocomplete: "off" }) });
   const category = field({
     id: "new-action-category",
@@ -125,7 +126,7 @@ function addForm(onAdded) {
     submit.setAttribute("aria-busy", "true");
     submit.textContent = t("actions.add.adding");
     try {
-      const action = await api.addAction(value);
+      const action = await api.addAction(workspace, value);
       form.reset();
       announce(t("actions.add.added", { title: action?.title ?? value.title }));
       await onAdded(action);
@@ -142,15 +143,20 @@ function addForm(onAdded) {
 
 export async function render(view, params = {}) {
   let alive = true;
-  const kind = KINDS.includes(params.kind) ? params.kind : null;
+  const workspace = currentWorkspace();
+  if (!workspace) {
+    location.replace("#/");
+    return null;
+  }
+  const kind = kindNames().includes(params.kind) ? params.kind : null;
   const listSlot = el("div", { class: "table-slot", "aria-busy": "true" });
   const outboxSlot = el("div", { class: "outbox-slot" });
 
   async function load() {
     try {
-      const actions = await api.listActions();
+      const actions = await api.listActions(workspace);
       if (!alive) return;
-      listSlot.replaceChildren(actionsTable(Array.isArray(actions) ? actions : [], kind));
+      listSlot.replaceChildren(actionsTable(workspace, Array.isArray(actions) ? actions : [], kind));
     } catch (error) {
       if (!alive) return;
       listSlot.replaceChildren();
@@ -169,16 +175,16 @@ export async function render(view, params = {}) {
     el("div", { class: "page" }, [
       breadcrumb(t("actions.title")),
       el("h1", { class: "page-title", text: t("actions.title") }),
-      el("p", { class: "page-intro", text: t(kind === "incident" ? "actions.introIncident" : kind ? "actions.introChange" : "actions.intro") }),
+      el("p", { class: "page-intro", text: t(kind ? `actions.introFor.${kind}` : "actions.intro") }),
       outboxSlot,
-      el("div", { class: "stack" }, [listCard, addForm(() => load())]),
+      el("div", { class: "stack" }, [listCard, addForm(workspace, () => load())]),
     ]),
   );
   await load();
-  const stopOutbox = await watchOutbox(outboxSlot);
+  const stopOutbox = await watchOutbox(workspace, outboxSlot);
   // A task that reaches ServiceNow (or the outbox) changes the Ticket column.
-  const stopTickets = await api.onEvent(api.EVENT_TICKETS_CHANGED, () => load());
-  const stopQueue = await api.onEvent(api.EVENT_OUTBOX_CHANGED, () => load());
+  const stopTickets = await api.onWorkspaceEvent(api.EVENT_TICKETS_CHANGED, workspace, "list", () => load());
+  const stopQueue = await api.onWorkspaceEvent(api.EVENT_OUTBOX_CHANGED, workspace, "items", () => load());
   return () => {
     alive = false;
     stopOutbox();

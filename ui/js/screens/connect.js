@@ -1,17 +1,14 @@
-// Connect setup (#/connect): OAuth app details, the redirect URL to register,
-// and the sign-in button that calls the `connect` command. While connected this
-// page redirects to #/manage.
+// Connect setup (#/connect[?workspace=<id>]): OAuth app details, the redirect URL to register,
+// and the sign-in button that calls the `connect` command. Without a workspace it adds a new
+// one (a new instance); with one, it connects that workspace again (its instance is fixed).
+// A connected workspace's page is #/manage. The form's rules are Rust's (check_connect_form).
 import { requestCheckAfterConnect } from "./manage.js";
 import * as api from "../api.js";
+import { appState, limits, setCurrentWorkspace, workspaces } from "../app-context.js";
 import { t } from "../i18n.js";
 import { announce, copyButton, el } from "../ui.js";
 import { createSignInFlow } from "../signin.js";
-import {
-  DEFAULT_PORT,
-  parsePort,
-  redirectUrl,
-  validateConnectForm,
-} from "../validate.js";
+import { FIELD_ORDER } from "../validate.js";
 
 export const name = "connect";
 export const titleKey = "connect.pageTitle";
@@ -81,16 +78,20 @@ function stepsCard() {
   ]);
 }
 
-export async function render(view) {
+export async function render(view, params = {}) {
+  const target = workspaces().some((w) => w.id === params.workspace) ? params.workspace : null;
   // Connected already: the settings live on the manage page.
-  const [state, info] = await Promise.all([
-    api.appState().catch(() => null),
-    api.connectionStatus().catch(() => null),
+  const [state, info, profile] = await Promise.all([
+    Promise.resolve(appState()),
+    target ? api.connectionStatus(target).catch(() => null) : null,
+    target ? api.connectProfile(target).catch(() => null) : null,
   ]);
   if (info) {
     location.replace("#/manage");
     return null;
   }
+  const { defaultPort } = limits();
+  const adding = !target && workspaces().length > 0;
 
   const fields = {
     instance: field({
@@ -123,7 +124,7 @@ export async function render(view) {
       input: textInput(FIELD_IDS.port, {
         inputmode: "numeric",
         class: "input input-short",
-        value: String(DEFAULT_PORT),
+        value: String(profile?.port ?? defaultPort),
         maxlength: "5",
       }),
     }),
@@ -135,7 +136,7 @@ export async function render(view) {
     class: "input input-mono",
     type: "text",
     readonly: true,
-    value: redirectUrl(DEFAULT_PORT),
+    value: "",
     "aria-describedby": "redirect-url-help",
     spellcheck: "false",
   });
@@ -196,8 +197,9 @@ export async function render(view) {
 
   const flow = createSignInFlow({
     errorSlot: formError,
-    onConnected: () => {
-      // Right after connecting, the manage page runs the connection check once.
+    onConnected: (_connection, workspace) => {
+      // Right after connecting, the manage page of that workspace runs the connection check once.
+      if (workspace) setCurrentWorkspace(workspace);
       requestCheckAfterConnect();
       location.hash = "#/manage";
     },
@@ -214,7 +216,7 @@ export async function render(view) {
   });
 
   const form = el("form", { class: "card form-card", id: "connect-form", novalidate: true, "aria-labelledby": "connect-form-title" }, [
-    el("div", { class: "card-header" }, [el("h2", { id: "connect-form-title", text: t("connect.form.title") })]),
+    el("div", { class: "card-header" }, [el("h2", { id: "connect-form-title", text: t(adding ? "connect.form.titleAnother" : "connect.form.title") })]),
     el("div", { class: "card-body" }, [
       el("p", { class: "card-lead-small", text: t("connect.form.intro") }),
       fieldset,
@@ -225,7 +227,16 @@ export async function render(view) {
     actions,
   ]);
 
-  if (state?.demoInstance && fields.instance.input.value === "") fields.instance.input.value = state.demoInstance;
+  if (profile) {
+    // A workspace keeps its instance: connect it again, or add another instance instead.
+    fields.instance.input.value = profile.instance;
+    fields.instance.input.readOnly = true;
+    fields.clientId.input.value = profile.clientId ?? "";
+    fields.integrationUser.input.value = profile.integrationUser ?? "";
+    updateNote();
+  } else if (state?.demoInstance && fields.instance.input.value === "" && !adding) {
+    fields.instance.input.value = state.demoInstance;
+  }
 
   function values() {
     return {
@@ -237,10 +248,23 @@ export async function render(view) {
     };
   }
 
-  function check(names) {
-    const { errors } = validateConnectForm(values());
-    for (const key of names) setFieldError(fields[key], errors[key] ?? null);
-    return errors;
+  // Rust's answer for the form as it is now; a newer check wins over an older one.
+  let seq = 0;
+  async function checkForm() {
+    const mine = ++seq;
+    try {
+      const result = await api.checkConnectForm(values());
+      return mine === seq ? result : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async function check(names) {
+    const result = await checkForm();
+    if (!result) return null;
+    for (const key of names) setFieldError(fields[key], result.errors?.[key] ?? null);
+    return result;
   }
 
   // Validate a field when it loses focus, and clear its message as soon as it is fixed.
@@ -252,25 +276,40 @@ export async function render(view) {
       if (f.input.hasAttribute("aria-invalid")) check([key]);
     });
   }
-  fields.port.input.addEventListener("input", () => {
-    const port = parsePort(fields.port.input.value);
-    if (port !== null) redirect.value = redirectUrl(port);
+  fields.port.input.addEventListener("input", async () => {
+    const result = await checkForm();
+    if (result?.redirectUri) redirect.value = result.redirectUri;
+  });
+
+  // The redirect URL as Rust builds it for the port shown.
+  checkForm().then((result) => {
+    if (result?.redirectUri && !redirect.value) redirect.value = result.redirectUri;
   });
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (flow.state() !== "idle") return;
-    const result = validateConnectForm(values());
-    for (const key of Object.keys(fields)) setFieldError(fields[key], result.errors[key] ?? null);
-    if (!result.ok) {
-      const first = Object.keys(fields).find((key) => result.errors[key]);
+    const v = values();
+    const result = await checkForm();
+    if (!result) return;
+    const errors = result.errors ?? {};
+    for (const key of Object.keys(fields)) setFieldError(fields[key], errors[key] ?? null);
+    const first = FIELD_ORDER.find((key) => errors[key]);
+    if (first) {
       if (first === "port") advanced.open = true;
       fields[first].input.focus();
       announce(t("validation.summary"));
       return;
     }
-
-    await flow.run(() => api.connect(result.request));
+    await flow.run(() =>
+      api.connect(target, {
+        instance: result.instance,
+        clientId: v.clientId.trim(),
+        clientSecret: v.clientSecret,
+        integrationUser: v.integrationUser.trim(),
+        port: result.port,
+      }),
+    );
   });
 
   const breadcrumb = el("nav", { class: "breadcrumb", "aria-label": t("common.breadcrumb") }, [
@@ -284,7 +323,7 @@ export async function render(view) {
     el("div", { class: "page" }, [
       breadcrumb,
       el("h1", { class: "page-title", text: t("connect.pageTitle") }),
-      el("p", { class: "page-intro", text: t("connect.intro") }),
+      el("p", { class: "page-intro", text: t(adding ? "connect.introAnother" : "connect.intro") }),
       el("div", { class: "setup-grid" }, [stepsCard(), form]),
     ]),
   );

@@ -1,8 +1,10 @@
-// Home (#/): the ServiceNow connection card and, once connected, the change and
-// incident ticket cards. Re-renders on connection://changed.
+// Home (#/): the workspace switcher (once there are two), the selected workspace's ServiceNow
+// connection card and, once connected, a ticket card per kind. Follows connection://changed,
+// tickets://changed and workspaces://changed for that workspace.
 import * as api from "../api.js";
+import { appState, currentSummary, currentWorkspace, hasSeveral, kinds, onWorkspaces, setCurrentWorkspace, workspaces } from "../app-context.js";
 import { currentLang, t } from "../i18n.js";
-import { el, showError } from "../ui.js";
+import { announce, el, showError } from "../ui.js";
 import { formatAbsolute, formatRelative, tokenState, userLabel } from "../connection.js";
 import { createSignInFlow } from "../signin.js";
 import { countByState, isOverdue, newest } from "../tickets-model.js";
@@ -42,10 +44,11 @@ function row(id, labelKey, value) {
   return [el("dt", { text: t(labelKey) }), el("dd", { id }, [value])];
 }
 
-function disconnectedCard(state) {
+function disconnectedCard(state, workspace) {
   const demo = state?.demoInstance
     ? el("p", { class: "note", id: "demo-instance", text: t("home.connection.demo", { url: state.demoInstance }) })
     : null;
+  const target = workspace ? `#/connect?workspace=${encodeURIComponent(workspace)}` : "#/connect";
   return el(
     "section",
     { class: "card connection-card", id: "connection-card", "aria-labelledby": "connection-card-title", "aria-busy": state ? null : "true" },
@@ -62,11 +65,90 @@ function disconnectedCard(state) {
           id: "connect-servicenow",
           class: "btn btn-primary",
           text: t("home.connection.connect"),
-          on: { click: () => (location.hash = "#/connect") },
+          on: { click: () => (location.hash = target) },
         }),
       ]),
     ],
   );
+}
+
+/** A workspace whose connection was removed while tasks still wait: Reconnect sends them. */
+function keptCard(summary, ctx) {
+  const errorSlot = el("div", { class: "form-error-slot", id: "connection-error" });
+  const actions = el("div", { class: "card-actions" });
+  const reconnect = el("button", {
+    type: "button",
+    id: "reconnect",
+    class: "btn btn-primary",
+    text: t("connection.reconnect"),
+    on: { click: () => flow.run(() => api.reauthorize(summary.id)) },
+  });
+  const flow = createSignInFlow({
+    errorSlot,
+    onConnected: (connection) => ctx.show(connection),
+    onState: (next) => (actions.hidden = next !== "idle"),
+    idleFocus: () => reconnect,
+  });
+  ctx.flow = flow;
+  actions.append(
+    reconnect,
+    el("a", { href: "#/manage", id: "manage-servicenow", class: "btn btn-secondary", text: t("home.connection.manage") }),
+  );
+  return el("section", { class: "card connection-card", id: "connection-card", "aria-labelledby": "connection-card-title" }, [
+    cardHeader(
+      "connection-card-title",
+      t("home.connection.title"),
+      "icon-ticket",
+      el("span", { class: "badge badge-neutral", id: "connection-badge", text: t("connection.status.notConnected") }),
+    ),
+    el("div", { class: "card-body" }, [
+      el("dl", { class: "facts" }, [row("connection-instance", "connection.fields.instance", summary.instance ?? summary.name)]),
+      el("div", { class: "callout callout-warning", id: "kept-note" }, [
+        el("span", { class: "callout-icon", "aria-hidden": "true", text: "!" }),
+        el("p", {
+          class: "callout-text",
+          text: summary.waiting
+            ? t(summary.waiting === 1 ? "home.kept.waitingOne" : "home.kept.waitingMany", { count: summary.waiting, instance: summary.name })
+            : t("home.kept.none", { instance: summary.name }),
+        }),
+      ]),
+      ...flow.nodes,
+      errorSlot,
+    ]),
+    actions,
+  ]);
+}
+
+/** The switcher: one button per workspace, with what waits and what changed there. */
+function switcher(list, selected, onSelect) {
+  return el("nav", { class: "workspace-switcher", id: "workspace-switcher", "aria-label": t("workspaces.switcher") }, [
+    el("ul", { class: "workspace-tabs" }, list.map((w) => {
+      const badges = [
+        w.waiting ? el("span", { class: "badge badge-warning", text: t("workspaces.waiting", { count: w.waiting }) }) : null,
+        w.unseen ? el("span", { class: "badge badge-info", text: t("workspaces.unseen", { count: w.unseen }) }) : null,
+        !w.connected ? el("span", { class: "badge badge-neutral", text: t("connection.status.notConnected") }) : null,
+        w.needsReconnect ? el("span", { class: "badge badge-warning", text: t("connection.status.reconnect") }) : null,
+      ];
+      return el("li", {}, [
+        el(
+          "button",
+          {
+            type: "button",
+            class: ["workspace-tab", w.id === selected && "is-selected"],
+            id: `workspace-${w.id}`,
+            dataset: { workspace: w.id },
+            "aria-current": w.id === selected ? "page" : null,
+            on: { click: () => w.id !== selected && onSelect(w.id) },
+          },
+          [
+            el("span", { class: "workspace-name", text: w.name }),
+            w.instance && w.instance !== w.name ? el("span", { class: "workspace-instance", text: w.instance }) : null,
+            el("span", { class: "workspace-badges" }, badges),
+          ],
+        ),
+      ]);
+    })),
+  ]);
 }
 
 function connectedCard(info, ctx) {
@@ -95,7 +177,7 @@ function connectedCard(info, ctx) {
       id: "reconnect",
       class: "btn btn-primary",
       text: t("connection.reconnect"),
-      on: { click: () => flow.run(() => api.reauthorize()) },
+      on: { click: () => flow.run(() => api.reauthorize(ctx.workspace)) },
     });
     flow = createSignInFlow({
       errorSlot,
@@ -126,10 +208,10 @@ function connectedCard(info, ctx) {
   ]);
 }
 
-const TICKET_CARDS = {
-  change: { id: "change-card", kind: "change_request", manageId: "change-card-manage", titleKey: "tickets.change.title" },
-  incident: { id: "incident-card", kind: "incident", manageId: "incident-card-manage", titleKey: "tickets.incident.title" },
-};
+/** One card per ticket kind, in the registry's order: `change_request-card`, `incident-card`. */
+function cardId(kind) {
+  return `${kind}-card`;
+}
 
 const SEGMENTS = 8;
 
@@ -162,7 +244,7 @@ function stateBar(id, tickets) {
   ]);
 }
 
-function ticketItem(ticket, now) {
+function ticketItem(workspace, ticket, now) {
   const overdue = isOverdue(ticket, now);
   const due = formatDate(ticket.dueDate);
   const meta = [
@@ -179,7 +261,7 @@ function ticketItem(ticket, now) {
         class: "ticket-item",
         dataset: { sysId: ticket.sysId },
         "aria-label": t("tickets.openLabel", { number: ticket.number, name: ticket.name ?? "" }),
-        on: { click: () => openRecord(ticket.url) },
+        on: { click: () => openRecord(workspace, ticket.url) },
       },
       [
         el("span", { class: "ticket-line" }, [
@@ -192,14 +274,14 @@ function ticketItem(ticket, now) {
   ]);
 }
 
-function ticketCard(key, all, now = Date.now()) {
-  const { id, kind, manageId, titleKey } = TICKET_CARDS[key];
+function ticketCard(workspace, kind, all, now = Date.now()) {
+  const id = cardId(kind);
   const tickets = (all ?? []).filter((ticket) => ticket.kind === kind);
   const body = tickets.length
     ? [
         stateBar(`${id}-states`, tickets),
         el("h3", { class: "subheading", text: t("tickets.newest") }),
-        el("ul", { class: "ticket-items", id: `${id}-newest` }, newest(tickets, 5).map((ticket) => ticketItem(ticket, now))),
+        el("ul", { class: "ticket-items", id: `${id}-newest` }, newest(tickets, 5).map((ticket) => ticketItem(workspace, ticket, now))),
       ]
     : [
         el("div", { class: "empty-state", id: `${id}-empty` }, [
@@ -208,14 +290,14 @@ function ticketCard(key, all, now = Date.now()) {
         ]),
       ];
   return el("section", { class: "card ticket-card", id, "aria-labelledby": `${id}-title`, dataset: { kind } }, [
-    cardHeader(`${id}-title`, t(titleKey), `icon-ticket icon-${key}`),
+    cardHeader(`${id}-title`, t(`tickets.cards.${kind}`), `icon-ticket icon-${kind}`),
     el("div", { class: "card-body" }, body),
     el("div", { class: "card-actions" }, [
       el("a", { href: `#/actions?kind=${kind}`, id: `${id}-create`, class: "btn btn-primary", text: t("tickets.create") }),
       el("a", { href: `#/tickets?kind=${kind}`, id: `${id}-view-all`, class: "btn btn-secondary", text: t("tickets.viewAll") }),
     ]),
     el("div", { class: "card-actions card-actions-link" }, [
-      el("a", { href: "#/manage", id: manageId, class: "link", text: t("home.connection.manage") }),
+      el("a", { href: "#/manage", id: `${id}-manage`, class: "link", text: t("home.connection.manage") }),
     ]),
   ]);
 }
@@ -223,15 +305,33 @@ function ticketCard(key, all, now = Date.now()) {
 export async function render(view) {
   const title = el("h1", { class: "page-title", text: t("home.title") });
   const intro = el("p", { class: "page-intro", text: t("home.intro") });
-  const grid = el("div", { class: "card-grid" }, [disconnectedCard(null)]);
+  const switcherSlot = el("div", { class: "switcher-slot" });
+  const grid = el("div", { class: "card-grid" }, [disconnectedCard(null, null)]);
   const outboxSlot = el("div", { class: "outbox-slot" });
   const footer = el("p", { class: "page-footer", id: "app-version" });
-  view.append(el("div", { class: "page" }, [title, intro, outboxSlot, grid, footer]));
+  view.append(el("div", { class: "page" }, [title, switcherSlot, intro, outboxSlot, grid, footer]));
 
   let alive = true;
-  let state = null;
-  const ctx = { flow: null, refreshLine: null, info: null, show, tickets: [] };
+  const workspace = currentWorkspace();
+  const ctx = { flow: null, refreshLine: null, info: null, show, tickets: [], workspace };
   let stopOutbox = null;
+  const state = appState() ?? (await api.appState().catch(() => null));
+  if (state?.version) footer.textContent = t("home.version", { version: state.version });
+
+  function drawSwitcher() {
+    switcherSlot.replaceChildren(...(hasSeveral() ? [switcher(workspaces(), workspace, select)] : []));
+  }
+
+  async function select(id) {
+    try {
+      await api.selectWorkspace(id);
+      setCurrentWorkspace(id);
+      announce(t("workspaces.selected", { name: workspaces().find((w) => w.id === id)?.name ?? id }));
+      window.dispatchEvent(new Event("tb:rerender"));
+    } catch (error) {
+      showError(error);
+    }
+  }
 
   function show(info) {
     if (!alive) return;
@@ -240,58 +340,63 @@ export async function render(view) {
     ctx.flow = null;
     ctx.refreshLine = null;
     grid.classList.toggle("card-grid-connected", Boolean(info));
-    grid.replaceChildren(
-      ...(info
-        ? [connectedCard(info, ctx), ticketCard("change", ctx.tickets), ticketCard("incident", ctx.tickets)]
-        : [disconnectedCard(state ?? {})]),
-    );
+    const summary = currentSummary();
+    let cards;
+    if (info) cards = [connectedCard(info, ctx), ...kinds().map((k) => ticketCard(workspace, k.kind, ctx.tickets))];
+    else if (summary?.instance) cards = [keptCard(summary, ctx)];
+    else cards = [disconnectedCard(state ?? {}, workspace)];
+    grid.replaceChildren(...cards);
     if (info && !ctx.ticketsLoaded) {
       ctx.ticketsLoaded = true;
-      api.listTickets().then(showTickets, () => {});
+      api.listTickets(workspace).then(showTickets, () => {});
     }
-    if (info && !stopOutbox) watchOutbox(outboxSlot).then((stop) => (alive ? (stopOutbox = stop) : stop()));
+    if (workspace && !stopOutbox) watchOutbox(workspace, outboxSlot).then((stop) => (alive ? (stopOutbox = stop) : stop()));
   }
 
-  /** Redraws only the two ticket cards, keeping the connection card (and a sign-in in progress). */
+  /** Redraws only the ticket cards, keeping the connection card (and a sign-in in progress). */
   function showTickets(list) {
     ctx.tickets = Array.isArray(list?.tickets) ? list.tickets : [];
     if (!alive || !ctx.info) return;
-    for (const key of Object.keys(TICKET_CARDS)) {
-      const old = document.getElementById(TICKET_CARDS[key].id);
-      if (old && grid.contains(old)) old.replaceWith(ticketCard(key, ctx.tickets));
+    for (const k of kinds()) {
+      const old = document.getElementById(cardId(k.kind));
+      if (old && grid.contains(old)) old.replaceWith(ticketCard(workspace, k.kind, ctx.tickets));
     }
   }
 
   // The relative time ("in 28 minutes") follows the clock.
   const timer = setInterval(() => {
     if (ctx.refreshLine?.isConnected && ctx.info) updateTokenLine(ctx.refreshLine, ctx.info);
-  }, 30000);
+  }, 60000);
 
-  const stopTickets = await api.onEvent(api.EVENT_TICKETS_CHANGED, (list) => showTickets(list));
-  const stop = await api.onEvent(api.EVENT_CONNECTION_CHANGED, (info) => {
+  drawSwitcher();
+  const stopList = onWorkspaces(() => {
+    if (!alive) return;
+    drawSwitcher();
+    // The workspace shown was removed: draw the one selected now.
+    if (workspace && !workspaces().some((w) => w.id === workspace)) window.dispatchEvent(new Event("tb:rerender"));
+    else if (!ctx.info && (!ctx.flow || ctx.flow.state() === "idle")) show(null);
+  });
+  const stopTickets = workspace
+    ? await api.onWorkspaceEvent(api.EVENT_TICKETS_CHANGED, workspace, "list", (list) => showTickets(list))
+    : () => {};
+  const stop = await api.onEvent(api.EVENT_CONNECTION_CHANGED, (payload) => {
     // A sign-in in progress on this card finishes through its own outcome.
     if (ctx.flow && ctx.flow.state() !== "idle") return;
-    show(info ?? null);
+    if (!workspace || payload?.workspace === workspace) show(payload?.connection ?? null);
+    else if (payload?.connection && !workspace) window.dispatchEvent(new Event("tb:rerender"));
   });
 
-  try {
-    state = await api.appState();
-    if (state?.version) footer.textContent = t("home.version", { version: state.version });
-  } catch (error) {
-    state = { connected: false };
-    showError(error);
-  }
-
   let info = null;
-  try {
-    info = await api.connectionStatus();
-  } catch (error) {
-    // Without a backend the banner above already says so.
-    if (state?.connected) showError(error);
+  if (workspace) {
+    try {
+      info = await api.connectionStatus(workspace);
+    } catch (error) {
+      showError(error);
+    }
   }
   if (info) {
     try {
-      ctx.tickets = (await api.listTickets())?.tickets ?? [];
+      ctx.tickets = (await api.listTickets(workspace))?.tickets ?? [];
       ctx.ticketsLoaded = true;
     } catch (error) {
       showError(error);
@@ -303,6 +408,7 @@ export async function render(view) {
     alive = false;
     clearInterval(timer);
     stop();
+    stopList();
     stopTickets();
     stopOutbox?.();
     ctx.flow?.destroy();

@@ -1,12 +1,14 @@
-// Manage ServiceNow configuration (#/manage): the connection's status, Check
-// connection (check_connection), Re-authorize (reauthorize), Remove connection
-// (remove_connection, after a confirm dialog) and what data goes where.
+// Manage ServiceNow configuration (#/manage): the selected workspace's connection status,
+// Check connection (check_connection), Re-authorize (reauthorize), its name and Add another
+// ServiceNow instance, notifications, state names, category mapping, Remove connection
+// (remove_connection, after a dialog that names the tasks still waiting and asks whether to
+// keep or discard them) and what data goes where.
 import * as api from "../api.js";
+import { currentSummary, currentWorkspace, kinds, limits } from "../app-context.js";
 import { currentLang, has, t } from "../i18n.js";
 import { announce, clearError, el, showError } from "../ui.js";
-import { formatAbsolute, normalizeChecks, summarizeChecks, userLabel } from "../connection.js";
+import { doctorIds, formatAbsolute, normalizeChecks, summarizeChecks, userLabel } from "../connection.js";
 import { createSignInFlow } from "../signin.js";
-import { redirectUrl } from "../validate.js";
 import { createWatchCard } from "../watch-card.js";
 import { tokenLine } from "./home.js";
 
@@ -26,7 +28,7 @@ function facts(info) {
     row("status-user", "connection.fields.signedIn", userLabel(info.signedIn)),
     row("status-release", "connection.fields.release", info.release || t("connection.releaseUnknown")),
     row("status-token", "connection.fields.token", token ? el("span", { title: exact, text: token }) : null),
-    row("status-redirect", "connection.fields.redirect", Number.isInteger(info.port) ? redirectUrl(info.port) : null),
+    row("status-redirect", "connection.fields.redirect", info.redirectUri || null),
     row("status-client-type", "connection.fields.clientType", t(info.publicClient ? "connection.clientType.public" : "connection.clientType.confidential")),
   ]);
 }
@@ -85,16 +87,11 @@ function dataExchangeCard() {
   ]);
 }
 
-const STATE_KINDS = [
-  ["change_request", "changeRequest", "stateNames.changeRequest"],
-  ["incident", "incident", "stateNames.incident"],
-];
-
 /**
  * Customize ticket state names: the instance's label of each state and an input for
  * the admin's own name (state_names, set_state_name for each change, reset_state_names).
  */
-function stateNamesCard() {
+function stateNamesCard(workspace) {
   const body = el("div", { class: "state-names-body", "aria-busy": "true" });
   const errorSlot = el("div", { class: "form-error-slot", id: "state-names-error" });
   const save = el("button", { type: "submit", id: "save-state-names", class: "btn btn-primary", text: t("stateNames.save") });
@@ -108,8 +105,9 @@ function stateNamesCard() {
 
   function show(names) {
     inputs = [];
-    const groups = STATE_KINDS.map(([kind, key, titleKey]) => {
-      const states = Array.isArray(names?.[key]) ? names[key] : [];
+    const list = Array.isArray(names) ? names : [];
+    const groups = kinds().map(({ kind }) => {
+      const states = list.find((k) => k.kind === kind)?.states ?? [];
       const rows = states.map((state) => {
         const id = `state-name-${kind}-${state.value}`;
         const input = el("input", {
@@ -118,7 +116,7 @@ function stateNamesCard() {
           name: id,
           class: "input",
           autocomplete: "off",
-          maxlength: "40",
+          maxlength: String(limits().stateNameChars),
           placeholder: state.instanceLabel,
           value: state.customLabel ?? "",
           "aria-label": t("stateNames.customFor", { label: state.instanceLabel }),
@@ -133,7 +131,7 @@ function stateNamesCard() {
         ]);
       });
       return el("fieldset", { class: "fieldset-plain state-group", id: `state-names-${kind}` }, [
-        el("legend", { class: "subheading", text: t(titleKey) }),
+        el("legend", { class: "subheading", text: t(`stateNames.kinds.${kind}`) }),
         el("div", { class: "state-name-head", "aria-hidden": "true" }, [
           el("span", { text: t("stateNames.instanceLabel") }),
           el("span", { text: t("stateNames.customLabel") }),
@@ -147,7 +145,7 @@ function stateNamesCard() {
 
   async function load() {
     try {
-      show(await api.stateNames());
+      show(await api.stateNames(workspace));
     } catch (error) {
       body.removeAttribute("aria-busy");
       showError(error, errorSlot);
@@ -168,7 +166,7 @@ function stateNamesCard() {
       for (const item of inputs) {
         const label = item.input.value.trim();
         if (label === item.saved) continue;
-        await api.setStateName({ kind: item.kind, value: item.value, label: label === "" ? null : label });
+        await api.setStateName(workspace, { kind: item.kind, value: item.value, label: label === "" ? null : label });
         item.saved = label;
       }
       announce(t("stateNames.saved"));
@@ -183,7 +181,7 @@ function stateNamesCard() {
     errorSlot.replaceChildren();
     busy(reset, true);
     try {
-      await api.resetStateNames();
+      await api.resetStateNames(workspace);
       announce(t("stateNames.resetDone"));
       await load();
     } catch (error) {
@@ -197,7 +195,7 @@ function stateNamesCard() {
 
 const CATEGORIES = ["Identity", "Data", "Devices", "Apps", "Infrastructure"];
 
-function categoryMappingCard() {
+function categoryMappingCard(workspace) {
   const body = el("div", { class: "state-names-body", "aria-busy": "true" });
   const errorSlot = el("div", { class: "form-error-slot", id: "category-mapping-error" });
   const save = el("button", { type: "submit", id: "save-category-mapping", class: "btn btn-primary", text: t("categoryMapping.save") });
@@ -218,7 +216,7 @@ function categoryMappingCard() {
         name: id,
         class: "input",
         autocomplete: "off",
-        maxlength: "40",
+        maxlength: String(limits().categoryValueChars),
         placeholder: t("categoryMapping.none"),
         value: typeof mapping?.[category] === "string" ? mapping[category] : "",
       });
@@ -234,7 +232,7 @@ function categoryMappingCard() {
 
   async function load() {
     try {
-      show(await api.categoryMapping());
+      show(await api.categoryMapping(workspace));
     } catch (error) {
       body.removeAttribute("aria-busy");
       showError(error, errorSlot);
@@ -248,7 +246,7 @@ function categoryMappingCard() {
     try {
       const mapping = {};
       for (const [category, input] of inputs) mapping[category] = input.value.trim();
-      await api.setCategoryMapping(mapping);
+      await api.setCategoryMapping(workspace, mapping);
       announce(t("categoryMapping.saved"));
       await load();
     } catch (error) {
@@ -267,22 +265,69 @@ export function requestCheckAfterConnect() {
   checkOnNextRender = true;
 }
 
+/** The instances card: this workspace's name in Ticket Bridge, and Add another instance. */
+function instancesCard(workspace) {
+  const summary = currentSummary();
+  const errorSlot = el("div", { class: "form-error-slot", id: "workspace-name-error" });
+  const saved = el("span", { class: "saved-note", id: "workspace-name-saved", role: "status", hidden: true, text: t("workspaces.nameSaved") });
+  const name = el("input", {
+    type: "text",
+    id: "workspace-name",
+    name: "workspace-name",
+    class: "input",
+    autocomplete: "off",
+    maxlength: String(limits().workspaceNameChars),
+    placeholder: summary?.instance ? summary.instance.replace(/^https?:\/\//, "").replace(/\.service-now\.com$/, "") : "",
+    value: summary && summary.instance && summary.name !== summary.instance.replace(/^https?:\/\//, "").replace(/\.service-now\.com$/, "") ? summary.name : "",
+  });
+  const saveName = el("button", { type: "submit", id: "save-workspace-name", class: "btn btn-secondary", text: t("workspaces.saveName") });
+  const form = el("form", { class: "inline-form", id: "workspace-name-form", novalidate: true }, [
+    el("div", { class: "field" }, [
+      el("label", { for: "workspace-name", class: "field-label", text: t("workspaces.nameLabel") }),
+      el("div", { class: "input-row" }, [name, saveName, saved]),
+      el("p", { class: "field-help", text: t("workspaces.nameHelp") }),
+    ]),
+  ]);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    errorSlot.replaceChildren();
+    saved.hidden = true;
+    saveName.disabled = true;
+    try {
+      await api.renameWorkspace(workspace, name.value.trim());
+      saved.hidden = false;
+      announce(t("workspaces.nameSaved"));
+    } catch (error) {
+      showError(error, errorSlot);
+    } finally {
+      saveName.disabled = false;
+    }
+  });
+  return el("section", { class: "card", id: "instances-card", "aria-labelledby": "instances-card-title" }, [
+    el("div", { class: "card-header" }, [el("h2", { id: "instances-card-title", text: t("workspaces.cardTitle") })]),
+    el("div", { class: "card-body" }, [el("p", { text: t("workspaces.cardIntro") }), form, errorSlot]),
+    el("div", { class: "card-actions" }, [
+      el("a", { href: "#/connect", id: "add-instance", class: "btn btn-primary", text: t("workspaces.add") }),
+    ]),
+  ]);
+}
+
 export async function render(view) {
   let alive = true;
+  const workspace = currentWorkspace();
+  if (!workspace) {
+    // Nothing to manage: the home page offers Connect to ServiceNow.
+    location.replace("#/");
+    return null;
+  }
   let info = null;
   try {
-    info = await api.connectionStatus();
+    info = await api.connectionStatus(workspace);
   } catch (error) {
     showError(error);
   }
   if (!alive) return null;
-  if (!info) {
-    // Nothing to manage: the home page offers Connect to ServiceNow.
-    if (!document.querySelector("#banner .banner")) {
-      location.replace("#/");
-      return null;
-    }
-  }
+  const summary = currentSummary();
 
   // Status card ------------------------------------------------------------
   const errorSlot = el("div", { class: "form-error-slot", id: "manage-error" });
@@ -290,20 +335,25 @@ export async function render(view) {
   const badgeSlot = el("span", { class: "badge-slot" });
   const results = el("ul", { class: "checks", id: "doctor-results", "aria-labelledby": "doctor-results-title", hidden: true });
   const resultsTitle = el("h3", { class: "subheading", id: "doctor-results-title", text: t("doctor.title"), hidden: true });
-  const summary = el("p", { class: "checks-summary", id: "doctor-summary", hidden: true });
+  const summaryLine = el("p", { class: "checks-summary", id: "doctor-summary", hidden: true });
 
   const check = el("button", { type: "button", id: "check-connection", text: t("doctor.run"), on: { click: () => runChecks() } });
   const reauth = el("button", {
     type: "button",
     id: "reauthorize",
-    text: t("manage.reauthorize"),
-    on: { click: () => flow.run(() => api.reauthorize()) },
+    text: t(info ? "manage.reauthorize" : "connection.reconnect"),
+    on: { click: () => flow.run(() => api.reauthorize(workspace)) },
   });
   const actions = el("div", { class: "card-actions" }, [check, reauth]);
 
   const flow = createSignInFlow({
     errorSlot,
     onConnected: (connection) => {
+      if (!info) {
+        // Connected again: the whole page applies now.
+        window.dispatchEvent(new Event("tb:rerender"));
+        return;
+      }
       update(connection);
       announce(t("manage.reauthorized"));
     },
@@ -313,7 +363,19 @@ export async function render(view) {
 
   function update(next) {
     info = next;
-    if (!info) return;
+    if (!info) {
+      factsSlot.replaceChildren(
+        el("dl", { class: "facts", id: "connection-facts" }, [
+          el("dt", { text: t("connection.fields.instance") }),
+          el("dd", { id: "status-instance", text: summary?.instance ?? summary?.name ?? "" }),
+        ]),
+        el("p", { id: "status-not-connected", text: t("manage.notConnected", { count: summary?.waiting ?? 0 }) }),
+      );
+      badgeSlot.replaceChildren(el("span", { class: "badge badge-neutral", id: "status-badge", text: t("connection.status.notConnected") }));
+      reauth.className = "btn btn-primary";
+      actions.replaceChildren(reauth);
+      return;
+    }
     factsSlot.replaceChildren(facts(info));
     badgeSlot.replaceChildren(statusBadge(info));
     // One primary action: Re-authorize when the sign-in has run out, Check connection otherwise.
@@ -328,13 +390,13 @@ export async function render(view) {
       el("h2", { id: "connection-status-title", text: t("manage.status.title") }),
       badgeSlot,
     ]),
-    el("div", { class: "card-body" }, [factsSlot, resultsTitle, summary, results, ...flow.nodes, errorSlot]),
+    el("div", { class: "card-body" }, [factsSlot, resultsTitle, summaryLine, results, ...flow.nodes, errorSlot]),
     actions,
   ]);
 
   let checking = false;
   async function runChecks() {
-    if (checking) return;
+    if (checking || !info) return;
     checking = true;
     clearError();
     errorSlot.replaceChildren();
@@ -342,7 +404,7 @@ export async function render(view) {
     check.setAttribute("aria-busy", "true");
     check.textContent = t("doctor.running");
     resultsTitle.hidden = false;
-    summary.hidden = true;
+    summaryLine.hidden = true;
     results.hidden = false;
     results.setAttribute("aria-busy", "true");
     results.replaceChildren(
@@ -353,15 +415,15 @@ export async function render(view) {
     );
     announce(t("doctor.running"));
     try {
-      const checks = normalizeChecks(await api.checkConnection());
+      const checks = normalizeChecks(await api.checkConnection(workspace), doctorIds());
       if (!alive) return;
       results.replaceChildren(...checks.map(checkItem));
       const counts = summarizeChecks(checks);
       const key = counts.fail ? "doctor.summary.fail" : counts.warn ? "doctor.summary.warn" : "doctor.summary.ok";
-      summary.textContent = t(key, { fail: counts.fail, warn: counts.warn, total: checks.length });
-      summary.dataset.status = counts.fail ? "fail" : counts.warn ? "warn" : "ok";
-      summary.hidden = checks.length === 0;
-      announce(summary.textContent);
+      summaryLine.textContent = t(key, { fail: counts.fail, warn: counts.warn, total: checks.length });
+      summaryLine.dataset.status = counts.fail ? "fail" : counts.warn ? "warn" : "ok";
+      summaryLine.hidden = checks.length === 0;
+      announce(summaryLine.textContent);
     } catch (error) {
       if (!alive) return;
       results.replaceChildren();
@@ -380,83 +442,124 @@ export async function render(view) {
   }
 
   // Remove ---------------------------------------------------------------------
+  // Without tasks waiting: Remove or Cancel. With tasks: they are listed, and the admin keeps
+  // them (the instance stays in the list, without a connection, and they go out once it is
+  // connected again) or discards them; nothing goes without that choice.
   const yes = el("button", { type: "button", id: "confirm-remove-yes", class: "btn btn-danger", text: t("manage.remove.confirmYes") });
+  const keep = el("button", { type: "button", id: "confirm-remove-keep", class: "btn btn-primary", text: t("manage.remove.keep"), hidden: true });
+  const discard = el("button", { type: "button", id: "confirm-remove-discard", class: "btn btn-danger", text: t("manage.remove.discard"), hidden: true });
   const no = el("button", { type: "button", id: "confirm-remove-no", class: "btn btn-secondary", text: t("common.cancel"), autofocus: true });
   const dialogError = el("div", { class: "form-error-slot", id: "confirm-remove-error" });
+  const waitingSlot = el("div", { id: "confirm-remove-waiting", hidden: true });
+  const effects = el("div", { id: "confirm-remove-effects" }, [
+    el("p", { text: t("manage.remove.confirmIntro", { instance: info?.instance ?? summary?.instance ?? "" }) }),
+    el("ul", { class: "plain-list" }, [
+      el("li", { text: t("manage.remove.effects.revoke") }),
+      el("li", { text: t("manage.remove.effects.secrets") }),
+      el("li", { text: t("manage.remove.effects.settings") }),
+    ]),
+    el("p", { text: t("manage.remove.confirmAfter") }),
+  ]);
   const dialog = el(
     "dialog",
     { id: "confirm-remove", class: "dialog", "aria-labelledby": "confirm-remove-title", "aria-describedby": "confirm-remove-body" },
     [
       el("h2", { id: "confirm-remove-title", text: t("manage.remove.confirmTitle") }),
-      el("div", { id: "confirm-remove-body" }, [
-        el("p", { text: t("manage.remove.confirmIntro", { instance: info?.instance ?? "" }) }),
-        el("ul", { class: "plain-list" }, [
-          el("li", { text: t("manage.remove.effects.revoke") }),
-          el("li", { text: t("manage.remove.effects.secrets") }),
-          el("li", { text: t("manage.remove.effects.settings") }),
-        ]),
-        el("p", { text: t("manage.remove.confirmAfter") }),
-      ]),
+      el("div", { id: "confirm-remove-body" }, [info ? effects : null, waitingSlot]),
       dialogError,
-      el("div", { class: "dialog-actions" }, [yes, no]),
+      el("div", { class: "dialog-actions", id: "confirm-remove-actions" }, [yes, keep, discard, no]),
     ],
   );
+  const choices = [yes, keep, discard, no];
   no.addEventListener("click", () => dialog.close());
   dialog.addEventListener("cancel", (event) => {
-    if (yes.disabled) event.preventDefault();
+    if (choices.some((b) => b.getAttribute("aria-busy") === "true")) event.preventDefault();
   });
   dialog.addEventListener("close", () => {
     dialogError.replaceChildren();
     remove.focus();
   });
-  yes.addEventListener("click", async () => {
-    yes.disabled = true;
-    no.disabled = true;
-    yes.setAttribute("aria-busy", "true");
-    yes.textContent = t("manage.remove.removing");
+  let removed = false;
+  let removing = false;
+
+  async function removeWith(button, waiting, label) {
+    // The removal's own events (connection gone, list changed) must not redraw this page.
+    removing = true;
+    for (const b of choices) b.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    button.textContent = t("manage.remove.removing");
     try {
-      await api.removeConnection();
+      const result = await api.removeConnection(workspace, waiting);
       if (!alive) return;
       removed = true;
       dialog.close();
-      announce(t("manage.remove.done"));
+      announce(t(result?.kept ? "manage.remove.doneKept" : "manage.remove.done"));
       location.hash = "#/";
     } catch (error) {
       if (!alive) return;
+      removing = false;
       showError(error, dialogError);
     } finally {
       if (alive) {
-        yes.disabled = false;
-        no.disabled = false;
-        yes.setAttribute("aria-busy", "false");
-        yes.textContent = t("manage.remove.confirmYes");
+        for (const b of choices) b.disabled = false;
+        button.setAttribute("aria-busy", "false");
+        button.textContent = label;
       }
     }
-  });
-  let removed = false;
+  }
+  yes.addEventListener("click", () => removeWith(yes, null, t("manage.remove.confirmYes")));
+  keep.addEventListener("click", () => removeWith(keep, "keep", t("manage.remove.keep")));
+  discard.addEventListener("click", () => removeWith(discard, "discard", t("manage.remove.discard")));
+
+  async function openRemove() {
+    dialogError.replaceChildren();
+    let waiting = [];
+    try {
+      waiting = await api.waitingTasks(workspace);
+    } catch (error) {
+      showError(error, errorSlot);
+      return;
+    }
+    const some = Array.isArray(waiting) && waiting.length > 0;
+    waitingSlot.hidden = !some;
+    waitingSlot.replaceChildren(
+      ...(some
+        ? [
+            el("p", { id: "confirm-remove-waiting-intro", text: t(waiting.length === 1 ? "manage.remove.waitingOne" : "manage.remove.waitingMany", { count: waiting.length, instance: summary?.name ?? "" }) }),
+            el("ul", { class: "plain-list waiting-list", id: "confirm-remove-tasks" }, waiting.map((item) => el("li", {}, [
+              el("span", { class: "waiting-name", text: item.name }),
+              el("span", { class: "muted", text: ` · ${t(`kinds.${item.kind}`)}` }),
+            ]))),
+            el("p", { text: t(info ? "manage.remove.waitingChoice" : "manage.remove.waitingDiscardOnly") }),
+          ]
+        : []),
+    );
+    yes.hidden = some;
+    // Two choices and Cancel: one per line, the safe one first.
+    dialog.querySelector("#confirm-remove-actions").classList.toggle("dialog-actions-stacked", some);
+    // Keeping the tasks is a choice only while there is a connection to remove.
+    keep.hidden = !some || !info;
+    discard.hidden = !some;
+    dialog.showModal();
+    no.focus();
+  }
 
   const remove = el("button", {
     type: "button",
     id: "remove-connection",
     class: "btn btn-danger-outline",
-    text: t("manage.remove.button"),
-    on: {
-      click: () => {
-        dialogError.replaceChildren();
-        dialog.showModal();
-        no.focus();
-      },
-    },
+    text: t(info ? "manage.remove.button" : "manage.remove.buttonKept"),
+    on: { click: () => openRemove() },
   });
   const dangerCard = el("section", { class: "card card-danger", id: "danger-zone", "aria-labelledby": "danger-zone-title" }, [
-    el("div", { class: "card-header" }, [el("h2", { id: "danger-zone-title", text: t("manage.remove.title") })]),
-    el("div", { class: "card-body" }, [el("p", { text: t("manage.remove.body") })]),
+    el("div", { class: "card-header" }, [el("h2", { id: "danger-zone-title", text: t(info ? "manage.remove.title" : "manage.remove.titleKept") })]),
+    el("div", { class: "card-body" }, [el("p", { text: t(info ? "manage.remove.body" : "manage.remove.bodyKept") })]),
     el("div", { class: "card-actions" }, [remove]),
   ]);
 
-  const stateNames = stateNamesCard();
-  const categoryMapping = categoryMappingCard();
-  const watch = createWatchCard();
+  const stateNames = stateNamesCard(workspace);
+  const categoryMapping = categoryMappingCard(workspace);
+  const watch = createWatchCard(workspace);
 
   // Page ---------------------------------------------------------------------
   const breadcrumb = el("nav", { class: "breadcrumb", "aria-label": t("common.breadcrumb") }, [
@@ -465,13 +568,16 @@ export async function render(view) {
       el("li", { "aria-current": "page", text: t("manage.title") }),
     ]),
   ]);
+  const left = info
+    ? [statusCard, instancesCard(workspace), watch.node, stateNames.form, categoryMapping.form, dangerCard]
+    : [statusCard, instancesCard(workspace), dangerCard];
   view.append(
     el("div", { class: "page" }, [
       breadcrumb,
       el("h1", { class: "page-title", text: t("manage.title") }),
       el("p", { class: "page-intro", text: t("manage.intro") }),
       el("div", { class: "manage-grid" }, [
-        el("div", { class: "manage-column" }, info ? [statusCard, watch.node, stateNames.form, categoryMapping.form, dangerCard] : []),
+        el("div", { class: "manage-column" }, left),
         el("div", { class: "manage-column" }, [dataExchangeCard()]),
       ]),
       dialog,
@@ -484,13 +590,13 @@ export async function render(view) {
     categoryMapping.load();
   }
 
-  const stop = await api.onEvent(api.EVENT_CONNECTION_CHANGED, (next) => {
-    if (!alive || flow.state() !== "idle") return;
+  const stop = await api.onWorkspaceEvent(api.EVENT_CONNECTION_CHANGED, workspace, "connection", (next) => {
+    if (!alive || removing || flow.state() !== "idle") return;
     if (next) update(next);
-    else if (!removed) location.hash = "#/";
+    else if (!removed && info) window.dispatchEvent(new Event("tb:rerender"));
   });
 
-  if (checkOnNextRender) {
+  if (checkOnNextRender && info) {
     checkOnNextRender = false;
     runChecks();
   }

@@ -3,6 +3,7 @@
 // (outbox_discard, after a confirm that warns when the ticket may exist already).
 // Follows outbox://changed.
 import * as api from "../api.js";
+import { currentWorkspace } from "../app-context.js";
 import { currentLang, t } from "../i18n.js";
 import { announce, el, showError } from "../ui.js";
 import { formatAbsolute, formatRelative } from "../connection.js";
@@ -46,6 +47,11 @@ function itemNode(item, { onRetry, onDiscard }) {
 
 export async function render(view) {
   let alive = true;
+  const workspace = currentWorkspace();
+  if (!workspace) {
+    location.replace("#/");
+    return null;
+  }
   const list = el("ul", { class: "outbox-list", id: "outbox-items", "aria-busy": "true" });
   const errorSlot = el("div", { class: "form-error-slot", id: "outbox-error" });
   const card = el("section", { class: "card", id: "outbox", "aria-labelledby": "outbox-title" }, [
@@ -76,7 +82,7 @@ export async function render(view) {
     if (!pending) return;
     yes.disabled = true;
     try {
-      await api.outboxDiscard(pending.id);
+      await api.outboxDiscard(workspace, pending.id);
       dialog.close();
       announce(t("outbox.discarded"));
       await load();
@@ -110,7 +116,7 @@ export async function render(view) {
     button.setAttribute("aria-busy", "true");
     button.textContent = t("outbox.retrying");
     try {
-      await api.outboxRetry(item.id);
+      await api.outboxRetry(workspace, item.id);
       await load();
     } catch (error) {
       if (alive) showError(error, errorSlot);
@@ -143,7 +149,7 @@ export async function render(view) {
 
   async function load() {
     try {
-      show(await api.outboxList());
+      show(await api.outboxList(workspace));
     } catch (error) {
       if (alive) showError(error);
       show([]);
@@ -161,11 +167,11 @@ export async function render(view) {
     ]),
   );
   await load();
-  const stop = await api.onEvent(api.EVENT_OUTBOX_CHANGED, (items) => show(items));
+  const stop = await api.onWorkspaceEvent(api.EVENT_OUTBOX_CHANGED, workspace, "items", (items) => show(items));
   // "Next attempt in 2 minutes" follows the clock.
   const timer = setInterval(() => {
     if (!dialog.open) load();
-  }, 30000);
+  }, 60000);
   return () => {
     alive = false;
     stop();

@@ -4,9 +4,10 @@
 // then asks preview_task (what exactly goes to ServiceNow, and ServiceNow-side
 // field errors), then submit_task: sent → the new number; waiting → the outbox.
 import * as api from "../api.js";
+import { currentSummary, currentWorkspace, hasSeveral, kinds, kindNames, limits } from "../app-context.js";
 import { t } from "../i18n.js";
 import { announce, el, showError } from "../ui.js";
-import { KINDS, NAME_MAX, PRIORITIES, checkDraft, draftFor, recordEntries, textLength, todayIso } from "../tickets-model.js";
+import { PRIORITIES, checkDraft, draftFor, recordEntries, textLength, todayIso } from "../tickets-model.js";
 import { breadcrumb, categoryLabel, field, kindLabel, openRecord, priorityLabel, sourceLabel } from "../widgets.js";
 
 export const name = "share";
@@ -22,7 +23,7 @@ function notFound() {
   ]);
 }
 
-function alreadyOpenCard(ref, onAnyway) {
+function alreadyOpenCard(workspace, ref, onAnyway) {
   const anyway = el("button", { type: "button", id: "create-anyway", class: "btn btn-secondary", text: t("share.createAnyway") });
   const card = el("section", { class: "card card-notice", id: "already-open", "aria-labelledby": "already-open-title" }, [
     el("div", { class: "card-header" }, [
@@ -33,7 +34,7 @@ function alreadyOpenCard(ref, onAnyway) {
       el("p", { text: t("share.alreadyOpenBody", { kind: kindLabel(ref.kind), state: ref.stateLabel || String(ref.state ?? "") }) }),
     ]),
     el("div", { class: "card-actions" }, [
-      el("button", { type: "button", id: "open-existing", class: "btn btn-primary", text: t("share.open"), on: { click: () => openRecord(ref.url) } }),
+      el("button", { type: "button", id: "open-existing", class: "btn btn-primary", text: t("share.open"), on: { click: () => openRecord(workspace, ref.url) } }),
       anyway,
     ]),
   ]);
@@ -72,7 +73,7 @@ function resultCard({ id, tone, title, body, extra = [], primary }) {
   ]);
 }
 
-function sentCard(sent) {
+function sentCard(workspace, sent) {
   const warnings = Array.isArray(sent.warnings) ? sent.warnings : [];
   return resultCard({
     id: "task-sent",
@@ -89,7 +90,7 @@ function sentCard(sent) {
           ),
         ]
       : [],
-    primary: el("button", { type: "button", id: "open-sent", class: "btn btn-primary", text: t("share.sent.open"), on: { click: () => openRecord(sent.url) } }),
+    primary: el("button", { type: "button", id: "open-sent", class: "btn btn-primary", text: t("share.sent.open"), on: { click: () => openRecord(workspace, sent.url) } }),
   });
 }
 
@@ -115,7 +116,8 @@ function waitingCard(item) {
   });
 }
 
-function taskForm(action, kind, done) {
+function taskForm(workspace, action, kind, done) {
+  const NAME_MAX = limits().taskNameChars;
   const draft = draftFor(action, { kind });
 
   // Name, with a counter -------------------------------------------------------
@@ -157,14 +159,15 @@ function taskForm(action, kind, done) {
     input: el("input", { type: "date", class: "input input-medium", min: todayIso(), value: draft.dueDate }),
   });
 
-  const radio = (value, id) => {
+  // One radio per kind: task-kind-change_request, task-kind-incident.
+  const radio = (value) => {
+    const id = `task-kind-${value}`;
     const input = el("input", { type: "radio", name: "task-kind", id, value, checked: value === draft.kind });
-    return el("div", { class: "radio" }, [input, el("label", { for: id, text: t(value === "incident" ? "share.kind.incident" : "share.kind.change") })]);
+    return el("div", { class: "radio" }, [input, el("label", { for: id, text: t(`share.kind.${value}`) })]);
   };
   const kindSet = el("fieldset", { class: "fieldset-plain field", id: "task-kind" }, [
     el("legend", { class: "field-label", text: t("share.kind.legend") }),
-    radio("change_request", "task-kind-change"),
-    radio("incident", "task-kind-incident"),
+    ...kinds().map((k) => radio(k.kind)),
   ]);
 
   const alongside = el("div", { class: "along", id: "task-along" }, [
@@ -213,7 +216,7 @@ function taskForm(action, kind, done) {
       description: description.input.value,
       priority: Number(priority.input.value),
       dueDate: due.input.value,
-      kind: KINDS.includes(checked?.value) ? checked.value : "change_request",
+      kind: kindNames().includes(checked?.value) ? checked.value : kindNames()[0],
     };
   }
 
@@ -251,7 +254,7 @@ function taskForm(action, kind, done) {
     previewBodyNode.setAttribute("aria-busy", "true");
     if (!previewBodyNode.firstChild) previewBodyNode.append(el("p", { class: "muted", text: t("share.preview.loading") }));
     try {
-      const result = await api.previewTask(read());
+      const result = await api.previewTask(workspace, read());
       if (seq !== previewSeq) return;
       showServerErrors(result?.errors, false);
       previewBodyNode.replaceChildren(...previewBody(result ?? {}));
@@ -297,9 +300,9 @@ function taskForm(action, kind, done) {
     send.textContent = t("share.sending");
     try {
       const value = read();
-      const checked = await api.previewTask(value);
+      const checked = await api.previewTask(workspace, value);
       if (!showServerErrors(checked?.errors, true)) return;
-      const result = await api.submitTask(value);
+      const result = await api.submitTask(workspace, value);
       done(result);
     } catch (error) {
       showError(error, errorSlot);
@@ -318,8 +321,15 @@ function taskForm(action, kind, done) {
 
 export async function render(view, params = {}) {
   let alive = true;
+  // The workspace this task is made for, fixed now: it is sent there, whatever is selected later.
+  const workspace = currentWorkspace();
+  if (!workspace) {
+    location.replace("#/");
+    return null;
+  }
+  const target = currentSummary();
   const actionId = params.actionId ?? "";
-  const kind = KINDS.includes(params.kind) ? params.kind : "change_request";
+  const kind = kindNames().includes(params.kind) ? params.kind : kindNames()[0];
   const intro = el("p", { class: "page-intro", id: "share-intro", text: t("share.intro") });
   const main = el("div", { class: "stack", id: "share-main", "aria-busy": "true" });
   view.append(
@@ -334,9 +344,9 @@ export async function render(view, params = {}) {
   let action = null;
   let existing = null;
   try {
-    const actions = await api.listActions();
+    const actions = await api.listActions(workspace);
     action = (Array.isArray(actions) ? actions : []).find((a) => a.id === actionId) ?? null;
-    if (action) existing = await api.openTicketForAction(actionId);
+    if (action) existing = await api.openTicketForAction(workspace, actionId);
   } catch (error) {
     if (alive) showError(error);
   }
@@ -346,11 +356,13 @@ export async function render(view, params = {}) {
     main.replaceChildren(notFound());
     return () => (alive = false);
   }
-  intro.textContent = t("share.introFor", { title: action.title });
+  intro.textContent = hasSeveral()
+    ? t("share.introForOn", { title: action.title, instance: target?.name ?? "" })
+    : t("share.introFor", { title: action.title });
 
-  const task = taskForm(action, kind, (result) => {
+  const task = taskForm(workspace, action, kind, (result) => {
     if (!alive) return;
-    const card = result?.sent ? sentCard(result.sent) : waitingCard(result?.waiting ?? null);
+    const card = result?.sent ? sentCard(workspace, result.sent) : waitingCard(result?.waiting ?? null);
     main.replaceChildren(card);
     announce(card.querySelector("h2")?.textContent ?? "");
     card.querySelector("h2")?.focus();
@@ -358,7 +370,7 @@ export async function render(view, params = {}) {
   if (existing) {
     task.form.hidden = true;
     main.replaceChildren(
-      alreadyOpenCard(existing, () => {
+      alreadyOpenCard(workspace, existing, () => {
         task.form.hidden = false;
         task.focus();
       }),

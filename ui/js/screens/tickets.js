@@ -9,10 +9,11 @@
 // tree and in Ctrl+F, and a page of 100 rows draws in a few milliseconds. The
 // filtering and sorting of 10,000 tickets happens in tickets-model.js.
 import * as api from "../api.js";
+import { currentWorkspace, kindNames } from "../app-context.js";
 import { currentLang, t } from "../i18n.js";
 import { announce, el, showError } from "../ui.js";
 import { formatAbsolute, formatRelative } from "../connection.js";
-import { CATEGORIES, KINDS, PAGE_SIZE, PRIORITIES, emptyFilter, filterOptions, isEmptyFilter, isOverdue, view as viewOf } from "../tickets-model.js";
+import { CATEGORIES, PAGE_SIZE, PRIORITIES, emptyFilter, filterOptions, isEmptyFilter, isOverdue, view as viewOf } from "../tickets-model.js";
 import { breadcrumb, categoryLabel, formatDate, kindLabel, openRecord, priorityLabel } from "../widgets.js";
 
 export const name = "tickets";
@@ -42,7 +43,7 @@ function select(id, labelText, options, value) {
 
 function initialFilter(params) {
   const f = emptyFilter();
-  if (KINDS.includes(params.kind)) f.kind = params.kind;
+  if (kindNames().includes(params.kind)) f.kind = params.kind;
   if (typeof params.state === "string" && params.state) f.state = params.state;
   if (PRIORITIES.map(String).includes(params.priority)) f.priority = params.priority;
   if (typeof params.category === "string" && params.category) f.category = params.category;
@@ -53,6 +54,11 @@ function initialFilter(params) {
 
 export async function render(host, params = {}) {
   let alive = true;
+  const workspace = currentWorkspace();
+  if (!workspace) {
+    location.replace("#/");
+    return null;
+  }
   let data = { tickets: [], fetchedAt: null, fromCache: true };
   let filter = initialFilter(params);
   let sort = { key: "updatedAt", dir: "desc" };
@@ -61,7 +67,7 @@ export async function render(host, params = {}) {
 
   // Filters ------------------------------------------------------------------
   const all = t("ticketList.filters.all");
-  const kind = select("filter-kind", t("ticketList.filters.kind"), [["all", all], ...KINDS.map((k) => [k, kindLabel(k)])], filter.kind);
+  const kind = select("filter-kind", t("ticketList.filters.kind"), [["all", all], ...kindNames().map((k) => [k, kindLabel(k)])], filter.kind);
   const state = select("filter-state", t("ticketList.filters.state"), [["all", all]], "all");
   const priority = select("filter-priority", t("ticketList.filters.priority"), [["all", all], ...PRIORITIES.map((p) => [String(p), priorityLabel(p)])], filter.priority);
   const category = select("filter-category", t("ticketList.filters.category"), [["all", all]], "all");
@@ -128,7 +134,7 @@ export async function render(host, params = {}) {
     if (event.target.closest("button")) return;
     const row = event.target.closest("tr[data-sys-id]");
     const ticket = row && current.filtered.find((x) => x.sysId === row.dataset.sysId);
-    if (ticket) openRecord(ticket.url, errorSlot);
+    if (ticket) openRecord(workspace, ticket.url, errorSlot);
   });
   prev.addEventListener("click", () => {
     page -= 1;
@@ -152,7 +158,7 @@ export async function render(host, params = {}) {
           class: "link-button",
           "aria-label": t("tickets.openLabel", { number: ticket.number, name: ticket.name ?? "" }),
           text: ticket.number,
-          on: { click: () => openRecord(ticket.url, errorSlot) },
+          on: { click: () => openRecord(workspace, ticket.url, errorSlot) },
         }),
       ]),
       el("td", { class: "cell-name", text: ticket.name ?? "" }),
@@ -264,7 +270,7 @@ export async function render(host, params = {}) {
     refresh.setAttribute("aria-busy", "true");
     refresh.textContent = t("ticketList.refreshing");
     try {
-      setData(await api.refreshTickets());
+      setData(await api.refreshTickets(workspace));
       announce(updated.textContent);
     } catch (error) {
       if (alive) showError(error, errorSlot);
@@ -282,7 +288,7 @@ export async function render(host, params = {}) {
     exportBtn.setAttribute("aria-busy", "true");
     try {
       const sysIds = isEmptyFilter(filter) ? null : current.filtered.map((ticket) => ticket.sysId);
-      const result = await api.exportTicketsCsv(sysIds);
+      const result = await api.exportTicketsCsv(workspace, sysIds);
       exportResult.replaceChildren(
         el("div", { class: "callout callout-success" }, [
           el("span", { class: "callout-icon", "aria-hidden": "true", text: "\u2713" }),
@@ -324,14 +330,14 @@ export async function render(host, params = {}) {
   );
 
   try {
-    setData(await api.listTickets());
+    setData(await api.listTickets(workspace));
   } catch (error) {
     if (alive) showError(error);
     refreshOptions();
     update();
   }
-  const stop = await api.onEvent(api.EVENT_TICKETS_CHANGED, (next) => setData(next));
-  const timer = setInterval(() => alive && updateStatus(), 30000);
+  const stop = await api.onWorkspaceEvent(api.EVENT_TICKETS_CHANGED, workspace, "list", (next) => setData(next));
+  const timer = setInterval(() => alive && updateStatus(), 60000);
   return () => {
     alive = false;
     stop();

@@ -55,7 +55,7 @@ pub struct Loopback {
 impl Loopback {
     /// Binds 127.0.0.1:`port`. A port in use gives an error that names it and says what to do.
     pub async fn bind(port: u16) -> Result<Self> {
-        if port < 1024 {
+        if port < crate::connection::MIN_PORT {
             return Err(Error::invalid_input(
                 format!("Port {port} cannot be used for the sign-in redirect."),
                 "Choose a port from 1024 to 65535 in Advanced settings, and register the redirect URL it shows in ServiceNow.",

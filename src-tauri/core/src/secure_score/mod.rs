@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+/// The longest title of a typed action.
+pub const MAX_TITLE_CHARS: usize = 300;
+
 /// Where improvement actions come from. The actions page lists the actions of every source of
 /// the workspace, in the order of the sources.
 pub trait ActionSource: Send + Sync + 'static {
@@ -245,9 +248,9 @@ pub fn new_user_action(title: &str, category: Category, remediation: &str) -> Re
             "Describe in a few words what should change, for example: Turn on MFA for the help desk.",
         ));
     }
-    if title.chars().count() > 300 {
+    if title.chars().count() > MAX_TITLE_CHARS {
         return Err(Error::invalid_input(
-            "The title is longer than 300 characters.",
+            format!("The title is longer than {MAX_TITLE_CHARS} characters."),
             "Shorten the title; put the details in the remediation.",
         ));
     }

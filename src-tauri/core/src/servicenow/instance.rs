@@ -103,6 +103,13 @@ impl InstanceUrl {
                 "\u{201c}{d}\u{201d} is not a complete host name."
             )));
         }
+        if let Host::Domain(d) = &host
+            && !d.split('.').all(is_instance_name)
+        {
+            return Err(invalid(format!(
+                "\u{201c}{d}\u{201d} is not a valid host name."
+            )));
+        }
         let mut origin = format!("{}://{}", url.scheme(), host);
         if let Some(port) = url.port() {
             origin.push_str(&format!(":{port}"));

@@ -103,6 +103,11 @@ pub struct ActionView {
     pub queued: bool,
 }
 
+/// The longest name an admin may give a state.
+pub const MAX_STATE_NAME_CHARS: usize = 40;
+/// The longest `category` value of the mapping.
+pub const MAX_CATEGORY_VALUE_CHARS: usize = 40;
+
 fn capitalized(s: &str) -> String {
     let mut c = s.chars();
     c.next()
@@ -333,9 +338,9 @@ impl Board {
         let mut data = self.lock();
         let names = data.custom_names.for_kind_mut(kind);
         match label.map(str::trim).filter(|l| !l.is_empty()) {
-            Some(l) if l.chars().count() > 60 => {
+            Some(l) if l.chars().count() > MAX_STATE_NAME_CHARS => {
                 return Err(Error::invalid_input(
-                    "A state name can be at most 60 characters.",
+                    format!("A state name can be at most {MAX_STATE_NAME_CHARS} characters."),
                     "Use a shorter name.",
                 ));
             }
@@ -448,9 +453,11 @@ impl Board {
                 )
             })?;
             let v = v.trim();
-            if v.chars().count() > 40 {
+            if v.chars().count() > MAX_CATEGORY_VALUE_CHARS {
                 return Err(Error::invalid_input(
-                    "A category value can be at most 40 characters.",
+                    format!(
+                        "A category value can be at most {MAX_CATEGORY_VALUE_CHARS} characters."
+                    ),
                     "Use the value of the choice in ServiceNow (System Definition > Choice Lists), not its label.",
                 ));
             }

@@ -487,6 +487,31 @@ impl Outbox {
         .ok_or_else(|| Self::unknown_entry(id))
     }
 
+    /// After a new or restored connection: every waiting task is due now, and tasks that were
+    /// held only because the sign-in had ended (or there was none) wait again, due now. Tasks
+    /// ServiceNow refused stay as they are. Returns how many changed.
+    pub fn due_after_connect(&self) -> Result<usize> {
+        self.update(|d| {
+            let mut n = 0;
+            for e in &mut d.entries {
+                let held_for_sign_in = matches!(&e.state, EntryState::Blocked { error }
+                    if matches!(error.kind, ErrorKind::AuthExpired | ErrorKind::NotConnected));
+                if held_for_sign_in {
+                    e.state = EntryState::Waiting;
+                }
+                if e.state == EntryState::Waiting
+                    && e.next_attempt_at != DateTime::<Utc>::UNIX_EPOCH
+                {
+                    e.next_attempt_at = DateTime::<Utc>::UNIX_EPOCH;
+                    n += 1;
+                } else if held_for_sign_in {
+                    n += 1;
+                }
+            }
+            n
+        })
+    }
+
     /// Sends every entry due at `now`, oldest first, and reports what happened to each.
     /// One round runs at a time; a second caller waits for the first.
     pub async fn send_due(&self, api: &ServiceNow, now: DateTime<Utc>) -> SendReport {

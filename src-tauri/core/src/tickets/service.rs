@@ -356,6 +356,13 @@ impl TicketService {
         blocking(move || outbox.discard(&id).map(|_| ())).await
     }
 
+    /// A connection was made or restored: what waits is due now (see
+    /// [`super::outbox::Outbox::due_after_connect`]).
+    pub async fn after_connect(&self) -> Result<()> {
+        let outbox = self.outbox.clone();
+        blocking(move || outbox.due_after_connect().map(|_| ())).await
+    }
+
     /// Drops every waiting task (the admin chose to, when removing the connection). Returns
     /// how many.
     pub async fn discard_all(&self) -> Result<usize> {

@@ -312,13 +312,13 @@ pub(crate) fn add_comments(
         for e in entries.iter().filter(|e| e.ticket == change.sys_id) {
             let created = e.created_on;
             let new = match (created, since) {
-                (Some(c), Some(s)) => c > s || (c == s && !reported.iter().any(|r| *r == e.sys_id)),
+                (Some(c), Some(s)) => c > s || (c == s && !reported.contains(&e.sys_id)),
                 _ => true,
             };
             if let Some(seen) = mark.tickets.get_mut(&change.sys_id)
                 && created.is_some()
                 && created == seen.updated_on
-                && !seen.journal_ids.iter().any(|r| *r == e.sys_id)
+                && !seen.journal_ids.contains(&e.sys_id)
             {
                 seen.journal_ids.push(e.sys_id.clone());
             }

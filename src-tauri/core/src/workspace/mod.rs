@@ -27,24 +27,27 @@ pub use host::{Event, Host, Task};
 pub use registry::{
     ConnectResult, OpenOptions, RecentItem, RemoveOutcome, TrayView, WaitingChoice, Workspaces,
 };
-pub use store::{FileKv, MemoryKv, SettingsKv, WorkspaceRecord};
+pub use store::{FileKv, FormDefaults, MemoryKv, SettingsKv, WorkspaceRecord};
 
 use crate::connection::ConnectionManager;
-use crate::servicenow::InstanceUrl;
-use crate::tickets::board::TicketView;
-use crate::tickets::service::TicketService;
+use crate::doctor;
+use crate::servicenow::{InstanceUrl, TicketKind};
+use crate::tickets::board::{TicketList, TicketView};
+use crate::tickets::service::{DraftInput, SubmitOutcome, TicketService};
 use crate::tickets::watcher::WatchControl;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use store::Records;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// The folder of the workspaces inside the app's data folder.
 pub const WORKSPACES_DIR: &str = "workspaces";
+/// The longest name an admin may give a workspace.
+pub const MAX_NAME_CHARS: usize = 40;
 /// How many recently changed tickets the tray lists.
 pub const RECENT: usize = 5;
 
@@ -104,6 +107,7 @@ pub(crate) struct SenderControl {
 
 /// One workspace: one connection and everything that belongs to it.
 pub struct Workspace {
+    app: Weak<Workspaces>,
     id: String,
     dir: PathBuf,
     records: Arc<Records>,
@@ -118,6 +122,7 @@ pub struct Workspace {
 impl Workspace {
     /// Opens the workspace's files (blocking).
     pub(crate) fn open(
+        app: Weak<Workspaces>,
         id: &str,
         dir: &Path,
         records: Arc<Records>,
@@ -130,6 +135,7 @@ impl Workspace {
             seen.recent = list.tickets.into_iter().take(RECENT).collect();
         }
         Ok(Self {
+            app,
             id: id.to_owned(),
             dir: dir.to_owned(),
             records,
@@ -203,6 +209,20 @@ impl Workspace {
         self.sender.wake.notify_one();
     }
 
+    /// A connection was made or restored: what waits goes out now, the ticket list is read
+    /// again, and the watcher looks.
+    pub(crate) async fn connected(&self) {
+        if let Err(e) = self.tickets.after_connect().await {
+            log::warn!(
+                "{}: the outbox could not be updated: {}",
+                self.id,
+                e.message
+            );
+        }
+        self.wake_sender(true);
+        self.wake_watcher();
+    }
+
     pub fn wake_watcher(&self) {
         self.watch.wake();
     }
@@ -240,6 +260,150 @@ impl Workspace {
         let mut s = self.lock_seen();
         s.unseen.clear();
         s.recent.clear();
+    }
+
+    // What the commands do, with the events that follow -----------------------------------
+
+    fn emit(&self, event: Event) {
+        if let Some(app) = self.app.upgrade() {
+            app.host().emit(event);
+        }
+    }
+
+    async fn publish(&self) {
+        if let Some(app) = self.app.upgrade() {
+            app.publish().await;
+        }
+    }
+
+    fn emit_outbox(&self) {
+        self.emit(Event::OutboxChanged {
+            workspace: self.id.clone(),
+            items: self.tickets.outbox_items(),
+        });
+    }
+
+    fn emit_tickets(&self) {
+        if let Ok(list) = self.tickets.cached_tickets() {
+            self.set_recent(&list.tickets);
+            self.emit(Event::TicketsChanged {
+                workspace: self.id.clone(),
+                list,
+            });
+        }
+    }
+
+    /// Queues a task for this workspace's instance and tries to send it at once; a task that
+    /// waits wakes the sender.
+    pub async fn submit(&self, input: DraftInput) -> crate::Result<SubmitOutcome> {
+        let outcome = self.tickets.submit(input).await?;
+        self.emit_outbox();
+        if outcome.sent.is_some() {
+            self.emit_tickets();
+        } else {
+            self.wake_sender(false);
+        }
+        self.publish().await;
+        Ok(outcome)
+    }
+
+    /// Sends a waiting or blocked task now.
+    pub async fn retry(&self, outbox_id: &str) -> crate::Result<()> {
+        self.tickets.retry(outbox_id).await?;
+        self.wake_sender(false);
+        Ok(())
+    }
+
+    /// Drops a task without sending it.
+    pub async fn discard(&self, outbox_id: &str) -> crate::Result<()> {
+        self.tickets.discard(outbox_id).await?;
+        self.emit_outbox();
+        self.publish().await;
+        Ok(())
+    }
+
+    /// Reads every ticket from the instance now.
+    pub async fn refresh_tickets(&self) -> crate::Result<TicketList> {
+        let list = self.tickets.refresh_tickets().await?;
+        self.set_recent(&list.tickets);
+        self.emit(Event::TicketsChanged {
+            workspace: self.id.clone(),
+            list: list.clone(),
+        });
+        Ok(list)
+    }
+
+    pub async fn set_state_name(
+        &self,
+        kind: TicketKind,
+        value: &str,
+        label: Option<&str>,
+    ) -> crate::Result<()> {
+        self.tickets.set_state_name(kind, value, label).await?;
+        self.emit_tickets();
+        Ok(())
+    }
+
+    pub async fn reset_state_names(&self) -> crate::Result<()> {
+        self.tickets.reset_state_names().await?;
+        self.emit_tickets();
+        Ok(())
+    }
+
+    /// The connection check.
+    pub async fn check(&self) -> crate::Result<doctor::Report> {
+        let settings = self
+            .connection
+            .settings()
+            .ok_or_else(crate::Error::not_connected)?;
+        let api = self.connection.api()?;
+        Ok(doctor::run(&settings, &api).await)
+    }
+
+    /// Opens a page of this workspace's instance in the system browser; any other address is
+    /// refused.
+    pub fn open_page(&self, url: &str) -> crate::Result<()> {
+        if !self.tickets.is_instance_url(url) {
+            return Err(crate::Error::invalid_input(
+                "Ticket Bridge only opens pages of your ServiceNow instance.",
+                "Open the ticket from the list again.",
+            ));
+        }
+        let app = self
+            .app
+            .upgrade()
+            .ok_or_else(|| crate::Error::internal("the app is closing"))?;
+        app.host().open_url(url)
+    }
+
+    /// Writes the listed tickets (all, or those `sys_ids`) as a CSV file in `dir`.
+    pub async fn export_csv(
+        &self,
+        sys_ids: Option<Vec<String>>,
+        dir: PathBuf,
+    ) -> crate::Result<PathBuf> {
+        let csv = self.tickets.csv(sys_ids.as_deref())?;
+        let name = format!(
+            "ticket-bridge-{}-{}.csv",
+            self.name()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect::<String>(),
+            chrono::Local::now().format("%Y-%m-%d-%H%M%S")
+        );
+        crate::files::blocking(move || {
+            let path = dir.join(name);
+            std::fs::create_dir_all(&dir)
+                .and_then(|()| crate::files::write_atomic(&path, csv.as_bytes()))
+                .map_err(|e| {
+                    crate::Error::invalid_input(
+                        format!("The CSV file could not be saved in {} ({e}).", dir.display()),
+                        "Check that the Downloads folder exists and can be written to, then export again.",
+                    )
+                })?;
+            Ok(path)
+        })
+        .await
     }
 
     /// Stops the workspace's sender and watcher.

@@ -130,33 +130,35 @@ impl Workspaces {
         migrate::run(root, &records)?;
         let notifications = Notifications::load(kv);
         let interval = notifications.prefs().interval_secs;
-        let mut list = Vec::new();
+        let registry = Arc::new_cyclic(|me| Self {
+            me: me.clone(),
+            root: root.to_owned(),
+            records: records.clone(),
+            host,
+            notifications,
+            locale: RwLock::new(locale.to_owned()),
+            list: RwLock::new(Vec::new()),
+            signing_in: Mutex::new(None),
+            options,
+        });
         for r in records.snapshot().list {
             if !is_workspace_id(&r.id) {
                 log::warn!("ignoring a workspace with the unusable id {:?}", r.id);
                 continue;
             }
-            let manager = Arc::new(Self::manager(&records, &r.id, &options));
+            let manager = Arc::new(Self::manager(&records, &r.id, &registry.options));
             let dir = root.join(WORKSPACES_DIR).join(&r.id);
-            list.push(Arc::new(Workspace::open(
+            let ws = Workspace::open(
+                Arc::downgrade(&registry),
                 &r.id,
                 &dir,
                 records.clone(),
                 manager,
                 interval,
-            )?));
+            )?;
+            write(&registry.list).push(Arc::new(ws));
         }
-        Ok(Arc::new_cyclic(|me| Self {
-            me: me.clone(),
-            root: root.to_owned(),
-            records,
-            host,
-            notifications,
-            locale: RwLock::new(locale.to_owned()),
-            list: RwLock::new(list),
-            signing_in: Mutex::new(None),
-            options,
-        }))
+        Ok(registry)
     }
 
     fn manager(records: &Arc<Records>, id: &str, options: &OpenOptions) -> ConnectionManager {
@@ -193,8 +195,7 @@ impl Workspaces {
                             workspace: ws.id().to_owned(),
                             connection: Some(info),
                         });
-                        ws.wake_sender(true);
-                        ws.wake_watcher();
+                        ws.connected().await;
                     }
                     Ok(None) => {}
                     Err(e) => log::warn!(
@@ -461,17 +462,18 @@ impl Workspaces {
     /// one reads its tickets again and starts watching.
     async fn connected(&self, sign_in: &SignIn, info: &ConnectionInfo) -> Result<()> {
         let ws = if sign_in.new {
-            let (id, root, records, manager) = (
+            let (id, root, records, manager, me) = (
                 sign_in.id.clone(),
                 self.root.clone(),
                 self.records.clone(),
                 sign_in.manager.clone(),
+                self.me.clone(),
             );
             let interval = self.notifications.prefs().interval_secs;
             let ws = Arc::new(
                 blocking(move || {
                     let dir = root.join(WORKSPACES_DIR).join(&id);
-                    let ws = Workspace::open(&id, &dir, records.clone(), manager, interval)?;
+                    let ws = Workspace::open(me, &id, &dir, records.clone(), manager, interval)?;
                     records.update(|f| {
                         f.selected = Some(id.clone());
                         Ok(())
@@ -491,8 +493,7 @@ impl Workspaces {
             workspace: ws.id().to_owned(),
             connection: Some(info.clone()),
         });
-        ws.wake_sender(true);
-        ws.wake_watcher();
+        ws.connected().await;
         self.publish().await;
         Ok(())
     }
@@ -579,9 +580,15 @@ impl Workspaces {
     pub async fn rename(&self, id: &str, name: Option<String>) -> Result<()> {
         self.get(id)?;
         let name = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-        if name.as_ref().is_some_and(|n| n.chars().count() > 40) {
+        if name
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > super::MAX_NAME_CHARS)
+        {
             return Err(Error::invalid_input(
-                "A workspace name can be at most 40 characters.",
+                format!(
+                    "A workspace name can be at most {} characters.",
+                    super::MAX_NAME_CHARS
+                ),
                 "Use a shorter name, such as Production or Test.",
             ));
         }

@@ -129,7 +129,36 @@ pub struct WorkspaceRecord {
     pub created_at: DateTime<Utc>,
 }
 
+/// What the setup form of a workspace shows before the admin types anything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FormDefaults {
+    pub instance: String,
+    pub client_id: String,
+    pub integration_user: String,
+    pub port: u16,
+}
+
 impl WorkspaceRecord {
+    /// The form it was last connected with, when it has an instance.
+    pub fn form_defaults(&self) -> Option<FormDefaults> {
+        let instance = self.instance.as_ref()?.to_string();
+        Some(match &self.profile {
+            Some(p) => FormDefaults {
+                instance,
+                client_id: p.client_id.clone(),
+                integration_user: p.integration_user.clone(),
+                port: p.port,
+            },
+            None => FormDefaults {
+                instance,
+                client_id: String::new(),
+                integration_user: String::new(),
+                port: crate::connection::DEFAULT_PORT,
+            },
+        })
+    }
+
     pub fn new(id: String, instance: Option<InstanceUrl>) -> Self {
         Self {
             id,
