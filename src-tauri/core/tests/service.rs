@@ -24,7 +24,7 @@ fn draft(action: &str, name: &str, kind: TicketKind) -> DraftInput {
 #[tokio::test]
 async fn submit_track_dedup_rename_export() {
     let w = world("service", vec![], false).await;
-    w.connect().await;
+    w.connect_direct().await;
     let dir = tempfile::tempdir().unwrap();
     let svc = TicketService::open(dir.path(), w.manager.clone()).unwrap();
 
@@ -122,7 +122,7 @@ async fn submit_track_dedup_rename_export() {
 #[tokio::test]
 async fn a_task_waits_while_servicenow_fails_then_goes_out_once() {
     let w = world("service-wait", vec![], false).await;
-    w.connect().await;
+    w.connect_direct().await;
     let dir = tempfile::tempdir().unwrap();
     let svc = TicketService::open(dir.path(), w.manager.clone()).unwrap();
     w.sim

@@ -90,7 +90,7 @@ fn api_requests(sim: &SimHandle) -> usize {
 
 async fn connected(name: &str) -> (common::World, ServiceNow) {
     let w = world(name, vec![], false).await;
-    w.connect().await;
+    w.connect_direct().await;
     let api = w.manager.api().unwrap();
     (w, api)
 }

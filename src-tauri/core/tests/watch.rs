@@ -14,7 +14,7 @@ use ticket_bridge_core::tickets::watch::{self, Change, Watermark};
 #[tokio::test]
 async fn fulfiller_changes_are_reported_once_across_a_restart() {
     let w = world("watch", vec![], false).await;
-    w.connect().await;
+    w.connect_direct().await;
     let dir = tempfile::tempdir().unwrap();
     let svc = TicketService::open(dir.path(), w.manager.clone()).unwrap();
     let a = svc

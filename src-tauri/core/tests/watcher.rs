@@ -59,7 +59,7 @@ fn status(state: WatchState) -> impl Fn(&Seen) -> bool {
 #[tokio::test]
 async fn the_loop_reports_changes_backs_off_and_stops_once_when_signed_out() {
     let w = world("watcher", vec![], false).await;
-    w.connect().await;
+    w.connect_direct().await;
     let dir = tempfile::tempdir().unwrap();
     let svc = Arc::new(TicketService::open(dir.path(), w.manager.clone()).unwrap());
     let sent = svc

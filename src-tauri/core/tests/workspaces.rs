@@ -236,6 +236,23 @@ async fn every_task_goes_to_its_own_instance_whatever_else_is_connected() {
     assert!(sent.sent.is_some());
     assert_eq!(b.created().len(), 1);
     assert_eq!(a.created().len(), 1, "and not to A");
+    // The tray lists both instances' tickets, each named, each opening on its own instance.
+    let tray = app.registry.tray();
+    assert!(tray.recent.iter().any(|r| r.workspace == ws_a));
+    assert!(tray.recent.iter().any(|r| r.workspace == ws_b));
+    for r in &tray.recent {
+        assert!(r.instance_name.is_some(), "{r:?}");
+        let base = if r.workspace == ws_a {
+            a.sim.base_url()
+        } else {
+            b.sim.base_url()
+        };
+        let url = app
+            .registry
+            .recent_url(&r.workspace, &r.ticket.sys_id)
+            .unwrap();
+        assert!(url.starts_with(&base), "{url}");
+    }
 
     // Removing A with a task waiting needs the admin's word.
     a.sim.handle().set_scenario(Scenario::ServerError);

@@ -276,14 +276,15 @@ impl Workspace {
         }
     }
 
-    fn emit_outbox(&self) {
+    pub(crate) fn emit_outbox(&self) {
         self.emit(Event::OutboxChanged {
             workspace: self.id.clone(),
             items: self.tickets.outbox_items(),
         });
     }
 
-    fn emit_tickets(&self) {
+    /// Tells the UI the cached list, and keeps the tray's recent tickets in step.
+    pub(crate) fn emit_tickets(&self) {
         if let Ok(list) = self.tickets.cached_tickets() {
             self.set_recent(&list.tickets);
             self.emit(Event::TicketsChanged {

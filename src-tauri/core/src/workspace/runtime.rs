@@ -61,19 +61,11 @@ async fn sender_loop(app: Weak<Workspaces>, ws: Arc<Workspace>) {
         }
         let before = ws.tickets().outbox_items().len();
         let sent = ws.tickets().send_due().await;
-        let items = ws.tickets().outbox_items();
-        let changed = items.len() != before || !sent.is_empty();
-        host.emit(Event::OutboxChanged {
-            workspace: ws.id().to_owned(),
-            items,
-        });
-        if !sent.is_empty()
-            && let Ok(list) = ws.tickets().cached_tickets()
-        {
-            host.emit(Event::TicketsChanged {
-                workspace: ws.id().to_owned(),
-                list,
-            });
+        let changed = ws.tickets().outbox_items().len() != before || !sent.is_empty();
+        ws.emit_outbox();
+        if !sent.is_empty() {
+            ws.emit_tickets();
+            host.tray_changed();
         }
         if changed {
             app.publish().await;

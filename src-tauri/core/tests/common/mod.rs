@@ -115,6 +115,45 @@ impl World {
 }
 
 impl World {
+    /// Connects as the integration user without a browser: tokens the simulator mints, kept
+    /// where a sign-in would have kept them, then the connection restored as at a start. For
+    /// tests of what comes after a sign-in (the outbox, the watcher); connect.rs tests the
+    /// sign-in itself.
+    pub async fn connect_direct(&self) {
+        use ticket_bridge_core::Secret;
+        use ticket_bridge_core::connection::{ConnectionSettings, SettingsStore};
+        use ticket_bridge_core::secrets::SecretKind;
+        let (access, refresh) = self
+            .sim
+            .handle()
+            .issue_tokens(INTEGRATION_USER, &self.client_id)
+            .expect("the integration user exists");
+        let kc = self.keychain();
+        kc.set(SecretKind::ClientSecret, &Secret::new(SECRET))
+            .unwrap();
+        kc.set(SecretKind::AccessToken, &Secret::new(access))
+            .unwrap();
+        kc.set(SecretKind::RefreshToken, &Secret::new(refresh))
+            .unwrap();
+        self.settings
+            .save(&ConnectionSettings {
+                instance: InstanceUrl::parse(&self.sim.base_url()).unwrap(),
+                client_id: self.client_id.clone(),
+                integration_user: INTEGRATION_USER.into(),
+                port: self.port,
+                public_client: false,
+                signed_in: ticket_bridge_core::servicenow::client::SignedInUser {
+                    sys_id: self.sim.handle().user_sys_id(INTEGRATION_USER).unwrap(),
+                    user_name: INTEGRATION_USER.into(),
+                    display_name: servicenow_sim::INTEGRATION_USER_DISPLAY.into(),
+                },
+                release: None,
+                access_token_expires_at: chrono::Utc::now() + chrono::Duration::minutes(29),
+            })
+            .unwrap();
+        assert!(self.manager.restore().await.unwrap().is_some());
+    }
+
     /// Connects as the integration user in one go.
     pub async fn connect(&self) {
         let url = self
