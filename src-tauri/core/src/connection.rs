@@ -8,12 +8,13 @@
 //! [`ConnectionManager::begin_sign_in_again`] (which revokes the wrong account's tokens first).
 //! Secrets go to the keychain only; the non-secret rest to a [`SettingsStore`] the app provides.
 
-use crate::auth::loopback::{self, Callback, Loopback};
-use crate::auth::pkce::{Pkce, new_state};
-use crate::auth::session::{Session, TokenSink};
-use crate::auth::token::{OAuthApp, OAuthClient, TokenSet};
 use crate::error::{Error, ErrorKind, Result};
 use crate::files::blocking;
+use crate::oauth::client::TokenSet;
+use crate::oauth::loopback::{self, Callback, Loopback};
+use crate::oauth::pkce::{Pkce, new_state};
+use crate::oauth::servicenow::{OAuthApp, ServiceNowOAuth};
+use crate::oauth::session::{Session, TokenSink};
 use crate::secret::Secret;
 use crate::secrets::{Keychain, SecretKind};
 use crate::servicenow::client::{ServiceNow, SignedInUser};
@@ -282,11 +283,12 @@ impl TokenSink for NoSink {
 struct Active {
     settings: ConnectionSettings,
     api: ServiceNow,
+    oauth: ServiceNowOAuth,
 }
 
 struct Pending {
     req: Validated,
-    oauth: OAuthClient,
+    oauth: ServiceNowOAuth,
     listener: Loopback,
     state: Secret,
     pkce: Pkce,
@@ -294,7 +296,7 @@ struct Pending {
 
 struct WrongUser {
     req: Validated,
-    oauth: OAuthClient,
+    oauth: ServiceNowOAuth,
     tokens: TokenSet,
     user: SignedInUser,
     release: Option<String>,
@@ -371,6 +373,8 @@ impl ConnectionManager {
             access_token: access.unwrap_or_else(|| Secret::new("")),
             refresh_token: refresh,
             expires_at: saved.access_token_expires_at,
+            id_token: None,
+            scopes: Vec::new(),
         };
         let app = OAuthApp {
             instance: saved.instance.clone(),
@@ -392,15 +396,19 @@ impl ConnectionManager {
         restored: bool,
     ) -> Result<Arc<Active>> {
         let client = http::client_for(&settings.instance)?;
-        let oauth = OAuthClient::new(client.clone(), app);
+        let oauth = ServiceNowOAuth::new(client.clone(), app);
         let sink = Arc::new(KeychainSink(keychain));
         let session = Arc::new(if restored {
-            Session::restored(oauth, tokens, sink)
+            Session::restored(oauth.client().clone(), tokens, sink)
         } else {
-            Session::new(oauth, tokens, sink)
+            Session::new(oauth.client().clone(), tokens, sink)
         });
         let api = ServiceNow::new(client, settings.instance.clone(), session);
-        Ok(Arc::new(Active { settings, api }))
+        Ok(Arc::new(Active {
+            settings,
+            api,
+            oauth,
+        }))
     }
 
     /// Starts a sign-in from the setup form. Returns the URL to open in the browser.
@@ -457,7 +465,7 @@ impl ConnectionManager {
         self.cancel();
         let listener = Loopback::bind(req.port).await?;
         let client = http::client_for(&req.instance)?;
-        let oauth = OAuthClient::new(
+        let oauth = ServiceNowOAuth::new(
             client,
             OAuthApp {
                 instance: req.instance.clone(),
@@ -467,7 +475,7 @@ impl ConnectionManager {
         );
         let state = new_state();
         let pkce = Pkce::new();
-        let url = oauth.authorization_url(&listener.redirect_uri(), &state, &pkce);
+        let url = oauth.authorization_url(&listener.redirect_uri(), &state, &pkce)?;
         let mut inner = self.inner();
         inner.pending = Some(Pending {
             req,
@@ -514,7 +522,7 @@ impl ConnectionManager {
             .await;
         let code = match waited {
             Ok(Callback::Code(code)) => code,
-            Ok(Callback::Denied(error)) => {
+            Ok(Callback::Denied { error, .. }) => {
                 return Err(Error::new(
                     ErrorKind::InvalidInput,
                     format!("ServiceNow did not give Ticket Bridge access ({error})."),
@@ -531,7 +539,7 @@ impl ConnectionManager {
             client,
             req.instance.clone(),
             Arc::new(Session::new(
-                oauth.clone(),
+                oauth.client().clone(),
                 tokens.clone(),
                 Arc::new(NoSink),
             )),
@@ -582,7 +590,7 @@ impl ConnectionManager {
     async fn save(
         &self,
         req: Validated,
-        oauth: OAuthClient,
+        oauth: ServiceNowOAuth,
         tokens: TokenSet,
         user: SignedInUser,
         release: Option<String>,
@@ -669,7 +677,7 @@ impl ConnectionManager {
         let mut revoke_error = None;
         if let Some(a) = &active {
             let tokens = a.api.session().tokens().await;
-            if let Err(e) = revoke(a.api.session().oauth(), &tokens).await {
+            if let Err(e) = revoke(&a.oauth, &tokens).await {
                 revoke_error = Some(e);
             }
         }
@@ -692,7 +700,7 @@ impl ConnectionManager {
     }
 }
 
-async fn revoke(oauth: &OAuthClient, tokens: &TokenSet) -> Result<()> {
+async fn revoke(oauth: &ServiceNowOAuth, tokens: &TokenSet) -> Result<()> {
     if let Some(r) = &tokens.refresh_token {
         oauth.revoke(r).await?;
     }
@@ -702,7 +710,7 @@ async fn revoke(oauth: &OAuthClient, tokens: &TokenSet) -> Result<()> {
     Ok(())
 }
 
-async fn revoke_quietly(oauth: &OAuthClient, tokens: &TokenSet) {
+async fn revoke_quietly(oauth: &ServiceNowOAuth, tokens: &TokenSet) {
     if let Err(e) = revoke(oauth, tokens).await {
         log::warn!("could not revoke the wrong account's tokens: {}", e.message);
     }

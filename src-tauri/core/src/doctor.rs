@@ -231,7 +231,7 @@ async fn oauth_check(settings: &ConnectionSettings, api: &ServiceNow) -> Check {
         .append_pair("client_id", &settings.client_id)
         .append_pair(
             "redirect_uri",
-            &crate::auth::loopback::redirect_uri(settings.port),
+            &crate::oauth::loopback::redirect_uri(settings.port),
         )
         .append_pair("state", "ticketbridgedoctor")
         .finish();

@@ -1,10 +1,12 @@
 //! The one error type of Ticket Bridge.
 //!
 //! Every fallible operation in `core` returns [`Error`]; the Tauri commands pass it through
-//! unchanged, and it crosses IPC as `{ "kind", "message", "hint" }` (plus `status` and
-//! `retryAfterSecs` when they mean something). The UI picks its words from `kind`, falling back
-//! to `message` and `hint`, which are plain English sentences written for an admin: `message` says
-//! what happened, `hint` says what to do next.
+//! unchanged, and it crosses IPC as `{ "kind", "reason", "params", "message", "hint" }` (plus
+//! `status` and `retryAfterSecs` when they mean something). `kind` is a small stable set;
+//! `reason` names the cause where one kind has several (a Microsoft error code's meaning, a CSV
+//! file's problem); `params` carries the values the words need (an instance, a URL, a count).
+//! `message` and `hint` are plain English sentences for logs and the details line: `message`
+//! says what happened, `hint` says what to do next.
 //!
 //! This module must stay free of I/O and of any secret: an error message never contains a token,
 //! a client secret or a password, because errors are logged and shown.
@@ -42,6 +44,17 @@ pub enum ErrorKind {
     /// Any other ServiceNow answer: `status` and ServiceNow's own message are kept.
     #[serde(rename = "servicenow")]
     ServiceNow,
+    /// Microsoft's sign-in needs an admin's consent first (`params.consentUrl` is the page to
+    /// send to a Global Administrator).
+    ConsentRequired,
+    /// The app registration in Microsoft Entra is not set up for a desktop app (`reason` says
+    /// which setting).
+    AppRegistration,
+    /// Microsoft's sign-in was refused by a policy or by the person signing in (`reason`: MFA,
+    /// Conditional Access, declined, not assigned).
+    SignInBlocked,
+    /// Any other Microsoft answer: `status` and Microsoft's own code are kept.
+    Microsoft,
     /// A bug or an unexpected local failure (disk full, corrupt cache).
     Internal,
 }
@@ -62,6 +75,10 @@ impl ErrorKind {
             Self::InvalidInput => "invalid_input",
             Self::KeychainUnavailable => "keychain_unavailable",
             Self::ServiceNow => "servicenow",
+            Self::ConsentRequired => "consent_required",
+            Self::AppRegistration => "app_registration",
+            Self::SignInBlocked => "sign_in_blocked",
+            Self::Microsoft => "microsoft",
             Self::Internal => "internal",
         }
     }
@@ -84,6 +101,12 @@ impl fmt::Display for ErrorKind {
 #[serde(rename_all = "camelCase")]
 pub struct Error {
     pub kind: ErrorKind,
+    /// The cause, where one kind has several (`snake_case`, stable like kinds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The values the UI's words for this kind and reason need.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub params: std::collections::BTreeMap<String, String>,
     pub message: String,
     pub hint: String,
     /// The HTTP status ServiceNow answered with, when there was one.
@@ -98,11 +121,23 @@ impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>, hint: impl Into<String>) -> Self {
         Self {
             kind,
+            reason: None,
+            params: Default::default(),
             message: message.into(),
             hint: hint.into(),
             status: None,
             retry_after_secs: None,
         }
+    }
+
+    pub fn with_reason(mut self, reason: &str) -> Self {
+        self.reason = Some(reason.to_owned());
+        self
+    }
+
+    pub fn with_param(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.params.insert(name.to_owned(), value.into());
+        self
     }
 
     pub fn with_status(mut self, status: u16) -> Self {
@@ -180,6 +215,23 @@ mod tests {
     }
 
     #[test]
+    fn reason_and_params_travel_when_set() {
+        let e = Error::new(ErrorKind::ConsentRequired, "m", "h")
+            .with_reason("admin_consent")
+            .with_param(
+                "consentUrl",
+                "https://login.microsoftonline.com/t/adminconsent?client_id=c",
+            );
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["kind"], "consent_required");
+        assert_eq!(v["reason"], "admin_consent");
+        assert_eq!(
+            v["params"]["consentUrl"],
+            "https://login.microsoftonline.com/t/adminconsent?client_id=c"
+        );
+    }
+
+    #[test]
     fn wire_names_match_serde() {
         use ErrorKind::*;
         for k in [
@@ -195,6 +247,10 @@ mod tests {
             InvalidInput,
             KeychainUnavailable,
             ServiceNow,
+            ConsentRequired,
+            AppRegistration,
+            SignInBlocked,
+            Microsoft,
             Internal,
         ] {
             assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());

@@ -7,12 +7,12 @@
 //! [`tickets`] task drafts, the outbox that turns them into tickets, and reading tickets back.
 
 pub mod app_info;
-pub mod auth;
 pub mod connection;
 pub mod doctor;
 pub mod error;
 pub mod files;
 pub mod i18n;
+pub mod oauth;
 pub mod secret;
 pub mod secrets;
 pub mod secure_score;

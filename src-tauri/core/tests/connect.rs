@@ -406,9 +406,9 @@ async fn an_unreachable_instance_fails_fast_with_a_plain_message() {
 /// A refresh against `instance`, expected to fail before ServiceNow could answer.
 async fn refresh_at(instance: &str) -> ticket_bridge_core::Error {
     let instance = ticket_bridge_core::servicenow::InstanceUrl::parse(instance).unwrap();
-    let oauth = ticket_bridge_core::auth::token::OAuthClient::new(
+    let oauth = ticket_bridge_core::oauth::servicenow::ServiceNowOAuth::new(
         ticket_bridge_core::servicenow::http::client_for(&instance).unwrap(),
-        ticket_bridge_core::auth::token::OAuthApp {
+        ticket_bridge_core::oauth::servicenow::OAuthApp {
             instance,
             client_id: "x".into(),
             client_secret: None,

@@ -4,8 +4,8 @@
 
 use super::InstanceUrl;
 use super::errors;
-use crate::auth::session::Session;
 use crate::error::{ErrorKind, Result};
+use crate::oauth::session::Session;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;

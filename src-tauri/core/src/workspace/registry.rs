@@ -32,7 +32,7 @@ pub struct OpenOptions {
 impl Default for OpenOptions {
     fn default() -> Self {
         Self {
-            callback_timeout: crate::auth::loopback::DEFAULT_TIMEOUT,
+            callback_timeout: crate::oauth::loopback::DEFAULT_TIMEOUT,
         }
     }
 }

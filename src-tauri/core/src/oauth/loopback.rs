@@ -1,18 +1,22 @@
-//! The one-shot loopback listener that receives ServiceNow's redirect after **Allow**.
+//! The one-shot loopback listener that receives a provider's redirect after the sign-in.
 //!
-//! It binds 127.0.0.1 only, on the port registered in ServiceNow (ServiceNow matches redirect
-//! URLs exactly, so the port is fixed and configurable, default 8765). It answers one path,
-//! `/callback`; a callback whose `state` is not the one we sent is answered and ignored (a stale
-//! tab or another site cannot finish our sign-in), `/favicon.ico` and strays get a 404, and
-//! connections that send nothing are dropped after a few seconds. The first callback with the
-//! right state ends it: it answers a plain "you can close this tab" page and stops listening, so
-//! a second callback finds no one. It also ends on cancel or after its time limit. Its pages
-//! carry no JavaScript and forbid everything with their CSP.
+//! It binds loopback only: 127.0.0.1, and [::1] too where the redirect names `localhost` (a
+//! browser may resolve it to either). ServiceNow matches redirect URLs exactly, so its port is
+//! fixed and configurable (default 8765) and its path is `/callback`; Microsoft matches a
+//! registered `http://localhost` on any port but not an added path, so its listener takes a free
+//! port and answers on `/`. Only that path is answered, only with a `Host` of this computer's
+//! loopback names and the port; a callback whose `state` is not the one we sent is answered and
+//! ignored (a stale tab or another site cannot finish our sign-in); `/favicon.ico` and strays get
+//! a 404; connections that send nothing are dropped after a few seconds, and at most a handful
+//! are served at once. The first callback with the right state ends it: it answers a plain "you
+//! can close this tab" page and stops listening, so a second callback finds no one. It also ends
+//! on cancel or after its time limit. Its pages carry no JavaScript and forbid everything with
+//! their CSP.
 
-use crate::auth::pkce::constant_time_eq;
 use crate::error::{Error, ErrorKind, Result};
+use crate::oauth::pkce::constant_time_eq;
 use std::collections::HashMap;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -24,10 +28,49 @@ pub const CALLBACK_PATH: &str = "/callback";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 const MAX_REQUEST_HEAD: usize = 8 * 1024;
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// At most this many connections are served at once; more wait in the kernel's queue.
+const MAX_CONNECTIONS: usize = 8;
+/// After a failed accept (out of file descriptors, say), wait this long before the next.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(200);
 
 /// The redirect URL for `port`, exactly as it must be registered in ServiceNow.
 pub fn redirect_uri(port: u16) -> String {
     format!("http://127.0.0.1:{port}{CALLBACK_PATH}")
+}
+
+/// Where a provider sends the browser back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Redirect {
+    /// 0: any free port.
+    pub port: u16,
+    /// How the redirect URL names this computer: `127.0.0.1` or `localhost`.
+    pub host: &'static str,
+    /// The path the answer arrives at.
+    pub path: &'static str,
+    /// The redirect URL has no path (the answer then arrives at `/`).
+    pub bare: bool,
+}
+
+impl Redirect {
+    /// ServiceNow's: `http://127.0.0.1:{port}/callback`.
+    pub fn servicenow(port: u16) -> Self {
+        Self {
+            port,
+            host: "127.0.0.1",
+            path: CALLBACK_PATH,
+            bare: false,
+        }
+    }
+
+    /// Microsoft's: `http://localhost:{any free port}`, answered on `/`.
+    pub fn microsoft() -> Self {
+        Self {
+            port: 0,
+            host: "localhost",
+            path: "/",
+            bare: true,
+        }
+    }
 }
 
 /// What came back from the browser.
@@ -35,8 +78,12 @@ pub fn redirect_uri(port: u16) -> String {
 pub enum Callback {
     /// The admin selected Allow.
     Code(crate::secret::Secret),
-    /// The admin selected Deny, or ServiceNow refused: its `error` parameter.
-    Denied(String),
+    /// The admin selected Deny, or the provider refused: its `error` (and, from Microsoft,
+    /// `error_description`, which carries the AADSTS code).
+    Denied {
+        error: String,
+        description: Option<String>,
+    },
 }
 
 /// Why waiting ended without a callback.
@@ -48,12 +95,24 @@ pub enum Ended {
 
 /// A bound listener, not yet waiting.
 pub struct Loopback {
-    listener: TcpListener,
+    v4: TcpListener,
+    v6: Option<TcpListener>,
     port: u16,
+    redirect: Redirect,
+}
+
+fn port_in_use(port: u16) -> Error {
+    Error::invalid_input(
+        format!("Port {port} on this computer is already in use, so Ticket Bridge cannot receive the sign-in."),
+        format!("Close the program that uses port {port}, or choose another port in Advanced settings and register the redirect URL it shows (http://127.0.0.1:PORT/callback) in ServiceNow's Application Registry."),
+    )
+    .with_reason("port_in_use")
+    .with_param("port", port.to_string())
 }
 
 impl Loopback {
-    /// Binds 127.0.0.1:`port`. A port in use gives an error that names it and says what to do.
+    /// Binds ServiceNow's listener on 127.0.0.1:`port`. A port in use gives an error that names
+    /// it and says what to do.
     pub async fn bind(port: u16) -> Result<Self> {
         if port < crate::connection::MIN_PORT {
             return Err(Error::invalid_input(
@@ -61,26 +120,67 @@ impl Loopback {
                 "Choose a port from 1024 to 65535 in Advanced settings, and register the redirect URL it shows in ServiceNow.",
             ));
         }
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        let listener = TcpListener::bind(addr).await.map_err(|e| {
+        Self::bind_for(Redirect::servicenow(port)).await
+    }
+
+    /// Binds the listener for `redirect`: 127.0.0.1, and [::1] on the same port when the
+    /// redirect names `localhost` (where this computer has IPv6).
+    pub async fn bind_for(redirect: Redirect) -> Result<Self> {
+        let v4_at = |port| SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let bind_err = |e: std::io::Error, port: u16| {
             if e.kind() == std::io::ErrorKind::AddrInUse {
-                Error::invalid_input(
-                    format!("Port {port} on this computer is already in use, so Ticket Bridge cannot receive the sign-in."),
-                    format!("Close the program that uses port {port}, or choose another port in Advanced settings and register the redirect URL it shows (http://127.0.0.1:PORT/callback) in ServiceNow's Application Registry."),
-                )
+                port_in_use(port)
             } else {
                 Error::internal(format_args!("could not listen on 127.0.0.1:{port} ({e})"))
             }
-        })?;
-        Ok(Self { listener, port })
+        };
+        let dual = redirect.host == "localhost";
+        // A free port that both addresses can have: a few tries, since another program may take
+        // the IPv6 side of the port the IPv4 bind chose.
+        for _ in 0..5 {
+            let v4 = TcpListener::bind(v4_at(redirect.port))
+                .await
+                .map_err(|e| bind_err(e, redirect.port))?;
+            let port = v4.local_addr().map_err(Error::internal)?.port();
+            let v6 = if dual {
+                match TcpListener::bind(SocketAddr::from((Ipv6Addr::LOCALHOST, port))).await {
+                    Ok(l) => Some(l),
+                    Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && redirect.port == 0 => {
+                        continue;
+                    }
+                    Err(e) => {
+                        // No IPv6 loopback on this computer: 127.0.0.1 alone serves.
+                        log::info!("not listening on [::1]:{port}: {e}");
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            return Ok(Self {
+                v4,
+                v6,
+                port,
+                redirect,
+            });
+        }
+        Err(Error::internal("no free port for the sign-in redirect"))
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// The redirect URL to send in the authorization and token requests.
     pub fn redirect_uri(&self) -> String {
-        redirect_uri(self.port)
+        let r = &self.redirect;
+        let path = if r.bare { "" } else { r.path };
+        format!("http://{}:{}{path}", r.host, self.port)
+    }
+
+    /// Whether the listener also answers on [::1].
+    pub fn on_ipv6(&self) -> bool {
+        self.v6.is_some()
     }
 
     /// Waits for the callback that carries `state`. Returns `Err(Ended)` on cancel (when
@@ -92,17 +192,34 @@ impl Loopback {
         cancel: impl std::future::Future<Output = ()>,
     ) -> std::result::Result<Callback, Ended> {
         let (tx, mut rx) = mpsc::channel::<Callback>(1);
-        let state = state.to_owned();
+        let expect = Expect {
+            state: state.to_owned(),
+            path: self.redirect.path,
+            port: self.port,
+        };
         let accept = async {
             let mut tasks = tokio::task::JoinSet::new();
             loop {
+                let next = async {
+                    match &self.v6 {
+                        Some(v6) => tokio::select! {
+                            a = self.v4.accept() => a,
+                            a = v6.accept() => a,
+                        },
+                        None => self.v4.accept().await,
+                    }
+                };
                 tokio::select! {
-                    accepted = self.listener.accept() => {
-                        let Ok((stream, _)) = accepted else { continue };
+                    accepted = next, if tasks.len() < MAX_CONNECTIONS => {
+                        let Ok((stream, _)) = accepted else {
+                            // Do not spin on a failing accept.
+                            tokio::time::sleep(ACCEPT_BACKOFF).await;
+                            continue;
+                        };
                         let tx = tx.clone();
-                        let state = state.clone();
+                        let expect = expect.clone();
                         tasks.spawn(async move {
-                            let _ = tokio::time::timeout(READ_TIMEOUT, serve(stream, &state, &tx)).await;
+                            let _ = tokio::time::timeout(READ_TIMEOUT, serve(stream, &expect, &tx)).await;
                         });
                     }
                     Some(cb) = rx.recv() => return cb,
@@ -115,6 +232,29 @@ impl Loopback {
             _ = tokio::time::sleep(timeout) => Err(Ended::TimedOut),
             _ = cancel => Err(Ended::Cancelled),
         }
+    }
+}
+
+/// What a callback must match.
+#[derive(Clone)]
+struct Expect {
+    state: String,
+    path: &'static str,
+    port: u16,
+}
+
+impl Expect {
+    /// `Host` names this computer's loopback and our port.
+    fn host_ok(&self, host: &str) -> bool {
+        let host = host.trim();
+        let p = self.port;
+        [
+            format!("127.0.0.1:{p}"),
+            format!("[::1]:{p}"),
+            format!("localhost:{p}"),
+        ]
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(host))
     }
 }
 
@@ -161,21 +301,50 @@ async fn read_head(stream: &mut TcpStream) -> Option<String> {
     }
 }
 
-async fn serve(mut stream: TcpStream, state: &str, tx: &mpsc::Sender<Callback>) {
+/// The parts of a request head the listener looks at.
+#[derive(Debug, PartialEq, Eq)]
+struct Head {
+    method: String,
+    path: String,
+    query: String,
+    host: Option<String>,
+}
+
+fn parse_head(head: &str) -> Head {
+    let mut lines = head.lines();
+    let mut parts = lines.next().unwrap_or("").split(' ');
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let host = lines
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("host"))
+        .map(|(_, v)| v.trim().to_owned());
+    Head {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        query: query.to_owned(),
+        host,
+    }
+}
+
+async fn serve(mut stream: TcpStream, expect: &Expect, tx: &mpsc::Sender<Callback>) {
     let Some(head) = read_head(&mut stream).await else {
         return;
     };
-    let mut parts = head.lines().next().unwrap_or("").split(' ');
-    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    if method != "GET" || path != CALLBACK_PATH {
+    let head = parse_head(&head);
+    if !head.host.as_deref().is_some_and(|h| expect.host_ok(h)) {
+        let _ = respond(&mut stream, 400, Page::NotFound).await;
+        return;
+    }
+    if head.method != "GET" || head.path != expect.path {
         let _ = respond(&mut stream, 404, Page::NotFound).await;
         return;
     }
-    let params = parse_query(query);
+    let params = parse_query(&head.query);
     let state_ok = params
         .get("state")
-        .is_some_and(|s| constant_time_eq(s, state));
+        .is_some_and(|s| constant_time_eq(s, &expect.state));
     if !state_ok {
         let _ = respond(&mut stream, 400, Page::WrongState).await;
         return;
@@ -184,7 +353,10 @@ async fn serve(mut stream: TcpStream, state: &str, tx: &mpsc::Sender<Callback>) 
         (Some(code), _) if !code.is_empty() => {
             Callback::Code(crate::secret::Secret::new(code.clone()))
         }
-        (_, Some(error)) => Callback::Denied(error.clone()),
+        (_, Some(error)) => Callback::Denied {
+            error: error.clone(),
+            description: params.get("error_description").cloned(),
+        },
         _ => {
             let _ = respond(&mut stream, 400, Page::NoCode).await;
             return;
@@ -192,7 +364,7 @@ async fn serve(mut stream: TcpStream, state: &str, tx: &mpsc::Sender<Callback>) 
     };
     let page = match &callback {
         Callback::Code(_) => Page::Done,
-        Callback::Denied(_) => Page::Denied,
+        Callback::Denied { .. } => Page::Denied,
     };
     // Claim the one slot first: a second good callback racing this one gets "already done".
     match tx.try_send(callback) {
@@ -224,7 +396,7 @@ impl Page {
             ),
             Page::Denied => (
                 "Sign-in was not allowed",
-                "ServiceNow did not give Ticket Bridge access. You can close this tab; Ticket Bridge tells you what to do next.",
+                "The sign-in did not give Ticket Bridge access. You can close this tab; Ticket Bridge tells you what to do next.",
             ),
             Page::WrongState => (
                 "This sign-in is not the one Ticket Bridge is waiting for",
@@ -277,7 +449,7 @@ mod tests {
 
     async fn get(port: u16, target: &str) -> (u16, String) {
         let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-        s.write_all(format!("GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").as_bytes())
+        s.write_all(format!("GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n").as_bytes())
             .await
             .unwrap();
         let mut out = String::new();
@@ -330,6 +502,83 @@ mod tests {
         assert!(TcpStream::connect(("127.0.0.1", port)).await.is_err());
     }
 
+    async fn raw(addr: &str, request: &str) -> u16 {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(request.as_bytes()).await.unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).await.unwrap();
+        out[9..12].parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn only_this_computers_host_names_are_answered() {
+        let lb = bound().await;
+        let port = lb.port();
+        let waiter = tokio::spawn(async move {
+            lb.wait("st", Duration::from_secs(30), std::future::pending())
+                .await
+        });
+        let at = format!("127.0.0.1:{port}");
+        for host in [
+            "evil.example",
+            "127.0.0.1",
+            "127.0.0.1:1",
+            "localhost.evil.example",
+        ] {
+            let req = format!("GET /callback?code=c&state=st HTTP/1.1\r\nHost: {host}\r\n\r\n");
+            assert_eq!(raw(&at, &req).await, 400, "{host}");
+        }
+        assert_eq!(
+            raw(&at, "GET /callback?code=c&state=st HTTP/1.1\r\n\r\n").await,
+            400,
+            "no Host"
+        );
+        let req =
+            format!("GET /callback?code=c&state=st HTTP/1.1\r\nhost: LOCALHOST:{port}\r\n\r\n");
+        assert_eq!(raw(&at, &req).await, 200);
+        assert!(matches!(waiter.await.unwrap(), Ok(Callback::Code(_))));
+    }
+
+    #[tokio::test]
+    async fn microsofts_listener_takes_a_free_port_and_answers_on_slash_on_both_loopbacks() {
+        let lb = Loopback::bind_for(Redirect::microsoft()).await.unwrap();
+        let port = lb.port();
+        assert_ne!(port, 0);
+        assert_eq!(lb.redirect_uri(), format!("http://localhost:{port}"));
+        let v6 = lb.on_ipv6();
+        let waiter = tokio::spawn(async move {
+            lb.wait("st", Duration::from_secs(30), std::future::pending())
+                .await
+        });
+        let req = |path: &str| format!("GET {path} HTTP/1.1\r\nHost: localhost:{port}\r\n\r\n");
+        let at = format!("127.0.0.1:{port}");
+        assert_eq!(raw(&at, &req("/callback?code=c&state=st")).await, 404);
+        if v6 {
+            // A browser that resolved localhost to ::1 reaches the same listener.
+            let at6 = format!("[::1]:{port}");
+            assert_eq!(raw(&at6, &req("/?code=c&state=wrong")).await, 400);
+        }
+        assert_eq!(
+            raw(&at, &req("/?code=the-code&state=st&session_state=x")).await,
+            200
+        );
+        match waiter.await.unwrap() {
+            Ok(Callback::Code(c)) => assert_eq!(c.expose(), "the-code"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn request_heads_are_read_without_trusting_them() {
+        let h = parse_head("GET /callback?x=1 HTTP/1.1\r\nHost: 127.0.0.1:8765\r\nX: y\r\n\r\n");
+        assert_eq!(h.method, "GET");
+        assert_eq!(h.path, "/callback");
+        assert_eq!(h.query, "x=1");
+        assert_eq!(h.host.as_deref(), Some("127.0.0.1:8765"));
+        let h = parse_head("");
+        assert_eq!((h.method.as_str(), h.host), ("", None));
+    }
+
     #[tokio::test]
     async fn deny_is_reported() {
         let lb = bound().await;
@@ -342,7 +591,10 @@ mod tests {
         assert_eq!(st, 200);
         assert_eq!(
             waiter.await.unwrap(),
-            Ok(Callback::Denied("access_denied".into()))
+            Ok(Callback::Denied {
+                error: "access_denied".into(),
+                description: None
+            })
         );
     }
 

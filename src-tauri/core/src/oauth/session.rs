@@ -1,4 +1,5 @@
-//! A signed-in connection's tokens, and the one refresh that every caller shares.
+//! A signed-in connection's tokens, and the one refresh that every caller shares. The same for
+//! every provider (ServiceNow, Microsoft): only the [`OAuthClient`] underneath differs.
 //!
 //! [`Session::access_token`] renews the access token shortly before it ends; after a `401`,
 //! [`Session::after_unauthorized`] renews it unless another caller already did. Either way the
@@ -7,8 +8,8 @@
 //! client), the session turns dead: every caller gets the same `auth_expired` error at once,
 //! without asking ServiceNow again, until the admin reconnects.
 
-use crate::auth::token::{OAuthClient, TokenSet};
 use crate::error::{Error, ErrorKind, Result};
+use crate::oauth::client::{OAuthClient, TokenSet};
 use crate::secret::Secret;
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use std::sync::Arc;
@@ -18,7 +19,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// twice this is renewed at half its life, so short lifetimes do not renew on every call).
 pub const REFRESH_MARGIN_SECS: i64 = 60;
 
-/// Where renewed tokens are kept (the keychain in the app). Called under the refresh lock.
+/// Where renewed tokens are kept (the keychain in the app). Called under the refresh lock; a
+/// provider that sends a new refresh token on each refresh (Microsoft) has the newest kept.
 pub trait TokenSink: Send + Sync + 'static {
     fn store(&self, tokens: &TokenSet) -> Result<()>;
 }
@@ -45,12 +47,13 @@ pub struct Session {
     refreshes: AtomicU64,
 }
 
-fn no_refresh_token() -> Error {
+fn no_refresh_token(provider: &str) -> Error {
     Error::new(
         ErrorKind::AuthExpired,
-        "Ticket Bridge's access to ServiceNow has ended, and ServiceNow gave no refresh token to renew it.",
-        "Reconnect: open Manage ServiceNow configuration and select Re-authorize, then sign in as the integration user.",
+        format!("Ticket Bridge's access to {provider} has ended, and {provider} gave no refresh token to renew it."),
+        format!("Sign in to {provider} again (Reconnect)."),
     )
+    .with_reason("no_refresh_token")
 }
 
 impl Session {
@@ -106,7 +109,7 @@ impl Session {
 
     async fn refresh_locked(&self, st: &mut State) -> Result<Secret> {
         let Some(refresh) = st.tokens.refresh_token.clone() else {
-            let e = no_refresh_token();
+            let e = no_refresh_token(self.oauth.provider_name());
             st.dead = Some(e.clone());
             return Err(e);
         };
@@ -171,6 +174,8 @@ mod tests {
                 access_token: Secret::new("a"),
                 refresh_token: None,
                 expires_at: base + ChronoDuration::seconds(expires),
+                id_token: None,
+                scopes: Vec::new(),
             },
             obtained_at: base + ChronoDuration::seconds(obtained),
             dead: None,

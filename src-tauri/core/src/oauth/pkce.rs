@@ -4,8 +4,8 @@
 use crate::secret::Secret;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use oauth2::{PkceCodeChallenge, PkceCodeVerifier};
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 fn random_b64(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
@@ -45,9 +45,11 @@ impl Default for Pkce {
     }
 }
 
-/// `BASE64URL(SHA256(verifier))`, the S256 method.
+/// `BASE64URL(SHA256(verifier))`, the S256 method (the `oauth2` crate's).
 pub fn challenge_for(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+    PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(verifier.to_owned()))
+        .as_str()
+        .to_owned()
 }
 
 /// Compares two secrets in time that does not depend on where they differ.
