@@ -94,6 +94,13 @@ impl Keychain {
         }
     }
 
+    /// The Microsoft sign-in of `workspace`: filed by tenant and account (the user's object id).
+    pub fn for_microsoft(workspace: &str, tenant_id: &str, object_id: &str) -> Self {
+        Self {
+            account: format!("{workspace} microsoft {tenant_id} {object_id}"),
+        }
+    }
+
     /// Where the single connection of versions before workspaces kept its secrets (read once,
     /// to move them into the first workspace).
     pub fn legacy(instance: &InstanceUrl, client_id: &str) -> Self {

@@ -26,7 +26,7 @@ async fn submit_track_dedup_rename_export() {
     let w = world("service", vec![], false).await;
     w.connect_direct().await;
     let dir = tempfile::tempdir().unwrap();
-    let svc = TicketService::open(dir.path(), w.manager.clone()).unwrap();
+    let svc = TicketService::open(dir.path(), w.manager.clone(), common::actions()).unwrap();
 
     let actions = svc.actions().unwrap();
     let dlp = actions
@@ -88,7 +88,7 @@ async fn submit_track_dedup_rename_export() {
     svc.set_state_name(TicketKind::ChangeRequest, "-5", Some("Triage"))
         .await
         .unwrap();
-    let again = TicketService::open(dir.path(), w.manager.clone()).unwrap();
+    let again = TicketService::open(dir.path(), w.manager.clone(), common::actions()).unwrap();
     let t = again
         .cached_tickets()
         .unwrap()
@@ -124,7 +124,7 @@ async fn a_task_waits_while_servicenow_fails_then_goes_out_once() {
     let w = world("service-wait", vec![], false).await;
     w.connect_direct().await;
     let dir = tempfile::tempdir().unwrap();
-    let svc = TicketService::open(dir.path(), w.manager.clone()).unwrap();
+    let svc = TicketService::open(dir.path(), w.manager.clone(), common::actions()).unwrap();
     w.sim
         .handle()
         .set_scenario(servicenow_sim::Scenario::ServerError);

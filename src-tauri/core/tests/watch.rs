@@ -16,7 +16,7 @@ async fn fulfiller_changes_are_reported_once_across_a_restart() {
     let w = world("watch", vec![], false).await;
     w.connect_direct().await;
     let dir = tempfile::tempdir().unwrap();
-    let svc = TicketService::open(dir.path(), w.manager.clone()).unwrap();
+    let svc = TicketService::open(dir.path(), w.manager.clone(), common::actions()).unwrap();
     let a = svc
         .submit(common::incident_draft("AdminMFAV2"))
         .await

@@ -61,7 +61,8 @@ async fn the_loop_reports_changes_backs_off_and_stops_once_when_signed_out() {
     let w = world("watcher", vec![], false).await;
     w.connect_direct().await;
     let dir = tempfile::tempdir().unwrap();
-    let svc = Arc::new(TicketService::open(dir.path(), w.manager.clone()).unwrap());
+    let svc =
+        Arc::new(TicketService::open(dir.path(), w.manager.clone(), common::actions()).unwrap());
     let sent = svc
         .submit(common::incident_draft("AdminMFAV2"))
         .await

@@ -136,6 +136,7 @@ fn open_in(dir: tempfile::TempDir) -> App {
         "en",
         OpenOptions {
             callback_timeout: Duration::from_secs(30),
+            ..OpenOptions::default()
         },
     )
     .unwrap();

@@ -1,9 +1,20 @@
 //! Improvement actions: what Ticket Bridge can turn into tickets, and where they come from.
 //!
-//! Each workspace reads its actions from its [`ActionSource`]s: the actions the admin typed in
-//! ([`TypedActions`], kept in the workspace's folder) and, until the Microsoft Graph sign-in
-//! lands, a built-in set of well-known Secure Score controls ([`BuiltinActions`]). Sources own
-//! their storage; the board only reads them. No network here.
+//! Each workspace reads its actions from its [`ActionSource`]s, in this order: the tenant's own
+//! Secure Score from Microsoft Graph ([`score::ScoreStore`], after the Microsoft 365 sign-in of
+//! [`signin`], read by [`graph`] and joined by [`graph_data`]), the portal's CSV export
+//! ([`csv_source::CsvActions`], parsed by [`csv_import`]), and the actions the admin typed in
+//! ([`TypedActions`]). Points are shown only as a tenant reported them; nothing here invents
+//! any. [`verify`] says whether the score confirms a ticket's fix. Sources own their storage;
+//! the board only reads them.
+
+pub mod csv_import;
+pub mod csv_source;
+pub mod graph;
+pub mod graph_data;
+pub mod score;
+pub mod signin;
+pub mod verify;
 
 use crate::error::{Error, Result};
 use crate::tickets::{Category, RecommendationSource};
@@ -19,15 +30,6 @@ pub const MAX_TITLE_CHARS: usize = 300;
 /// the workspace, in the order of the sources.
 pub trait ActionSource: Send + Sync + 'static {
     fn actions(&self) -> Vec<Action>;
-}
-
-/// The built-in Microsoft recommendations (see [`builtin`]).
-pub struct BuiltinActions;
-
-impl ActionSource for BuiltinActions {
-    fn actions(&self) -> Vec<Action> {
-        builtin()
-    }
 }
 
 /// The actions the admin typed in (user recommendations), in one JSON file of the workspace
@@ -73,7 +75,7 @@ impl TypedActions {
 
     fn save(&self, data: &[Action]) -> Result<()> {
         let bytes = serde_json::to_vec_pretty(data).map_err(Error::internal)?;
-        crate::tickets::outbox::write_atomic(&self.path, &bytes).map_err(|e| {
+        crate::files::write_atomic(&self.path, &bytes).map_err(|e| {
             Error::internal(format_args!("the typed actions could not be saved ({e})"))
         })
     }
@@ -96,147 +98,114 @@ impl ActionSource for TypedActions {
     }
 }
 
+/// Where an action came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// The tenant's Secure Score, from Microsoft Graph.
+    Graph,
+    /// The portal's CSV export.
+    Csv,
+    /// Typed in by the admin.
+    #[default]
+    Typed,
+}
+
+/// An action's status, as the tenant set it (Graph's control state, the portal's status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionStatus {
+    ToAddress,
+    Planned,
+    /// Ignored, risk accepted.
+    RiskAccepted,
+    /// Resolved through a third party.
+    ThirdParty,
+    /// Resolved through alternate mitigation.
+    AlternateMitigation,
+    Reviewed,
+    Completed,
+}
+
+/// An improvement action, whatever its source. Points are the tenant's own, or none.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Action {
     pub id: String,
     pub title: String,
-    pub category: Category,
+    /// `None` when the source did not say (the task form then asks).
+    pub category: Option<Category>,
     pub source: RecommendationSource,
+    #[serde(default)]
+    pub origin: Origin,
     pub points: Option<f64>,
     pub max_points: Option<f64>,
+    #[serde(default)]
+    pub to_gain: Option<f64>,
+    #[serde(default)]
+    pub rank: Option<u32>,
+    /// The product or service (Graph's `service`, the export's Product).
+    #[serde(default)]
+    pub service: Option<String>,
+    /// `core`, `defense_in_depth`, `advanced`, `other`.
+    #[serde(default)]
+    pub tier: Option<String>,
+    /// `low`, `moderate`, `high`.
+    #[serde(default)]
+    pub user_impact: Option<String>,
+    #[serde(default)]
+    pub implementation_cost: Option<String>,
+    #[serde(default)]
+    pub status: Option<ActionStatus>,
+    /// The export's Score impact, in percent.
+    #[serde(default)]
+    pub score_impact: Option<f64>,
     /// Plain text (Graph's HTML is turned into text before it gets here).
     pub remediation: String,
+    #[serde(default)]
+    pub remediation_impact: String,
+    /// The action's page in the portal (`https://` only).
+    #[serde(default)]
+    pub action_url: Option<String>,
 }
 
-fn ms(
-    id: &str,
-    title: &str,
-    category: Category,
-    points: f64,
-    max: f64,
-    remediation: &str,
-) -> Action {
-    Action {
-        id: id.into(),
-        title: title.into(),
-        category,
-        source: RecommendationSource::Microsoft,
-        points: Some(points),
-        max_points: Some(max),
-        remediation: remediation.into(),
+fn snake<T: Serialize>(v: T) -> Option<String> {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+}
+
+impl Action {
+    /// An action from the tenant's Secure Score (Graph).
+    pub fn from_scored(a: &graph_data::ScoredAction) -> Action {
+        let c = &a.control;
+        Action {
+            id: c.id.clone(),
+            title: c.title.clone(),
+            category: c.category.and_then(|x| x.parse().ok()),
+            source: RecommendationSource::Microsoft,
+            origin: Origin::Graph,
+            points: a.points,
+            max_points: a.max_points,
+            to_gain: a.to_gain,
+            rank: c.rank,
+            service: c.service.clone(),
+            tier: c.tier.and_then(snake),
+            user_impact: c.user_impact.and_then(snake),
+            implementation_cost: c.implementation_cost.and_then(snake),
+            status: match c.state {
+                graph_data::ControlState::Default => Some(ActionStatus::ToAddress),
+                graph_data::ControlState::Ignored => Some(ActionStatus::RiskAccepted),
+                graph_data::ControlState::ThirdParty => Some(ActionStatus::ThirdParty),
+                graph_data::ControlState::Reviewed => Some(ActionStatus::Reviewed),
+                graph_data::ControlState::Other => None,
+            },
+            score_impact: None,
+            remediation: c.remediation.clone(),
+            remediation_impact: c.remediation_impact.clone(),
+            action_url: c.action_url.clone(),
+        }
     }
-}
-
-/// The built-in Microsoft recommendations.
-pub fn builtin() -> Vec<Action> {
-    use Category::*;
-    vec![
-        ms(
-            "AdminMFAV2",
-            "Ensure multifactor authentication is enabled for all users in administrative roles",
-            Identity,
-            0.0,
-            10.0,
-            "Require multifactor authentication for every account that holds an administrative role, for example with a Conditional Access policy that targets directory roles.",
-        ),
-        ms(
-            "MFARegistrationV2",
-            "Ensure all users can complete multifactor authentication",
-            Identity,
-            4.0,
-            9.0,
-            "Have every user register for multifactor authentication, for example with a registration campaign or a Conditional Access policy for security info registration.",
-        ),
-        ms(
-            "BlockLegacyAuthentication",
-            "Enable Conditional Access policies to block legacy authentication",
-            Identity,
-            0.0,
-            8.0,
-            "Create a Conditional Access policy that blocks the legacy authentication client apps (Exchange ActiveSync and other clients) for all users.",
-        ),
-        ms(
-            "SelfServicePasswordReset",
-            "Enable self-service password reset",
-            Identity,
-            1.0,
-            1.0,
-            "Turn on self-service password reset for all users and require two methods to reset.",
-        ),
-        ms(
-            "OneAdmin",
-            "Designate more than one global admin",
-            Identity,
-            1.0,
-            1.0,
-            "Assign at least two, and fewer than five, global administrators so that one account is not a single point of failure.",
-        ),
-        ms(
-            "PWAgePolicyNew",
-            "Set the password expiration policy to never expire",
-            Identity,
-            0.0,
-            8.0,
-            "Set passwords to never expire; require a change only when there is a sign of compromise.",
-        ),
-        ms(
-            "DLPEnabled",
-            "Create Data Loss Prevention (DLP) policies",
-            Data,
-            0.0,
-            10.0,
-            "Create DLP policies that detect and protect sensitive information (for example financial data) in Exchange, SharePoint, OneDrive and Teams.",
-        ),
-        ms(
-            "mdo_safelinksforemail",
-            "Ensure Safe Links for Office applications is enabled",
-            Apps,
-            0.0,
-            9.0,
-            "Create or edit a Safe Links policy so that URLs in email and Office apps are checked when they are selected.",
-        ),
-        ms(
-            "mdo_safeattachments",
-            "Turn on Safe Attachments in block mode",
-            Apps,
-            0.0,
-            8.0,
-            "Create a Safe Attachments policy in block mode for all recipients.",
-        ),
-        ms(
-            "mdo_atpprotectionforsharepointonedriveteams",
-            "Turn on Microsoft Defender for Office 365 in SharePoint, OneDrive, and Microsoft Teams",
-            Apps,
-            0.0,
-            8.0,
-            "Turn on Defender for Office 365 for SharePoint, OneDrive and Teams so malicious files are detected and blocked.",
-        ),
-        ms(
-            "scid_2010",
-            "Turn on Microsoft Defender Antivirus PUA protection in block mode",
-            Devices,
-            2.0,
-            7.0,
-            "Configure potentially unwanted application (PUA) protection in block mode on all managed devices.",
-        ),
-        ms(
-            "scid_91",
-            "Enable 'Local Security Authority (LSA) protection'",
-            Devices,
-            0.0,
-            6.0,
-            "Run LSA as a protected process on managed Windows devices (RunAsPPL).",
-        ),
-        ms(
-            "AATP_SensorHealth",
-            "Resolve unhealthy sensors in Defender for Identity",
-            Infrastructure,
-            0.0,
-            5.0,
-            "Open the health issues page of Defender for Identity and resolve every open sensor health alert.",
-        ),
-    ]
 }
 
 /// A new action typed in by the admin (a user recommendation).
@@ -262,30 +231,28 @@ pub fn new_user_action(title: &str, category: Category, remediation: &str) -> Re
             b.iter().map(|x| format!("{x:02x}")).collect::<String>()
         ),
         title: title.to_owned(),
-        category,
+        category: Some(category),
         source: RecommendationSource::User,
+        origin: Origin::Typed,
         points: None,
         max_points: None,
+        to_gain: None,
+        rank: None,
+        service: None,
+        tier: None,
+        user_impact: None,
+        implementation_cost: None,
+        status: None,
+        score_impact: None,
         remediation: remediation.trim().to_owned(),
+        remediation_impact: String::new(),
+        action_url: None,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn builtin_ids_are_unique_and_points_sane() {
-        let all = builtin();
-        let mut ids: Vec<_> = all.iter().map(|a| a.id.clone()).collect();
-        ids.sort();
-        ids.dedup();
-        assert_eq!(ids.len(), all.len());
-        for a in &all {
-            assert!(a.points.unwrap() <= a.max_points.unwrap(), "{}", a.id);
-            assert!(!a.remediation.is_empty());
-        }
-    }
 
     #[test]
     fn user_actions() {

@@ -28,6 +28,9 @@ pub struct StateSpec {
     pub label: &'static str,
     /// Closed or canceled: the ticket is done.
     pub closed: bool,
+    /// Resolved: the fix is in, the ticket waits to be closed.
+    #[serde(skip)]
+    pub resolved: bool,
 }
 
 /// Everything Ticket Bridge knows about one kind.
@@ -61,6 +64,16 @@ const fn st(value: &'static str, label: &'static str, closed: bool) -> StateSpec
         value,
         label,
         closed,
+        resolved: false,
+    }
+}
+
+const fn resolved(value: &'static str, label: &'static str) -> StateSpec {
+    StateSpec {
+        value,
+        label,
+        closed: false,
+        resolved: true,
     }
 }
 
@@ -96,7 +109,7 @@ pub const KINDS: [KindSpec; 2] = [
             st("1", "New", false),
             st("2", "In Progress", false),
             st("3", "On Hold", false),
-            st("6", "Resolved", false),
+            resolved("6", "Resolved"),
             st("7", "Closed", true),
             st("8", "Canceled", true),
         ],
@@ -145,6 +158,14 @@ impl TicketKind {
 
     pub fn plural(self) -> &'static str {
         self.spec().plural
+    }
+
+    /// Whether `state` means the work is done (closed, canceled or resolved).
+    pub fn is_done_state(self, state: &str) -> bool {
+        self.spec()
+            .states
+            .iter()
+            .any(|s| (s.closed || s.resolved) && s.value == state)
     }
 
     /// Whether `state` ends a ticket of this kind on a default instance.

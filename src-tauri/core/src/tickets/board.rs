@@ -9,7 +9,8 @@ use super::outbox::{Outbox, write_atomic};
 use super::sync::{self, StateLabels};
 use super::{Category, CorrelationId, Priority, Ticket, TicketKind};
 use crate::error::{Error, Result};
-use crate::secure_score::{Action, ActionSource};
+use crate::secure_score::verify::{self, ControlNow, TicketFacts, TicketScore, Verdict};
+use crate::secure_score::{Action, ActionSource, Origin};
 use crate::servicenow::InstanceUrl;
 use crate::servicenow::client::ServiceNow;
 use chrono::{DateTime, Utc};
@@ -34,6 +35,9 @@ struct BoardFile {
     /// The instance's `category` value for each Secure Score category (by its label).
     #[serde(default)]
     category_mapping: std::collections::BTreeMap<String, String>,
+    /// Each ticket's standing against the Secure Score, by sys_id.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    scores: std::collections::BTreeMap<String, TicketScore>,
 }
 
 /// A ticket as the cards and the list show it.
@@ -53,6 +57,8 @@ pub struct TicketView {
     pub updated_at: Option<DateTime<Utc>>,
     pub active: Option<bool>,
     pub url: String,
+    /// Whether the score confirms the fix, and the control's points now.
+    pub score: Option<TicketScore>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -92,6 +98,7 @@ pub struct TicketRef {
     pub state: String,
     pub state_label: String,
     pub url: String,
+    pub score: Option<TicketScore>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -204,6 +211,7 @@ impl Board {
             updated_at: t.sys_updated_on,
             active: t.active,
             url: record_url(instance, table, &t.sys_id),
+            score: data.scores.get(&t.sys_id).cloned(),
         }
     }
 
@@ -376,6 +384,22 @@ impl Board {
             .flat_map(|s| s.actions())
             .filter(|a| seen.insert(a.id.clone()))
             .collect();
+        // An imported action the tenant's Secure Score also lists is shown once, from Graph.
+        let norm = |t: &str| {
+            t.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        };
+        let from_graph: std::collections::HashSet<String> = all
+            .iter()
+            .filter(|a| a.origin == Origin::Graph)
+            .map(|a| norm(&a.title))
+            .collect();
+        let all: Vec<Action> = all
+            .into_iter()
+            .filter(|a| a.origin != Origin::Csv || !from_graph.contains(&norm(&a.title)))
+            .collect();
         let data = self.lock();
         all.into_iter()
             .map(|action| {
@@ -399,6 +423,7 @@ impl Board {
                             state: v.state,
                             state_label: v.state_label,
                             url: v.url,
+                            score: v.score,
                         }
                     });
                 let queued = outbox.pending_for_action(tenant, &action.id).is_some();
@@ -409,6 +434,46 @@ impl Board {
                 }
             })
             .collect()
+    }
+
+    /// Judges every ticket made for an action against its control's points now
+    /// (`control(action_id)`), keeps the standings, and returns the tickets whose verdict
+    /// changed, to tell.
+    pub fn apply_scores(
+        &self,
+        control: &dyn Fn(&str) -> Option<ControlNow>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(Ticket, Verdict)>> {
+        let mut data = self.lock();
+        let mut told = Vec::new();
+        let mut scores = data.scores.clone();
+        for t in &data.tickets {
+            let Some(action) = t
+                .correlation_id
+                .as_deref()
+                .and_then(CorrelationId::parse)
+                .map(|c| c.action().to_owned())
+            else {
+                continue;
+            };
+            let prev = scores.get(&t.sys_id).cloned().unwrap_or_default();
+            let facts = TicketFacts {
+                created: t.sys_created_on,
+                done: t.is_done(),
+            };
+            let (next, verdict) = verify::evaluate(&prev, facts, control(&action), now);
+            if let Some(v) = verdict {
+                told.push((t.clone(), v));
+            }
+            if next != prev {
+                scores.insert(t.sys_id.clone(), next);
+            }
+        }
+        if scores != data.scores {
+            data.scores = scores;
+            self.save(&data)?;
+        }
+        Ok(told)
     }
 
     /// The `category` value the admin mapped to a Secure Score category, if any.
@@ -533,6 +598,7 @@ mod tests {
             sys_updated_on: DateTime::from_timestamp(updated, 0),
             sys_mod_count: Some(0),
             active: Some(true),
+            sys_created_on: None,
         }
     }
 

@@ -169,9 +169,21 @@ pub struct Ticket {
     pub sys_updated_on: Option<DateTime<Utc>>,
     pub sys_mod_count: Option<u64>,
     pub active: Option<bool>,
+    /// When the ticket was made (files written before this was read have none).
+    #[serde(default)]
+    pub sys_created_on: Option<DateTime<Utc>>,
 }
 
 impl Ticket {
+    /// Closed, canceled or resolved: the work on it is done.
+    pub fn is_done(&self) -> bool {
+        self.active == Some(false)
+            || match (self.kind, self.state.as_deref()) {
+                (Some(k), Some(s)) => k.is_done_state(s),
+                _ => false,
+            }
+    }
+
     /// Reads one record. `None` when it is not an object or has no `sys_id`. The kind comes from
     /// `sys_class_name`, else from the number's prefix, else from `table` (the table asked).
     pub fn from_record(record: &Value, table: Option<TicketKind>) -> Option<Ticket> {
@@ -201,6 +213,7 @@ impl Ticket {
                 Some("false") => Some(false),
                 _ => None,
             },
+            sys_created_on: field_str(record, "sys_created_on").and_then(parse_sn_datetime),
         })
     }
 
@@ -231,6 +244,7 @@ pub const TICKET_FIELDS: &[&str] = &[
     "sys_updated_on",
     "sys_mod_count",
     "active",
+    "sys_created_on",
 ];
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use super::TicketKind;
 use super::watch::{Change, TicketChange};
 use crate::i18n;
+use crate::secure_score::verify::Verdict;
 use serde::{Deserialize, Serialize};
 
 /// At most this many lines in a summary's body; the rest are counted.
@@ -20,6 +21,8 @@ pub struct NotifyKinds {
     pub due: bool,
     pub comments: bool,
     pub closed: bool,
+    /// Verified by Secure Score, closed but not fixed yet, regressed.
+    pub score: bool,
 }
 
 impl Default for NotifyKinds {
@@ -31,6 +34,7 @@ impl Default for NotifyKinds {
             due: true,
             comments: true,
             closed: true,
+            score: true,
         }
     }
 }
@@ -43,6 +47,7 @@ impl NotifyKinds {
             Change::PriorityChanged { .. } => self.priority,
             Change::Closed { .. } => self.closed,
             Change::DuePassed { .. } => self.due,
+            Change::Scored { .. } => self.score,
             // An update the watcher cannot name is, as a rule, a journal entry it could not read.
             Change::Commented { .. } | Change::Updated => self.comments,
         }
@@ -126,6 +131,15 @@ pub fn line(lang: &str, t: &TicketChange, change: &Change, labels: &dyn StateLab
             &[("number", n), ("who", &by.clone().unwrap_or_else(someone))],
         ),
         Change::DuePassed { .. } => i18n::format(lang, "notify.due", &[("number", n)]),
+        Change::Scored { verdict } => i18n::format(
+            lang,
+            match verdict {
+                Verdict::Verified => "notify.verified",
+                Verdict::ClosedNotFixed => "notify.closedNotFixed",
+                Verdict::Regressed => "notify.regressed",
+            },
+            &[("number", n)],
+        ),
         Change::Updated => i18n::format(lang, "notify.updated", &[("number", n)]),
     }
 }

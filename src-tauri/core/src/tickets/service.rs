@@ -17,7 +17,7 @@ use super::{Category, CorrelationId, TaskDraft, TicketKind, dedup};
 use crate::connection::ConnectionManager;
 use crate::error::{Error, Result};
 use crate::files::blocking;
-use crate::secure_score::{ActionSource, BuiltinActions, TypedActions};
+use crate::secure_score::{ActionSource, TypedActions};
 use chrono::{DateTime, Local, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -146,8 +146,13 @@ fn today() -> chrono::NaiveDate {
 
 impl TicketService {
     /// Opens the outbox, the ticket cache, the watermark and the typed actions in `dir` (the
-    /// workspace's folder). Blocking: call it from a blocking context.
-    pub fn open(dir: &Path, connection: Arc<ConnectionManager>) -> Result<Self> {
+    /// workspace's folder); the actions page reads `sources` first, then the typed actions.
+    /// Blocking: call it from a blocking context.
+    pub fn open(
+        dir: &Path,
+        connection: Arc<ConnectionManager>,
+        sources: Vec<Arc<dyn ActionSource>>,
+    ) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|e| {
             Error::internal(format_args!("the data folder could not be created ({e})"))
         })?;
@@ -156,7 +161,8 @@ impl TicketService {
             dir.join(TYPED_ACTIONS_FILE),
             board.take_legacy_actions()?,
         )?);
-        let sources: Vec<Arc<dyn ActionSource>> = vec![Arc::new(BuiltinActions), typed.clone()];
+        let mut sources = sources;
+        sources.push(typed.clone());
         Ok(Self {
             outbox: Outbox::open(dir.join(OUTBOX_FILE))?,
             board,
@@ -225,13 +231,13 @@ impl TicketService {
         let instance = api.instance().clone();
         Ok(found.map(|t| {
             let list = self.board.cached(&instance);
-            let label = list
-                .tickets
-                .iter()
-                .find(|c| c.sys_id == t.sys_id)
+            let cached = list.tickets.iter().find(|c| c.sys_id == t.sys_id);
+            let label = cached
                 .map(|c| c.state_label.clone())
                 .unwrap_or_else(|| t.state.clone().unwrap_or_default());
+            let score = cached.and_then(|c| c.score.clone());
             TicketRef {
+                score,
                 url: super::board::record_url(
                     &instance,
                     t.kind.map(TicketKind::table).unwrap_or("task"),
@@ -438,6 +444,15 @@ impl TicketService {
             board.forget_tickets()
         })
         .await
+    }
+
+    /// Judges the tickets against the score (see [`super::board::Board::apply_scores`]).
+    pub async fn apply_scores(
+        &self,
+        control: impl Fn(&str) -> Option<crate::secure_score::verify::ControlNow> + Send + 'static,
+    ) -> Result<Vec<(super::Ticket, crate::secure_score::verify::Verdict)>> {
+        let board = self.board.clone();
+        blocking(move || board.apply_scores(&control, Utc::now())).await
     }
 
     /// The admin's name for a state, as notifications say it.

@@ -97,6 +97,10 @@ pub enum Change {
     },
     /// Updated without a change the watcher can name.
     Updated,
+    /// The Secure Score confirms the fix, or does not (yet), or the fix regressed.
+    Scored {
+        verdict: crate::secure_score::verify::Verdict,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

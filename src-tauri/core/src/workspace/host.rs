@@ -66,6 +66,16 @@ pub enum Event {
     WatchSettings(super::notifications::NotificationSettings),
     /// The list of workspaces, or their counts, changed.
     Workspaces(Vec<WorkspaceSummary>),
+    /// A Microsoft 365 sign-in was made, lost or ended.
+    MicrosoftChanged {
+        workspace: String,
+        microsoft: Option<crate::secure_score::signin::MicrosoftInfo>,
+    },
+    /// The Secure Score was read, or its import changed.
+    ScoreChanged {
+        workspace: String,
+        score: super::ScoreView,
+    },
 }
 
 impl Event {
@@ -79,6 +89,8 @@ impl Event {
             Self::WatchStatus { .. } => "watch://status",
             Self::WatchSettings(_) => "watch://settings",
             Self::Workspaces(_) => "workspaces://changed",
+            Self::MicrosoftChanged { .. } => "microsoft://changed",
+            Self::ScoreChanged { .. } => "score://changed",
         }
     }
 

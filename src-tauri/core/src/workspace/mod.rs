@@ -31,9 +31,16 @@ pub use store::{FileKv, FormDefaults, MemoryKv, SettingsKv, WorkspaceRecord};
 
 use crate::connection::ConnectionManager;
 use crate::doctor;
+use crate::secure_score::ActionSource;
+use crate::secure_score::csv_import::{self, CsvImport};
+use crate::secure_score::csv_source::{self, CsvActions, CsvSummary};
+use crate::secure_score::graph_data;
+use crate::secure_score::score::{ScoreStore, ScoreSummary};
+use crate::secure_score::signin::{MicrosoftForm, MicrosoftInfo, MicrosoftSignIn};
 use crate::servicenow::{InstanceUrl, TicketKind};
 use crate::tickets::board::{TicketList, TicketView};
 use crate::tickets::service::{DraftInput, SubmitOutcome, TicketService};
+use crate::tickets::watch::{Change, TicketChange};
 use crate::tickets::watcher::WatchControl;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -43,6 +50,24 @@ use std::sync::{Arc, Mutex, Weak};
 use store::Records;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+
+/// After this long, opening the actions page reads the score again.
+pub const STALE_MINUTES: i64 = 10;
+
+/// The actions page's header: the tenant's score and where it stands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScoreView {
+    pub summary: Option<ScoreSummary>,
+    pub microsoft: Option<MicrosoftInfo>,
+    pub csv: Option<CsvSummary>,
+    /// Older than the page wants: a read is on its way.
+    pub stale: bool,
+}
+
+/// The Secure Score cache and the last CSV import, in a workspace's folder.
+pub const SCORE_FILE: &str = "secure-score.json";
+pub const CSV_FILE: &str = "csv-actions.json";
 
 /// The folder of the workspaces inside the app's data folder.
 pub const WORKSPACES_DIR: &str = "workspaces";
@@ -113,6 +138,11 @@ pub struct Workspace {
     records: Arc<Records>,
     connection: Arc<ConnectionManager>,
     tickets: Arc<TicketService>,
+    microsoft: Arc<MicrosoftSignIn>,
+    score: Arc<ScoreStore>,
+    csv: Arc<CsvActions>,
+    /// The Secure Score loop's doorbell.
+    pub(crate) score_wake: Notify,
     pub(crate) watch: Arc<WatchControl>,
     pub(crate) sender: SenderControl,
     seen: Mutex<Seen>,
@@ -127,9 +157,18 @@ impl Workspace {
         dir: &Path,
         records: Arc<Records>,
         connection: Arc<ConnectionManager>,
+        microsoft: Arc<MicrosoftSignIn>,
         interval_secs: u64,
     ) -> crate::Result<Self> {
-        let tickets = Arc::new(TicketService::open(dir, connection.clone())?);
+        std::fs::create_dir_all(dir).map_err(|e| {
+            crate::Error::internal(format_args!(
+                "the workspace folder could not be created ({e})"
+            ))
+        })?;
+        let score = Arc::new(ScoreStore::open(dir.join(SCORE_FILE)));
+        let csv = Arc::new(CsvActions::open(dir.join(CSV_FILE)));
+        let sources: Vec<Arc<dyn ActionSource>> = vec![score.clone(), csv.clone()];
+        let tickets = Arc::new(TicketService::open(dir, connection.clone(), sources)?);
         let mut seen = Seen::default();
         if let Ok(list) = tickets.cached_tickets() {
             seen.recent = list.tickets.into_iter().take(RECENT).collect();
@@ -141,6 +180,10 @@ impl Workspace {
             records,
             connection,
             tickets,
+            microsoft,
+            score,
+            csv,
+            score_wake: Notify::new(),
             watch: Arc::new(WatchControl::new(interval_secs)),
             sender: SenderControl::default(),
             seen: Mutex::new(seen),
@@ -162,6 +205,18 @@ impl Workspace {
 
     pub fn tickets(&self) -> &Arc<TicketService> {
         &self.tickets
+    }
+
+    pub fn microsoft(&self) -> &Arc<MicrosoftSignIn> {
+        &self.microsoft
+    }
+
+    pub fn score(&self) -> &Arc<ScoreStore> {
+        &self.score
+    }
+
+    pub fn csv(&self) -> &Arc<CsvActions> {
+        &self.csv
     }
 
     pub fn watch_control(&self) -> &Arc<WatchControl> {
@@ -405,6 +460,197 @@ impl Workspace {
             Ok(path)
         })
         .await
+    }
+
+    // Microsoft 365 and Secure Score -------------------------------------------------------
+
+    /// Signs in to Microsoft 365 in the system browser and reads the score.
+    pub async fn microsoft_sign_in(&self, form: MicrosoftForm) -> crate::Result<MicrosoftInfo> {
+        let url = self.microsoft.begin(form).await?;
+        self.finish_microsoft(url).await
+    }
+
+    /// Signs in again with the saved registration.
+    pub async fn microsoft_reconnect(&self) -> crate::Result<MicrosoftInfo> {
+        let url = self.microsoft.begin_again().await?;
+        self.finish_microsoft(url).await
+    }
+
+    async fn finish_microsoft(&self, url: String) -> crate::Result<MicrosoftInfo> {
+        if let Some(app) = self.app.upgrade() {
+            app.host().emit(Event::AuthorizeUrl {
+                workspace: Some(self.id.clone()),
+                url: url.clone(),
+            });
+            if let Err(e) = app.host().open_url(&url) {
+                log::warn!("could not open the browser: {}", e.message);
+            }
+        }
+        let info = self.microsoft.finish().await?;
+        self.emit(Event::MicrosoftChanged {
+            workspace: self.id.clone(),
+            microsoft: Some(info.clone()),
+        });
+        self.score_wake.notify_one();
+        Ok(info)
+    }
+
+    pub fn microsoft_cancel(&self) {
+        self.microsoft.cancel();
+    }
+
+    /// Signs out of Microsoft 365: deletes the tokens and the cached score.
+    pub async fn microsoft_sign_out(&self) -> crate::Result<()> {
+        self.microsoft.sign_out().await?;
+        let score = self.score.clone();
+        crate::files::blocking(move || {
+            score.clear();
+            Ok(())
+        })
+        .await?;
+        self.emit(Event::MicrosoftChanged {
+            workspace: self.id.clone(),
+            microsoft: None,
+        });
+        self.emit_score().await;
+        Ok(())
+    }
+
+    /// What the actions page's header shows: the score, its age, the sign-in, the import.
+    pub async fn score_view(&self) -> ScoreView {
+        let microsoft = self.microsoft.status().await;
+        let summary = self
+            .score
+            .summary(microsoft.as_ref().map(|m| m.account.tenant_id.as_str()));
+        let stale = microsoft.is_some()
+            && summary
+                .as_ref()
+                .and_then(|s| s.fetched_at)
+                .is_none_or(|at| {
+                    chrono::Utc::now() - at > chrono::Duration::minutes(STALE_MINUTES)
+                });
+        ScoreView {
+            summary,
+            microsoft,
+            csv: self.csv.summary(),
+            stale,
+        }
+    }
+
+    async fn emit_score(&self) {
+        let view = self.score_view().await;
+        self.emit(Event::ScoreChanged {
+            workspace: self.id.clone(),
+            score: view,
+        });
+    }
+
+    /// Asks the Secure Score loop to read the score now (the actions page opened).
+    pub fn wake_score(&self) {
+        self.score_wake.notify_one();
+    }
+
+    /// Reads the tenant's Secure Score from Graph, keeps it, and judges the tickets against it;
+    /// verdicts that changed are told like ticket changes.
+    pub async fn refresh_score(&self) -> crate::Result<ScoreSummary> {
+        let graph = self.microsoft.graph()?;
+        let tenant = self
+            .microsoft
+            .settings()
+            .map(|s| s.account.tenant_id)
+            .unwrap_or_default();
+        let (profiles, scores, cost) = graph.read_all().await?;
+        let store = self.score.clone();
+        let summary = crate::files::blocking(move || {
+            let board = graph_data::join(
+                &graph_data::parse_profiles(&profiles),
+                &graph_data::parse_snapshots(&scores),
+            );
+            store.replace(&tenant, &board, cost)
+        })
+        .await?;
+        log::info!(
+            "{}: Secure Score read: {} actions, {} Graph requests",
+            self.id,
+            summary.actions,
+            summary.requests
+        );
+        self.judge().await;
+        self.emit_score().await;
+        Ok(summary)
+    }
+
+    /// Judges every ticket against the cached score and tells what changed.
+    pub(crate) async fn judge(&self) {
+        let score = self.score.clone();
+        let told = match self
+            .tickets
+            .apply_scores(move |action| score.control(action))
+            .await
+        {
+            Ok(t) => t,
+            Err(e) => {
+                log::warn!(
+                    "{}: the tickets could not be judged: {}",
+                    self.id,
+                    e.message
+                );
+                return;
+            }
+        };
+        if told.is_empty() {
+            return;
+        }
+        let changes: Vec<TicketChange> = told
+            .into_iter()
+            .map(|(t, verdict)| {
+                TicketChange::new(
+                    &t.sys_id,
+                    t.number.as_deref().unwrap_or_default(),
+                    t.kind,
+                    t.short_description.as_deref().unwrap_or_default(),
+                    t.state.as_deref().unwrap_or_default(),
+                    vec![Change::Scored { verdict }],
+                )
+            })
+            .collect();
+        self.emit_tickets();
+        if let Some(app) = self.app.upgrade() {
+            app.tell(self, &changes);
+            app.publish().await;
+        }
+    }
+
+    /// What an import of `bytes` would give, without keeping it (blocking work off-thread).
+    pub async fn csv_preview(&self, bytes: Vec<u8>) -> crate::Result<CsvImport> {
+        crate::files::blocking(move || {
+            csv_import::parse(&bytes).map_err(|e| csv_source::import_error(&e))
+        })
+        .await
+    }
+
+    /// Imports the export in place of the last import.
+    pub async fn csv_import(
+        &self,
+        bytes: Vec<u8>,
+        file_name: Option<String>,
+    ) -> crate::Result<CsvSummary> {
+        let csv = self.csv.clone();
+        let summary = crate::files::blocking(move || {
+            let import = csv_import::parse(&bytes).map_err(|e| csv_source::import_error(&e))?;
+            csv.replace(&import, file_name.as_deref())
+        })
+        .await?;
+        self.emit_score().await;
+        Ok(summary)
+    }
+
+    /// Forgets the last import.
+    pub async fn csv_clear(&self) -> crate::Result<()> {
+        let csv = self.csv.clone();
+        crate::files::blocking(move || csv.clear()).await?;
+        self.emit_score().await;
+        Ok(())
     }
 
     /// Stops the workspace's sender and watcher.

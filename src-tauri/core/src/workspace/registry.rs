@@ -5,7 +5,7 @@
 
 use super::host::{Event, Host};
 use super::notifications::{NotificationSettings, Notifications};
-use super::store::{Records, SettingsKv, WorkspaceSettings, unknown_workspace};
+use super::store::{Records, SettingsKv, WorkspaceMicrosoft, WorkspaceSettings, unknown_workspace};
 use super::{
     RECENT, WORKSPACES_DIR, Workspace, WorkspaceSummary, is_workspace_id, migrate, new_id, runtime,
 };
@@ -13,6 +13,7 @@ use crate::connection::{ConnectOutcome, ConnectRequest, ConnectionInfo, Connecti
 use crate::error::{Error, Result};
 use crate::files::blocking;
 use crate::i18n;
+use crate::secure_score::signin::MicrosoftSignIn;
 use crate::servicenow::InstanceUrl;
 use crate::tickets::board::TicketView;
 use crate::tickets::notice::Notice;
@@ -27,12 +28,15 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct OpenOptions {
     pub callback_timeout: Duration,
+    /// Graph's first backoff when throttled without `Retry-After` (tests shorten it).
+    pub graph_backoff: Option<Duration>,
 }
 
 impl Default for OpenOptions {
     fn default() -> Self {
         Self {
             callback_timeout: crate::oauth::loopback::DEFAULT_TIMEOUT,
+            graph_backoff: None,
         }
     }
 }
@@ -147,6 +151,7 @@ impl Workspaces {
                 continue;
             }
             let manager = Arc::new(Self::manager(&records, &r.id, &registry.options));
+            let microsoft = Arc::new(Self::microsoft(&records, &r.id, &registry.options));
             let dir = root.join(WORKSPACES_DIR).join(&r.id);
             let ws = Workspace::open(
                 Arc::downgrade(&registry),
@@ -154,11 +159,22 @@ impl Workspaces {
                 &dir,
                 records.clone(),
                 manager,
+                microsoft,
                 interval,
             )?;
             write(&registry.list).push(Arc::new(ws));
         }
         Ok(registry)
+    }
+
+    fn microsoft(records: &Arc<Records>, id: &str, options: &OpenOptions) -> MicrosoftSignIn {
+        let mut m =
+            MicrosoftSignIn::new(id, Arc::new(WorkspaceMicrosoft::new(id, records.clone())))
+                .with_callback_timeout(options.callback_timeout);
+        if let Some(b) = options.graph_backoff {
+            m = m.with_graph_backoff(b);
+        }
+        m
     }
 
     fn manager(records: &Arc<Records>, id: &str, options: &OpenOptions) -> ConnectionManager {
@@ -200,6 +216,21 @@ impl Workspaces {
                     Ok(None) => {}
                     Err(e) => log::warn!(
                         "{}: the saved connection could not be restored: {}",
+                        ws.id(),
+                        e.message
+                    ),
+                }
+                match ws.microsoft().restore().await {
+                    Ok(Some(info)) => {
+                        app.host.emit(Event::MicrosoftChanged {
+                            workspace: ws.id().to_owned(),
+                            microsoft: Some(info),
+                        });
+                        ws.wake_score();
+                    }
+                    Ok(None) => {}
+                    Err(e) => log::warn!(
+                        "{}: the Microsoft 365 sign-in could not be restored: {}",
                         ws.id(),
                         e.message
                     ),
@@ -278,6 +309,42 @@ impl Workspaces {
         ws.mark_seen();
         self.publish().await;
         Ok(())
+    }
+
+    /// Tells changes found in `ws`: they count as unseen unless the admin is looking at that
+    /// workspace, and one notification says them (unless paused, or not of a kind the admin
+    /// wants), naming the instance when there are several; a click opens the ticket there.
+    pub(crate) fn tell(&self, ws: &Workspace, changes: &[crate::tickets::watch::TicketChange]) {
+        if changes.is_empty() {
+            return;
+        }
+        let looking = self.host.window_in_front() && self.selected().as_deref() == Some(ws.id());
+        if !looking {
+            ws.add_unseen(changes.iter().map(|c| c.sys_id.clone()));
+        }
+        if let Some(until) = self.notifications.paused_until() {
+            log::info!(
+                "{}: {} ticket change(s); notifications are paused until {until}",
+                ws.id(),
+                changes.len()
+            );
+            self.host.tray_changed();
+            return;
+        }
+        let lang = self.locale();
+        let tickets = ws.tickets().clone();
+        let labels = move |kind, value: &str| tickets.state_label(kind, value);
+        let prefs = self.notifications.prefs();
+        if let Some(mut n) = crate::tickets::notice::notice(&lang, changes, &prefs.notify, &labels)
+        {
+            self.name_instance(&mut n, ws);
+            let url = n.sys_id.as_deref().and_then(|id| {
+                let kind = changes.iter().find(|c| c.sys_id == id)?.kind;
+                ws.tickets().ticket_url(kind, id).ok()
+            });
+            self.host.notify(&n, url);
+        }
+        self.host.tray_changed();
     }
 
     /// Names the instance in a notification when there are several workspaces.
@@ -462,18 +529,28 @@ impl Workspaces {
     /// one reads its tickets again and starts watching.
     async fn connected(&self, sign_in: &SignIn, info: &ConnectionInfo) -> Result<()> {
         let ws = if sign_in.new {
-            let (id, root, records, manager, me) = (
+            let (id, root, records, manager, me, options) = (
                 sign_in.id.clone(),
                 self.root.clone(),
                 self.records.clone(),
                 sign_in.manager.clone(),
                 self.me.clone(),
+                self.options.clone(),
             );
             let interval = self.notifications.prefs().interval_secs;
             let ws = Arc::new(
                 blocking(move || {
                     let dir = root.join(WORKSPACES_DIR).join(&id);
-                    let ws = Workspace::open(me, &id, &dir, records.clone(), manager, interval)?;
+                    let microsoft = Arc::new(Self::microsoft(&records, &id, &options));
+                    let ws = Workspace::open(
+                        me,
+                        &id,
+                        &dir,
+                        records.clone(),
+                        manager,
+                        microsoft,
+                        interval,
+                    )?;
                     records.update(|f| {
                         f.selected = Some(id.clone());
                         Ok(())
@@ -542,6 +619,12 @@ impl Workspaces {
             if waiting == Some(WaitingChoice::Discard) {
                 discarded = ws.tickets().outbox_items().len();
                 log::info!("{id}: connection removed; {discarded} task(s) discarded");
+            }
+            if let Err(e) = ws.microsoft().sign_out().await {
+                log::warn!(
+                    "{id}: the Microsoft 365 sign-in could not be removed: {}",
+                    e.message
+                );
             }
             ws.close();
             write(&self.list).retain(|w| w.id() != id);

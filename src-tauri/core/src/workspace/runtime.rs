@@ -15,10 +15,16 @@ use std::time::Duration;
 /// While something waits, the sender looks again this often.
 const EVERY: Duration = Duration::from_secs(30);
 
-/// Starts the sender and the watcher of `ws`.
+/// How often the Secure Score is read in the background (points move about daily).
+const SCORE_EVERY: Duration = Duration::from_secs(3600);
+/// After a failed read, the next try.
+const SCORE_RETRY: Duration = Duration::from_secs(10 * 60);
+
+/// Starts the sender, the watcher and the Secure Score loop of `ws`.
 pub(super) fn start(app: &Arc<Workspaces>, ws: &Arc<Workspace>) {
     let host = app.host().clone();
     host.spawn(Box::pin(sender_loop(Arc::downgrade(app), ws.clone())));
+    host.spawn(Box::pin(score_loop(ws.clone())));
     let sink: Arc<dyn WatchSink> = Arc::new(Sink {
         app: Arc::downgrade(app),
         ws: ws.clone(),
@@ -28,6 +34,36 @@ pub(super) fn start(app: &Arc<Workspaces>, ws: &Arc<Workspace>) {
         sink,
         ws.watch.clone(),
     )));
+}
+
+/// Reads the score when woken (a sign-in, the actions page) and about hourly; judges the
+/// tickets every time (a closed ticket's 48 hours pass without a new reading too).
+async fn score_loop(ws: Arc<Workspace>) {
+    let mut wait = SCORE_EVERY;
+    loop {
+        tokio::select! {
+            _ = ws.closed().cancelled() => return,
+            _ = ws.score_wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+        }
+        if ws.microsoft().settings().is_none() {
+            ws.judge().await;
+            wait = SCORE_EVERY;
+            continue;
+        }
+        wait = match ws.refresh_score().await {
+            Ok(_) => SCORE_EVERY,
+            Err(e) => {
+                log::warn!(
+                    "{}: the Secure Score could not be read: {}",
+                    ws.id(),
+                    e.message
+                );
+                ws.judge().await;
+                SCORE_RETRY
+            }
+        };
+    }
 }
 
 async fn sender_loop(app: Weak<Workspaces>, ws: Arc<Workspace>) {
@@ -94,33 +130,7 @@ impl WatchSink for Sink {
             ws.set_recent(&list.tickets);
         }
         if !report.changes.is_empty() {
-            let looking = host.window_in_front() && app.selected().as_deref() == Some(ws.id());
-            if !looking {
-                ws.add_unseen(report.changes.iter().map(|c| c.sys_id.clone()));
-            }
-            let lang = app.locale();
-            let tickets = ws.tickets().clone();
-            let labels = move |kind, value: &str| tickets.state_label(kind, value);
-            match app.notifications().paused_until() {
-                Some(until) => log::info!(
-                    "{}: {} ticket change(s); notifications are paused until {until}",
-                    ws.id(),
-                    report.changes.len()
-                ),
-                None => {
-                    let prefs = app.notifications().prefs();
-                    if let Some(mut n) =
-                        notice::notice(&lang, &report.changes, &prefs.notify, &labels)
-                    {
-                        app.name_instance(&mut n, ws);
-                        let url = n.sys_id.as_deref().and_then(|id| {
-                            let kind = report.changes.iter().find(|c| c.sys_id == id)?.kind;
-                            ws.tickets().ticket_url(kind, id).ok()
-                        });
-                        host.notify(&n, url);
-                    }
-                }
-            }
+            app.tell(ws, &report.changes);
             let app = app.clone();
             host.spawn(Box::pin(async move { app.publish().await }));
         }

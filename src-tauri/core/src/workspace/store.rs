@@ -123,6 +123,9 @@ pub struct WorkspaceRecord {
     /// The connection, while connected.
     #[serde(default)]
     pub connection: Option<ConnectionSettings>,
+    /// Its Microsoft 365 sign-in, while signed in (nothing secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub microsoft: Option<crate::secure_score::signin::MicrosoftSettings>,
     /// Its secrets are still filed the way versions before workspaces filed them.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub legacy_keychain: bool,
@@ -166,6 +169,7 @@ impl WorkspaceRecord {
             instance,
             profile: None,
             connection: None,
+            microsoft: None,
             legacy_keychain: false,
             created_at: Utc::now(),
         }
@@ -336,6 +340,42 @@ impl SettingsStore for WorkspaceSettings {
             if let Some(r) = f.list.iter_mut().find(|r| r.id == id) {
                 r.connection = None;
             }
+            Ok(())
+        })
+    }
+}
+
+/// The `MicrosoftStore` of one workspace's Microsoft 365 sign-in: its record's `microsoft`.
+pub struct WorkspaceMicrosoft {
+    id: String,
+    records: Arc<Records>,
+}
+
+impl WorkspaceMicrosoft {
+    pub fn new(id: &str, records: Arc<Records>) -> Self {
+        Self {
+            id: id.to_owned(),
+            records,
+        }
+    }
+}
+
+impl crate::secure_score::signin::MicrosoftStore for WorkspaceMicrosoft {
+    fn load(&self) -> Result<Option<crate::secure_score::signin::MicrosoftSettings>> {
+        Ok(self.records.get(&self.id).and_then(|r| r.microsoft))
+    }
+
+    fn save(&self, settings: &crate::secure_score::signin::MicrosoftSettings) -> Result<()> {
+        let s = settings.clone();
+        self.records.update_one(&self.id, move |r| {
+            r.microsoft = Some(s);
+            Ok(())
+        })
+    }
+
+    fn clear(&self) -> Result<()> {
+        self.records.update_one(&self.id, |r| {
+            r.microsoft = None;
             Ok(())
         })
     }

@@ -180,3 +180,62 @@ pub fn incident_draft(action: &str) -> ticket_bridge_core::tickets::service::Dra
     }))
     .unwrap()
 }
+
+/// A fixed list of actions, as a tenant's Secure Score would report them: the service tests
+/// need actions to exist without a Microsoft sign-in (that path has its own tests).
+pub struct FixedActions(pub Vec<ticket_bridge_core::secure_score::Action>);
+
+impl ticket_bridge_core::secure_score::ActionSource for FixedActions {
+    fn actions(&self) -> Vec<ticket_bridge_core::secure_score::Action> {
+        self.0.clone()
+    }
+}
+
+/// The sources the service tests open with: DLPEnabled, AdminMFAV2, BlockLegacyAuthentication.
+pub fn actions() -> Vec<std::sync::Arc<dyn ticket_bridge_core::secure_score::ActionSource>> {
+    use ticket_bridge_core::secure_score::{Action, Origin};
+    use ticket_bridge_core::tickets::{Category, RecommendationSource};
+    let one = |id: &str, title: &str, category: Category, points: f64, max: f64| Action {
+        id: id.into(),
+        title: title.into(),
+        category: Some(category),
+        source: RecommendationSource::Microsoft,
+        origin: Origin::Graph,
+        points: Some(points),
+        max_points: Some(max),
+        to_gain: Some(max - points),
+        rank: None,
+        service: None,
+        tier: None,
+        user_impact: None,
+        implementation_cost: None,
+        status: None,
+        score_impact: None,
+        remediation: format!("Remediate {id}."),
+        remediation_impact: String::new(),
+        action_url: None,
+    };
+    vec![std::sync::Arc::new(FixedActions(vec![
+        one(
+            "DLPEnabled",
+            "Create Data Loss Prevention (DLP) policies",
+            Category::Data,
+            0.0,
+            1.0,
+        ),
+        one(
+            "AdminMFAV2",
+            "Require MFA for administrative roles",
+            Category::Identity,
+            0.0,
+            10.0,
+        ),
+        one(
+            "BlockLegacyAuthentication",
+            "Block legacy authentication",
+            Category::Identity,
+            0.0,
+            8.0,
+        ),
+    ]))]
+}
