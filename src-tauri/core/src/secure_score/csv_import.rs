@@ -2,7 +2,7 @@
 //! CSV export.
 //!
 //! The module is self-contained: it defines every type it uses and depends only
-//! on `serde` (derive) and `sha2`.
+//! on `serde` (derive), `sha2` and `csv`, which splits the records.
 //!
 //! What it accepts:
 //! - UTF-8 with or without a BOM, CRLF, LF or lone CR line ends, an optional
@@ -30,6 +30,7 @@
 //! whole cell is a plain number such as `-2` or `+8.57%`.
 
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::OnceLock;
@@ -958,7 +959,7 @@ fn normalize_category(text: &str, lookup: &Lookup) -> Option<&'static str> {
 // ---------------------------------------------------------------------------
 
 struct Record {
-    fields: Vec<String>,
+    fields: csv::StringRecord,
     /// 1-based line of the record's start.
     line: usize,
     /// Whether a line break ended the record (false at the end of the input).
@@ -971,153 +972,242 @@ impl Record {
     }
 }
 
-/// A small RFC 4180 reader over validated text. Unlike a lenient reader it
-/// reports an unterminated quoted field at the end of the input, which is how
-/// a cut-off file shows.
-struct Reader<'a> {
-    text: &'a str,
-    bytes: &'a [u8],
-    pos: usize,
-    line: usize,
-    delimiter: u8,
+/// The text handed to `csv::Reader` for one delimiter.
+struct Prepared<'a> {
+    text: Cow<'a, str>,
+    /// Where the record that the input ends inside of (in an open quoted
+    /// field) starts, as a byte offset in `text`.
+    cut_at: Option<usize>,
 }
 
-impl<'a> Reader<'a> {
-    fn new(text: &'a str, pos: usize, line: usize, delimiter: u8) -> Self {
-        Reader {
-            text,
-            bytes: text.as_bytes(),
-            pos,
-            line,
-            delimiter,
+/// Where [`prepare`]'s scan is in the CSV grammar.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scan {
+    RecordStart,
+    FieldStart,
+    Unquoted,
+    Quoted,
+}
+
+/// Adapts `text` for `csv::Reader` and finds a cut-off last record, in one
+/// pass that follows the reader's own rules (RFC 4180 with `""` escapes, no
+/// escape character; a quote opens a field only as its first byte; CR, LF
+/// and CRLF end a record, and line breaks before a record are passed over).
+///
+/// - Lenient quoting: blanks (spaces, and tabs unless tab is the delimiter)
+///   before an opening quote are removed, so `a, "b, c"` reads as `a` and
+///   `b, c`. The `csv` crate would take that quote as text and split at the
+///   comma inside it. Only spaces and tabs are removed, never a line break,
+///   so line numbers in the result are those of the input. (Text after a
+///   closing quote needs nothing: the `csv` crate keeps it, as we want.)
+/// - Truncation: `csv::Reader` returns a field that the input ends inside of
+///   as if it had been closed, so a cut-off file would import its last,
+///   partial row silently. This scan tracks the quote state with the same
+///   delimiter and notes where the record holding a quote still open at the
+///   end starts; [`Records`] stops there with [`CsvError::Truncated`].
+/// - BOM: `csv::Reader` drops a BOM at the start of its input. [`parse`] has
+///   already removed the file's own, so a BOM still at the start (a second
+///   one, or one after the `sep=` line) is text, kept in the first cell as
+///   it always was here: one more BOM is put in front for the reader to drop.
+fn prepare(text: &str, delimiter: u8) -> Prepared<'_> {
+    let bytes = text.as_bytes();
+    let is_blank = |b: u8| (b == b' ' || b == b'\t') && b != delimiter;
+    let lead = if text.starts_with('\u{FEFF}') {
+        "\u{FEFF}"
+    } else {
+        ""
+    };
+    // Built only once something is added or removed; until then `text` is
+    // used as is.
+    let mut adapted: Option<String> = (!lead.is_empty()).then(|| {
+        let mut out = String::with_capacity(text.len() + lead.len());
+        out.push_str(lead);
+        out
+    });
+    // Input bytes before `copied` are in `adapted` (or were removed).
+    let mut copied = 0;
+    let mut removed = 0;
+    // The current record's start, in output offsets.
+    let mut record_start = 0;
+    let mut state = Scan::RecordStart;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match state {
+            Scan::RecordStart if b == b'\r' || b == b'\n' => i += 1,
+            Scan::RecordStart | Scan::FieldStart => {
+                if state == Scan::RecordStart {
+                    record_start = i + lead.len() - removed;
+                }
+                let mut j = i;
+                while bytes.get(j).copied().is_some_and(is_blank) {
+                    j += 1;
+                }
+                if bytes.get(j) == Some(&b'"') {
+                    if j > i {
+                        let out = adapted.get_or_insert_with(|| String::with_capacity(text.len()));
+                        // `i` and `j` are at ASCII bytes: character boundaries.
+                        out.push_str(text.get(copied..i).unwrap_or(""));
+                        copied = j;
+                        removed += j - i;
+                    }
+                    i = j + 1;
+                    state = Scan::Quoted;
+                } else {
+                    state = Scan::Unquoted;
+                }
+            }
+            Scan::Unquoted => {
+                if b == delimiter {
+                    state = Scan::FieldStart;
+                } else if b == b'\r' || b == b'\n' {
+                    state = Scan::RecordStart;
+                }
+                i += 1;
+            }
+            Scan::Quoted => {
+                if b == b'"' {
+                    if bytes.get(i + 1) == Some(&b'"') {
+                        i += 2;
+                    } else {
+                        // Closed; what follows up to the delimiter is text.
+                        i += 1;
+                        state = Scan::Unquoted;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+        }
+    }
+    let text = match adapted {
+        Some(mut out) => {
+            out.push_str(text.get(copied..).unwrap_or(""));
+            Cow::Owned(out)
+        }
+        None => Cow::Borrowed(text),
+    };
+    Prepared {
+        text,
+        cut_at: (state == Scan::Quoted).then_some(record_start),
+    }
+}
+
+/// The records of a [`Prepared`] text, read by `csv::Reader`, with 1-based
+/// line numbers counted as [`count_line_breaks`] does (the reader's own
+/// `Position::line` counts LF only, and lone CR files are accepted).
+struct Records<'a> {
+    reader: csv::Reader<&'a [u8]>,
+    bytes: &'a [u8],
+    cut_at: Option<usize>,
+    /// Lines are counted up to this byte offset, which is always a record's
+    /// start (never between the CR and LF of a CRLF).
+    counted: usize,
+    /// The line at `counted`.
+    line: usize,
+    first_line: usize,
+    done: bool,
+}
+
+impl<'a> Records<'a> {
+    /// `first_line` is the line on which `prepared` starts.
+    fn new(prepared: &'a Prepared<'_>, delimiter: u8, first_line: usize) -> Self {
+        let bytes = prepared.text.as_bytes();
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .quote(b'"')
+            .quoting(true)
+            .double_quote(true)
+            .escape(None)
+            .comment(None)
+            .trim(csv::Trim::None)
+            .terminator(csv::Terminator::CRLF)
+            .from_reader(bytes);
+        Records {
+            reader,
+            bytes,
+            cut_at: prepared.cut_at,
+            counted: 0,
+            line: first_line,
+            first_line,
+            done: false,
         }
     }
 
-    fn is_field_end(&self, b: u8) -> bool {
-        b == self.delimiter || b == b'\n' || b == b'\r'
+    fn offset(position: Option<&csv::Position>) -> Option<usize> {
+        position.and_then(|p| usize::try_from(p.byte()).ok())
     }
 
-    /// The text between two byte offsets. Offsets are always at ASCII bytes
-    /// or the ends, so they are character boundaries.
-    fn slice(&self, start: usize, end: usize) -> &'a str {
-        self.text.get(start..end).unwrap_or("")
+    /// The 1-based line of a byte offset.
+    fn line_at(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.bytes.len());
+        if offset < self.counted {
+            self.counted = 0;
+            self.line = self.first_line;
+        }
+        self.line += count_line_breaks(self.bytes.get(self.counted..offset).unwrap_or(&[]));
+        self.counted = offset;
+        self.line
     }
 
     fn next_record(&mut self) -> Option<Result<Record, CsvError>> {
-        if self.pos >= self.bytes.len() {
+        if self.done {
             return None;
         }
-        let line = self.line;
-        let mut fields = Vec::new();
-        loop {
-            match self.read_field(line) {
-                Ok(field) => fields.push(field),
-                Err(error) => {
-                    self.pos = self.bytes.len();
-                    return Some(Err(error));
-                }
+        let mut fields = csv::StringRecord::new();
+        match self.reader.read_record(&mut fields) {
+            Ok(true) => {}
+            Ok(false) => {
+                self.done = true;
+                return None;
             }
-            match self.bytes.get(self.pos).copied() {
-                None => {
-                    return Some(Ok(Record {
-                        fields,
-                        line,
-                        terminated: false,
-                    }));
-                }
-                Some(b'\n') => {
-                    self.pos += 1;
-                    self.line += 1;
-                    break;
-                }
-                Some(b'\r') => {
-                    self.pos += 1;
-                    if self.bytes.get(self.pos) == Some(&b'\n') {
-                        self.pos += 1;
-                    }
-                    self.line += 1;
-                    break;
-                }
-                // The delimiter (read_field stops nowhere else).
-                Some(_) => self.pos += 1,
+            // Not expected (the text is valid UTF-8 and the reader flexible),
+            // but reported rather than trusted.
+            Err(error) => {
+                self.done = true;
+                let offset = Self::offset(error.position())
+                    .or_else(|| Self::offset(fields.position()))
+                    .unwrap_or(0)
+                    .min(self.bytes.len());
+                // Counted from the start: an error's offset may be anywhere.
+                let line =
+                    self.first_line + count_line_breaks(self.bytes.get(..offset).unwrap_or(&[]));
+                return Some(Err(CsvError::Malformed {
+                    line,
+                    detail: error.to_string(),
+                }));
             }
+        }
+        // The reader has read up to this record's end. Reading past the
+        // start of the cut-off record means this is that record (the last).
+        let end = Self::offset(Some(self.reader.position())).unwrap_or(usize::MAX);
+        if let Some(cut) = self.cut_at.filter(|&cut| end > cut) {
+            self.done = true;
+            return Some(Err(CsvError::Truncated {
+                line: self.line_at(cut),
+            }));
+        }
+        // Input left after the record means a line break ended it; otherwise
+        // it is the last record, ended by a line break only if the input
+        // ends with one.
+        let terminated = end < self.bytes.len() || matches!(self.bytes.last(), Some(b'\r' | b'\n'));
+        // The record's position is where the previous one ended; the reader
+        // passes over the line breaks (empty lines) after that.
+        let mut start = Self::offset(fields.position()).unwrap_or(self.counted);
+        while matches!(self.bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
         }
         Some(Ok(Record {
             fields,
-            line,
-            terminated: true,
+            line: self.line_at(start),
+            terminated,
         }))
-    }
-
-    fn read_field(&mut self, record_line: usize) -> Result<String, CsvError> {
-        let bytes = self.bytes;
-        // Blanks before an opening quote are allowed (`a, "b, c"`).
-        let mut i = self.pos;
-        while let Some(&b) = bytes.get(i) {
-            if (b == b' ' || b == b'\t') && b != self.delimiter {
-                i += 1;
-            } else {
-                break;
-            }
-        }
-        if bytes.get(i) != Some(&b'"') {
-            let start = self.pos;
-            let mut end = start;
-            while let Some(&b) = bytes.get(end) {
-                if self.is_field_end(b) {
-                    break;
-                }
-                end += 1;
-            }
-            self.pos = end;
-            return Ok(self.slice(start, end).to_owned());
-        }
-        let mut value = String::new();
-        i += 1;
-        let mut segment = i;
-        loop {
-            match bytes.get(i).copied() {
-                None => return Err(CsvError::Truncated { line: record_line }),
-                Some(b'"') => {
-                    value.push_str(self.slice(segment, i));
-                    if bytes.get(i + 1) == Some(&b'"') {
-                        value.push('"');
-                        i += 2;
-                        segment = i;
-                    } else {
-                        i += 1;
-                        break;
-                    }
-                }
-                Some(b'\n') => {
-                    self.line += 1;
-                    i += 1;
-                }
-                Some(b'\r') => {
-                    if bytes.get(i + 1) != Some(&b'\n') {
-                        self.line += 1;
-                    }
-                    i += 1;
-                }
-                Some(_) => i += 1,
-            }
-        }
-        // Lenient: text after the closing quote, up to the delimiter, is kept.
-        let rest = i;
-        while let Some(&b) = bytes.get(i) {
-            if self.is_field_end(b) {
-                break;
-            }
-            i += 1;
-        }
-        value.push_str(self.slice(rest, i));
-        self.pos = i;
-        Ok(value)
     }
 }
 
-/// Line breaks in a byte string, counted as the reader counts them (CRLF, LF
-/// or a lone CR each end one line).
+/// Line breaks in a byte string, counted as `csv::Reader` ends records (CRLF,
+/// LF or a lone CR each end one line).
 fn count_line_breaks(bytes: &[u8]) -> usize {
     let mut count = 0;
     let mut iter = bytes.iter().peekable();
@@ -1209,7 +1299,7 @@ impl Header {
     }
 }
 
-fn map_header(fields: &[String], lookup: &Lookup) -> Header {
+fn map_header(fields: &csv::StringRecord, lookup: &Lookup) -> Header {
     let mut header = Header {
         index: [None; COLUMN_COUNT],
         columns: Vec::new(),
@@ -1237,10 +1327,11 @@ fn map_header(fields: &[String], lookup: &Lookup) -> Header {
 
 /// The delimiter that splits one of the first lines into the most known
 /// columns; on a tie the earlier of [`DELIMITERS`].
-fn detect_delimiter(text: &str, start: usize, line: usize, lookup: &Lookup) -> u8 {
+fn detect_delimiter(text: &str, lookup: &Lookup) -> u8 {
     let mut best = (DELIMITERS[0], 0);
     for delimiter in DELIMITERS {
-        let mut reader = Reader::new(text, start, line, delimiter);
+        let prepared = prepare(text, delimiter);
+        let mut reader = Records::new(&prepared, delimiter, 1);
         let mut score = 0;
         let mut seen = 0;
         while let Some(Ok(record)) = reader.next_record() {
@@ -1278,9 +1369,10 @@ pub fn parse(bytes: &[u8]) -> Result<CsvImport, CsvError> {
 
     let (delimiter, start, start_line) = match sep_line(text) {
         Some((delimiter, next)) => (delimiter, next, 2),
-        None => (detect_delimiter(text, 0, 1, lookup), 0, 1),
+        None => (detect_delimiter(text, lookup), 0, 1),
     };
-    let mut reader = Reader::new(text, start, start_line, delimiter);
+    let prepared = prepare(text.get(start..).unwrap_or(""), delimiter);
+    let mut reader = Records::new(&prepared, delimiter, start_line);
 
     // The header: the first non-empty record with a title column, within the
     // first few non-empty records.
@@ -1335,7 +1427,7 @@ pub fn parse(bytes: &[u8]) -> Result<CsvImport, CsvError> {
             header
                 .slot(column)
                 .and_then(|i| record.fields.get(i))
-                .map(|f| f.trim())
+                .map(str::trim)
                 .filter(|f| !f.is_empty())
         };
         let Some(title) = cell(Column::Title) else {
@@ -1766,6 +1858,35 @@ mod tests {
         // A quoted field over several lines: the row's first line is named.
         let error = err(b"Recommended action,Status\nA,B\n\"line 3\nline 4\nline 5");
         assert_eq!(error, CsvError::Truncated { line: 3 });
+    }
+
+    #[test]
+    fn gaps_of_the_csv_crate_are_covered() {
+        // `csv::Reader` closes a quote left open at the end; that is a cut file.
+        let error = err(b"Rank,Recommended action\n1,\"unterminated\nmore");
+        assert_eq!(error, CsvError::Truncated { line: 2 });
+        // Also after blanks before the quote, with lone CR line ends.
+        let error = err(b"Recommended action,Status\rA,B\r\rC,  \"open\r");
+        assert_eq!(error, CsvError::Truncated { line: 4 });
+        // A quote inside an unquoted field opens nothing, even at the end.
+        assert_eq!(
+            titles(&ok("Recommended action\nun\"quoted\n")),
+            ["un\"quoted"]
+        );
+        // Blanks before a quote on a tab-separated line: the tab is the
+        // delimiter, the spaces are dropped.
+        let import = ok("Rank\tRecommended action\n1\t  \"A\tB\"\n");
+        assert_eq!(titles(&import), ["A\tB"]);
+        // `csv::Reader` drops a leading BOM; a second one stays text.
+        assert_eq!(
+            err("\u{FEFF}\u{FEFF}".as_bytes()),
+            CsvError::MissingColumns {
+                columns: vec!["Recommended action"]
+            }
+        );
+        let import = ok("sep=;\n\u{FEFF}Recommended action;Status\n\"A\";B\n");
+        assert_eq!(titles(&import), ["A"]);
+        assert_eq!(import.actions[0].line, 3);
     }
 
     #[test]

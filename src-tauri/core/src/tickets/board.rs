@@ -98,6 +98,8 @@ pub struct TicketRef {
     pub state: String,
     pub state_label: String,
     pub url: String,
+    /// Closed, canceled or resolved: the action may get a new ticket.
+    pub done: bool,
     pub score: Option<TicketScore>,
 }
 
@@ -403,17 +405,31 @@ impl Board {
         let data = self.lock();
         all.into_iter()
             .map(|action| {
-                let ticket = data
+                let mine: Vec<&Ticket> = data
                     .tickets
                     .iter()
-                    .filter(|t| t.active != Some(false))
                     .filter(|t| {
                         t.correlation_id
                             .as_deref()
                             .and_then(CorrelationId::parse)
                             .is_some_and(|c| c.is_for(tenant, &action.id))
                     })
+                    .collect();
+                // The open ticket; else the newest one the score has judged (a verified fix,
+                // or one that regressed and may need a new ticket).
+                let ticket = mine
+                    .iter()
+                    .filter(|t| t.active != Some(false) && !t.is_done())
                     .max_by_key(|t| t.sys_updated_on)
+                    .or_else(|| {
+                        mine.iter()
+                            .filter(|t| {
+                                data.scores
+                                    .get(&t.sys_id)
+                                    .is_some_and(|s| s.verdict.is_some())
+                            })
+                            .max_by_key(|t| t.sys_updated_on)
+                    })
                     .map(|t| {
                         let v = Self::view(&data, t, instance);
                         TicketRef {
@@ -423,6 +439,7 @@ impl Board {
                             state: v.state,
                             state_label: v.state_label,
                             url: v.url,
+                            done: t.is_done() || t.active == Some(false),
                             score: v.score,
                         }
                     });

@@ -237,6 +237,7 @@ impl TicketService {
                 .unwrap_or_else(|| t.state.clone().unwrap_or_default());
             let score = cached.and_then(|c| c.score.clone());
             TicketRef {
+                done: false,
                 score,
                 url: super::board::record_url(
                     &instance,

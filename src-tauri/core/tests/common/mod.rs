@@ -13,6 +13,8 @@ use ticket_bridge_core::connection::{
 use ticket_bridge_core::secrets::Keychain;
 use ticket_bridge_core::servicenow::InstanceUrl;
 
+pub mod app;
+
 pub fn mock_keychain() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {

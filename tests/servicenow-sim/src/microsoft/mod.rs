@@ -405,6 +405,106 @@ impl MsHandle {
             .unwrap_or_else(|| panic!("no Secure Score control '{control_id}'"))
     }
 
+    /// The Secure Score page's "Export" of the recommended actions, as the portal writes it in
+    /// English (UTF-8 with a byte order mark, CRLF, the portal's columns), from the same data
+    /// Graph serves: every profile that is not deprecated, with the newest snapshot's points.
+    pub fn portal_export_csv(&self) -> String {
+        let s = self.app.lock();
+        let newest = s.newest_snapshot().map(|i| s.snapshots[i].clone());
+        let score_of = |id: &str| -> Option<f64> {
+            newest.as_ref()?["controlScores"]
+                .as_array()?
+                .iter()
+                .find(|e| e["controlName"] == id)?["score"]
+                .as_f64()
+        };
+        let max_of = |p: &Value| match &p["maxScore"] {
+            Value::String(x) => x.parse::<f64>().unwrap_or(0.0),
+            v => v.as_f64().unwrap_or(0.0),
+        };
+        let live: Vec<&Value> = s
+            .profiles
+            .iter()
+            .filter(|p| p["deprecated"] != true)
+            .collect();
+        let total: f64 = live.iter().map(|p| max_of(p)).sum();
+        let quote = |v: &str| {
+            if v.contains([',', '"', '\r', '\n']) {
+                format!("\"{}\"", v.replace('"', "\"\""))
+            } else {
+                v.to_owned()
+            }
+        };
+        let number = |x: f64| {
+            let t = format!("{x:.2}");
+            t.trim_end_matches('0').trim_end_matches('.').to_owned()
+        };
+        let mut out = String::from(
+            "\u{FEFF}Rank,Recommended action,Score impact,Points achieved,Status,Regressed,Have license?,Category,Product,Last synced,Microsoft update,Notes\r\n",
+        );
+        let mut rows: Vec<&Value> = live;
+        rows.sort_by_key(|p| p["rank"].as_u64().unwrap_or(u64::MAX));
+        for p in rows {
+            let id = p["id"].as_str().unwrap_or_default();
+            let max = max_of(p);
+            let points = score_of(id).unwrap_or(0.0);
+            let impact = if total > 0.0 {
+                max / total * 100.0
+            } else {
+                0.0
+            };
+            let status = if max > 0.0 && points >= max {
+                "Completed"
+            } else {
+                "To address"
+            };
+            let category = p["controlCategory"].as_str().unwrap_or_default();
+            let cells = [
+                p["rank"]
+                    .as_u64()
+                    .map(|r| r.to_string())
+                    .unwrap_or_default(),
+                quote(p["title"].as_str().unwrap_or_default()),
+                format!("+{impact:.2}%"),
+                format!("{}/{}", number(points), number(max)),
+                status.to_owned(),
+                "No".to_owned(),
+                "Yes".to_owned(),
+                quote(if category == "Account" {
+                    "Identity"
+                } else {
+                    category
+                }),
+                quote(p["service"].as_str().unwrap_or_default()),
+                String::new(),
+                String::new(),
+                String::new(),
+            ];
+            out.push_str(&cells.join(","));
+            out.push_str("\r\n");
+        }
+        out
+    }
+
+    /// Secure Score's daily run: a new newest snapshot, taken now (the simulator's clock), a
+    /// copy of the previous newest. Tests call it before [`MsHandle::set_control_score`] to
+    /// show a change the score saw after a ticket was made. Panics when there is no snapshot.
+    pub fn new_snapshot(&self) {
+        let now = self.app.clock.now();
+        let mut s = self.app.lock();
+        let i = s.newest_snapshot().expect("a snapshot to copy");
+        let mut next = s.snapshots[i].clone();
+        let at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        next["id"] = format!("{MS_TENANT_ID}_{}", now.format("%Y-%m-%dT%H%M%S")).into();
+        next["createdDateTime"] = at.clone().into();
+        if let Some(entries) = next["controlScores"].as_array_mut() {
+            for e in entries {
+                e["lastSynced"] = at.clone().into();
+            }
+        }
+        s.snapshots.push(next);
+    }
+
     /// Set a control's points in the NEWEST snapshot (its first entry when
     /// listed twice; an entry is added for a profile the snapshot lacks) and
     /// keep `currentScore` the sum of the control scores. Panics for an
