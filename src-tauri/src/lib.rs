@@ -29,6 +29,8 @@ pub const MAIN_WINDOW: &str = "main";
 pub struct Shell {
     /// The instance the demo command points the app at (pre-fills the setup form).
     pub demo_instance: Option<InstanceUrl>,
+    /// The demo tenant (pre-fills the Microsoft 365 sign-in form).
+    pub demo_microsoft: Option<app_info::DemoMicrosoft>,
     /// When the process started, for the "ui ready" log line the start benchmark reads.
     pub started: std::time::Instant,
     /// The operating system's language, matched to the six the app speaks.
@@ -41,6 +43,7 @@ impl Default for Shell {
     fn default() -> Self {
         Self {
             demo_instance: None,
+            demo_microsoft: None,
             started: std::time::Instant::now(),
             locale: "en",
             start_hidden: false,
@@ -114,6 +117,18 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, options: Options
             commands::watch::pause_notifications,
             commands::watch::resume_notifications,
             commands::watch::watch_now,
+            commands::score::check_microsoft_form,
+            commands::score::microsoft_status,
+            commands::score::microsoft_sign_in,
+            commands::score::microsoft_reconnect,
+            commands::score::microsoft_cancel,
+            commands::score::open_admin_consent,
+            commands::score::microsoft_sign_out,
+            commands::score::score_view,
+            commands::score::refresh_score,
+            commands::score::csv_preview,
+            commands::score::csv_import,
+            commands::score::csv_clear,
         ])
         .setup(move |app| {
             open(app.handle(), settings, data_dir, tray)?;
@@ -229,6 +244,9 @@ pub fn run() {
     let shell = Shell {
         demo_instance: app_info::demo_instance(
             std::env::var(app_info::DEMO_INSTANCE_ENV).ok().as_deref(),
+        ),
+        demo_microsoft: app_info::demo_microsoft(
+            std::env::var(app_info::DEMO_MICROSOFT_ENV).ok().as_deref(),
         ),
         started,
         locale: i18n::system_locale(),

@@ -73,6 +73,19 @@ const MAY_EQUAL_ENGLISH = new Set([
   "tray.recentItem",
   "tray.recentItemOn",
   "notify.onInstance",
+  // Secure Score: product names, numbers and a domain.
+  "actions.count",
+  "actions.gain",
+  "actions.filters.ticket",
+  "microsoft.card.scoreLabel",
+  "microsoft.card.scoreOnly",
+  "microsoft.card.title",
+  "microsoft.tenant.placeholder",
+  // "Status", "Ticket open" and "Tenant" are Dutch (and Swedish) too.
+  "actions.columns.status",
+  "actions.filters.status",
+  "actions.filters.ticketChoice.open",
+  "microsoft.card.tenant",
 ]);
 
 test("translations are translated (not copies of English)", () => {
@@ -105,7 +118,7 @@ test("every error kind of the back end has a message and a hint", () => {
   const kinds = [
     "not_connected", "auth_expired", "wrong_user", "instance_unreachable", "ip_blocked", "sso_blocked",
     "cross_scope_denied", "acl_denied", "rate_limited", "invalid_input", "keychain_unavailable", "servicenow",
-    "unknown", "noBackend",
+    "unknown", "noBackend", "consent_required", "app_registration", "sign_in_blocked", "microsoft",
   ];
   for (const kind of kinds) {
     assert.ok(en[`errors.${kind}.message`], `errors.${kind}.message`);

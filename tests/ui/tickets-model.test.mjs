@@ -180,7 +180,14 @@ test("draft from an action: prefilled, default priority 3, due in 14 days", () =
   const draft = draftFor(action, { now: NOW });
   assert.equal(draft.name.length, 160);
   assert.equal(draft.description, "Do it");
+  assert.equal(draft.category, "Apps");
   assert.equal(draft.priority, 3);
+  // Graph's remediation, what it changes for users and the portal's page go along; only https links.
+  const scored = { ...action, remediationImpact: "Users sign in with MFA.", actionUrl: "https://security.microsoft.com/securescore?actionId=x", category: null };
+  const d2 = draftFor(scored, { now: NOW });
+  assert.equal(d2.description, "Do it\n\nUsers sign in with MFA.\n\nhttps://security.microsoft.com/securescore?actionId=x");
+  assert.equal(d2.category, null, "no category: the form asks");
+  assert.equal(draftFor({ ...action, actionUrl: "javascript:alert(1)" }, { now: NOW }).description, "Do it");
   assert.equal(draft.dueDate, "2025-06-29");
   assert.equal(draft.kind, "change_request");
   assert.equal(draft.source, "user");
@@ -189,8 +196,8 @@ test("draft from an action: prefilled, default priority 3, due in 14 days", () =
   assert.equal(defaultDueDate(NOW, 1), "2025-06-16");
 });
 
-test("draft checks: name, description and due date", () => {
-  const good = { name: "Name", description: "Text", dueDate: "2025-06-15" };
+test("draft checks: name, description, due date and category", () => {
+  const good = { name: "Name", description: "Text", dueDate: "2025-06-15", category: "Identity" };
   assert.deepEqual(checkDraft(good, NOW), {});
   assert.deepEqual(checkDraft({ ...good, name: "  " }, NOW), { name: "validation.nameRequired" });
   assert.deepEqual(checkDraft({ ...good, name: "é".repeat(161) }, NOW), { name: "validation.nameTooLong" });
@@ -198,6 +205,9 @@ test("draft checks: name, description and due date", () => {
   assert.deepEqual(checkDraft({ ...good, description: "" }, NOW), { description: "validation.descriptionRequired" });
   assert.deepEqual(checkDraft({ ...good, dueDate: "" }, NOW), { dueDate: "validation.dueRequired" });
   assert.deepEqual(checkDraft({ ...good, dueDate: "2025-06-14" }, NOW), { dueDate: "validation.duePast" });
+  // An imported action may come without a category: the form asks for one.
+  assert.deepEqual(checkDraft({ ...good, category: null }, NOW), { category: "validation.categoryRequired" });
+  assert.deepEqual(checkDraft({ ...good, category: "Account" }, NOW), { category: "validation.categoryRequired" });
   assert.equal(textLength("😀a"), 2);
   assert.deepEqual(checkNewAction({ title: "", category: "Nope", remediation: " " }), {
     title: "validation.titleRequired",

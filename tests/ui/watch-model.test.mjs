@@ -30,7 +30,7 @@ setMessages("en", en, en);
 // 23 November 2026, 14:03:30 local time.
 const NOW = new Date(2026, 10, 23, 14, 3, 30).getTime();
 const local = (h, m, day = 23) => new Date(2026, 10, day, h, m).toISOString();
-const ALL_ON = { state: true, assigned: true, priority: true, due: true, comments: true, closed: true };
+const ALL_ON = { state: true, assigned: true, priority: true, due: true, comments: true, closed: true, score: true };
 
 test("normalizeSettings fills the documented defaults", () => {
   assert.deepEqual(normalizeSettings(undefined), {
@@ -72,12 +72,12 @@ test("isValidInterval: whole seconds from 15 to 3600", () => {
 test("settingsFromForm builds the whole set_watch_settings object from the controls", () => {
   const form = {
     interval: "300",
-    notify: { state: true, assigned: false, priority: true, due: false, comments: true, closed: true },
+    notify: { state: true, assigned: false, priority: true, due: false, comments: true, closed: true, score: false },
     autostart: true,
   };
   assert.deepEqual(settingsFromForm(form), {
     intervalSecs: 300,
-    notify: { state: true, assigned: false, priority: true, due: false, comments: true, closed: true },
+    notify: { state: true, assigned: false, priority: true, due: false, comments: true, closed: true, score: false },
     autostart: true,
   });
   // Exactly the three fields Rust takes: no pausedUntil, no status.

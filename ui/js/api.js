@@ -1,5 +1,5 @@
 // The only module that touches window.__TAURI__. Every call resolves with data
-// or rejects with one error shape: { kind, message, hint }.
+// or rejects with one error shape: { kind, reason, params, message, hint }.
 import { t } from "./i18n.js";
 
 function tauri() {
@@ -19,11 +19,17 @@ function noBackend() {
   };
 }
 
-/** Turns whatever a command rejected with into { kind, message, hint }. */
+/** Turns whatever a command rejected with into { kind, reason, params, message, hint }. */
 export function toError(raw) {
   if (raw && typeof raw === "object" && typeof raw.kind === "string") {
+    const params = {};
+    if (raw.params && typeof raw.params === "object") {
+      for (const [key, value] of Object.entries(raw.params)) if (typeof value === "string") params[key] = value;
+    }
     return {
       kind: raw.kind,
+      reason: typeof raw.reason === "string" ? raw.reason : null,
+      params,
       message: typeof raw.message === "string" ? raw.message : "",
       hint: typeof raw.hint === "string" ? raw.hint : "",
       ...(raw.status !== undefined ? { status: raw.status } : {}),
@@ -43,7 +49,8 @@ async function call(command, args) {
 }
 
 /**
- * app_state → { version, demoInstance: string|null, locale, workspaces: WorkspaceSummary[],
+ * app_state → { version, demoInstance: string|null, demoMicrosoft: { endpoint, tenant, clientId }|null,
+ *   microsoftDefaults: { authority, graph }, locale, workspaces: WorkspaceSummary[],
  *   selected: string|null, kinds: Kind[], limits: Limits }.
  * WorkspaceSummary = { id, name, instance, connected, needsReconnect, waiting, unseen, selected }.
  * Kind = { kind, table, numberPrefix, states: [{ value, label, closed }], createRoles, localeKey, rightsCheck }.
@@ -157,8 +164,12 @@ export function checkConnection(workspace) {
 // Improvement actions, tasks and the outbox ------------------------------------
 
 /**
- * list_actions → Action[]: { id, title, category, source: "microsoft"|"user", points, maxPoints,
- *   remediation, ticket: TicketRef|null, queued }. TicketRef = { sysId, number, kind, state, stateLabel, url }.
+ * list_actions → Action[]: { id, title, category: string|null, source: "microsoft"|"user",
+ *   origin: "graph"|"csv"|"typed", points, maxPoints, toGain, rank, service, tier, userImpact,
+ *   implementationCost, status, scoreImpact, remediation, remediationImpact, actionUrl,
+ *   ticket: TicketRef|null, queued }.
+ * TicketRef = { sysId, number, kind, state, stateLabel, url, done, score: TicketScore|null }.
+ * TicketScore = { verdict: "verified"|"closed_not_fixed"|"regressed"|null, since, control }.
  */
 export function listActions(workspace) {
   return call("list_actions", { workspace });
@@ -347,3 +358,93 @@ export const EVENT_WATCH_STATUS = "watch://status";
 
 /** The shared notification settings (without a status): paused or resumed from the tray menu. */
 export const EVENT_WATCH_SETTINGS = "watch://settings";
+
+// Microsoft 365 and Secure Score ----------------------------------------------
+
+/**
+ * The sign-in form: { tenant, clientId, authority?, graph? } (authority and graph: the national
+ * cloud's addresses, blank for the global service).
+ */
+function microsoftForm({ tenant, clientId, authority, graph }) {
+  return { tenant, clientId, authority: authority || null, graph: graph || null };
+}
+
+/** check_microsoft_form → null, or rejects with the field's error (reason: tenant, client_id…). */
+export function checkMicrosoftForm(form) {
+  return call("check_microsoft_form", { form: microsoftForm(form) });
+}
+
+/**
+ * microsoft_status → MicrosoftInfo|null: { tenant, clientId, authority, graph,
+ *   account: { name, upn, tenantId, objectId }, needsReconnect, accessTokenExpiresAt }.
+ */
+export function microsoftStatus(workspace) {
+  return call("microsoft_status", { workspace });
+}
+
+/** microsoft_sign_in → MicrosoftInfo once the admin signed in in the browser (or rejects). */
+export function microsoftSignIn(workspace, form) {
+  return call("microsoft_sign_in", { workspace, form: microsoftForm(form) });
+}
+
+/** microsoft_reconnect → MicrosoftInfo: the sign-in again, with the saved registration. */
+export function microsoftReconnect(workspace) {
+  return call("microsoft_reconnect", { workspace });
+}
+
+/** microsoft_cancel → null: the waiting sign-in ends (its promise rejects with reason "cancelled"). */
+export function microsoftCancel(workspace) {
+  return call("microsoft_cancel", { workspace });
+}
+
+/** microsoft_sign_out → null: the tokens are deleted, the cached score forgotten. */
+export function microsoftSignOut(workspace) {
+  return call("microsoft_sign_out", { workspace });
+}
+
+/** open_admin_consent → null: opens the tenant's admin consent page for the form's app. */
+export function openAdminConsent(workspace, form) {
+  return call("open_admin_consent", { workspace, form: microsoftForm(form) });
+}
+
+/**
+ * score_view → ScoreView: { summary: ScoreSummary|null, microsoft: MicrosoftInfo|null,
+ *   csv: { importedAt, fileName, actions }|null, stale, error: Error|null }.
+ * ScoreSummary = { tenantId, fetchedAt, asOf, currentScore, maxScore, percentage, actions,
+ *   deprecatedHidden, requests }. A stale score is read again; EVENT_SCORE_CHANGED follows.
+ */
+export function scoreView(workspace) {
+  return call("score_view", { workspace });
+}
+
+/** refresh_score → ScoreView after reading the score now (rejects when Graph refused). */
+export function refreshScore(workspace) {
+  return call("refresh_score", { workspace });
+}
+
+/**
+ * csv_preview → CsvImport: { delimiter, columns, ignoredColumns, actions: CsvAction[],
+ *   skipped: [{ line, reason }] } of the file (base64), nothing kept.
+ */
+export function csvPreview(workspace, content) {
+  return call("csv_preview", { workspace, content });
+}
+
+/** csv_import → { importedAt, fileName, actions }: the file replaces the last import. */
+export function csvImport(workspace, content, fileName) {
+  return call("csv_import", { workspace, content, fileName: fileName ?? null });
+}
+
+/** csv_clear → null: the last import is forgotten. */
+export function csvClear(workspace) {
+  return call("csv_clear", { workspace });
+}
+
+/** Event while microsoft_sign_in waits: { workspace, url } of the sign-in page. */
+export const EVENT_MICROSOFT_AUTHORIZE_URL = "microsoft://authorize-url";
+
+/** Event after a Microsoft 365 sign-in, its loss or sign-out: { workspace, microsoft: MicrosoftInfo|null }. */
+export const EVENT_MICROSOFT_CHANGED = "microsoft://changed";
+
+/** Event after the score was read or the import changed: { workspace, score: ScoreView }. */
+export const EVENT_SCORE_CHANGED = "score://changed";

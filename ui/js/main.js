@@ -10,6 +10,7 @@ import * as actions from "./screens/actions.js";
 import * as share from "./screens/share.js";
 import * as outbox from "./screens/outbox.js";
 import * as tickets from "./screens/tickets.js";
+import * as microsoft from "./screens/microsoft.js";
 import { parseRoute } from "./tickets-model.js";
 
 // "#/share/<actionId>" carries its parameter in the path; the others take ?query parameters.
@@ -21,6 +22,7 @@ const routes = {
   "/share": share,
   "/outbox": outbox,
   "/tickets": tickets,
+  "/microsoft": microsoft,
 };
 
 let cleanup = null;

@@ -9,6 +9,56 @@ import { announce, clearError, copyButton, el, showError } from "./ui.js";
 import { firstNameOrDisplayName, isCancelled, readOutcome } from "./connection.js";
 
 /**
+ * The "waiting for the browser" block of a sign-in: a spinner, the sign-in address with Copy (shown
+ * once known, in case no browser appeared) and Cancel. Ids are prefixed (`ms-` for Microsoft).
+ * → { node, cancelButton, showUrl(url), reset() }
+ */
+export function createWaitingPanel({ prefix, onCancel, text = t("signIn.waiting") }) {
+  const id = (name) => `${prefix}${name}`;
+  const authorizeInput = el("input", {
+    id: id("authorize-url"),
+    class: "input input-mono",
+    type: "text",
+    readonly: true,
+    spellcheck: "false",
+  });
+  const authorizeField = el("div", { class: "field", id: id("authorize-url-field"), hidden: true }, [
+    el("label", { for: id("authorize-url"), class: "field-label", text: t("connect.authorizeLink") }),
+    el("div", { class: "input-row" }, [
+      authorizeInput,
+      copyButton({ id: id("copy-authorize-url"), getText: () => authorizeInput.value, input: authorizeInput, label: t("connect.copyLink") }),
+    ]),
+  ]);
+  const cancelButton = el("button", {
+    type: "button",
+    id: id("cancel-sign-in"),
+    class: "btn btn-secondary",
+    text: t("common.cancel"),
+    on: { click: () => onCancel() },
+  });
+  const node = el("div", { class: "progress", id: id("sign-in-progress"), hidden: true }, [
+    el("div", { class: "progress-row" }, [
+      el("span", { class: "spinner", "aria-hidden": "true" }),
+      el("p", { class: "progress-text", id: id("sign-in-progress-text"), text }),
+    ]),
+    authorizeField,
+    el("div", { class: "progress-actions" }, [cancelButton]),
+  ]);
+  return {
+    node,
+    cancelButton,
+    showUrl(url) {
+      authorizeInput.value = url;
+      authorizeField.hidden = false;
+    },
+    reset() {
+      authorizeField.hidden = true;
+      authorizeInput.value = "";
+    },
+  };
+}
+
+/**
  * createSignInFlow({ errorSlot, onConnected(connection, workspace), onState(state), idleFocus() })
  * → { nodes: [progress, wrongUser], run(start), busy(), destroy() }
  * `start` is a function returning the promise of a ConnectResult (api.connect, api.reauthorize…):
@@ -21,35 +71,8 @@ export function createSignInFlow({ errorSlot, onConnected, onState = () => {}, i
   let unlisten = () => {};
 
   // Waiting for the browser.
-  const authorizeInput = el("input", {
-    id: "authorize-url",
-    class: "input input-mono",
-    type: "text",
-    readonly: true,
-    spellcheck: "false",
-  });
-  const authorizeField = el("div", { class: "field", id: "authorize-url-field", hidden: true }, [
-    el("label", { for: "authorize-url", class: "field-label", text: t("connect.authorizeLink") }),
-    el("div", { class: "input-row" }, [
-      authorizeInput,
-      copyButton({ id: "copy-authorize-url", getText: () => authorizeInput.value, input: authorizeInput, label: t("connect.copyLink") }),
-    ]),
-  ]);
-  const cancelButton = el("button", {
-    type: "button",
-    id: "cancel-sign-in",
-    class: "btn btn-secondary",
-    text: t("common.cancel"),
-    on: { click: () => cancel() },
-  });
-  const progress = el("div", { class: "progress", id: "sign-in-progress", hidden: true }, [
-    el("div", { class: "progress-row" }, [
-      el("span", { class: "spinner", "aria-hidden": "true" }),
-      el("p", { class: "progress-text", id: "sign-in-progress-text", text: t("signIn.waiting") }),
-    ]),
-    authorizeField,
-    el("div", { class: "progress-actions" }, [cancelButton]),
-  ]);
+  const waiting = createWaitingPanel({ prefix: "", onCancel: () => cancel() });
+  const { node: progress, cancelButton } = waiting;
 
   // Someone other than the integration user signed in.
   const wrongTitle = el("h3", { id: "wrong-user-title", class: "panel-title", text: t("signIn.wrongUser.title") });
@@ -95,10 +118,7 @@ export function createSignInFlow({ errorSlot, onConnected, onState = () => {}, i
     state = next;
     progress.hidden = next !== "waiting";
     wrongUser.hidden = next !== "wrong_user";
-    if (next !== "waiting") {
-      authorizeField.hidden = true;
-      authorizeInput.value = "";
-    }
+    if (next !== "waiting") waiting.reset();
     for (const b of [againButton, keepButton]) b.disabled = false;
     cancelButton.disabled = false;
     onState(next);
@@ -142,8 +162,7 @@ export function createSignInFlow({ errorSlot, onConnected, onState = () => {}, i
     unlisten();
     unlisten = await api.onEvent(api.EVENT_AUTHORIZE_URL, (payload) => {
       if (!alive || state !== "waiting" || typeof payload?.url !== "string") return;
-      authorizeInput.value = payload.url;
-      authorizeField.hidden = false;
+      waiting.showUrl(payload.url);
     });
     try {
       const outcome = await start();

@@ -3,6 +3,7 @@
 // i18n, no IPC: Node's test runner imports this module directly. The kinds and the
 // name limit are Rust's (app-context.js).
 import { kindNames, limits } from "./app-context.js";
+import { descriptionFor } from "./score-model.js";
 
 export const CATEGORIES = Object.freeze(["Identity", "Data", "Devices", "Apps", "Infrastructure"]);
 export const PRIORITIES = Object.freeze([1, 2, 3, 4, 5]);
@@ -210,11 +211,11 @@ export function draftFor(action, { kind = "change_request", now = Date.now() } =
     actionId: action.id,
     actionTitle: action.title,
     name: String(action.title ?? "").slice(0, limits().taskNameChars),
-    description: String(action.remediation ?? ""),
+    description: descriptionFor(action),
     priority: DEFAULT_PRIORITY,
     dueDate: defaultDueDate(now),
     source: action.source === "user" ? "user" : "microsoft",
-    category: action.category,
+    category: CATEGORIES.includes(action.category) ? action.category : null,
     kind: kindNames().includes(kind) ? kind : kindNames()[0],
   };
 }
@@ -234,6 +235,7 @@ export function checkDraft(draft, now = Date.now()) {
   if (name === "") errors.name = "validation.nameRequired";
   else if (textLength(name) > limits().taskNameChars) errors.name = "validation.nameTooLong";
   if (String(draft.description ?? "").trim() === "") errors.description = "validation.descriptionRequired";
+  if (!CATEGORIES.includes(draft.category)) errors.category = "validation.categoryRequired";
   const due = String(draft.dueDate ?? "");
   if (!DATE_ONLY.test(due)) errors.dueDate = "validation.dueRequired";
   else if (due < todayIso(now)) errors.dueDate = "validation.duePast";

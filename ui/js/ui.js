@@ -1,5 +1,5 @@
 // Small DOM helpers. Text always goes in as textContent, never as HTML.
-import { t, has } from "./i18n.js";
+import { t, has, currentLang } from "./i18n.js";
 
 /**
  * el("button", { class: "btn", id: "x", type: "button", text: "Hi",
@@ -49,20 +49,48 @@ export function clearError() {
 }
 
 /**
- * Shows { kind, message, hint } in the error banner above the screen.
- * Missing text falls back to the locale's wording for that kind.
+ * The words of an error in the admin's language: the reason's own text when the locale has one
+ * (`errors.reasons.<reason>`, filled with the error's params), else the kind's. English keeps the
+ * back end's own sentence, which names the detail; other languages get it as `detail`.
+ * → { kind, message, hint, detail }
+ */
+export function errorText(error = {}) {
+  const kind = typeof error.kind === "string" && error.kind ? error.kind : "unknown";
+  const params = error.params && typeof error.params === "object" ? error.params : {};
+  const reason = typeof error.reason === "string" ? error.reason : "";
+  if (reason && has(`errors.reasons.${reason}.message`)) {
+    return {
+      kind,
+      message: t(`errors.reasons.${reason}.message`, params),
+      hint: has(`errors.reasons.${reason}.hint`) ? t(`errors.reasons.${reason}.hint`, params) : "",
+      detail: "",
+    };
+  }
+  const known = has(`errors.${kind}.message`) ? kind : "unknown";
+  if (error.message && (currentLang() === "en" || known === "unknown")) {
+    return { kind, message: error.message, hint: error.hint || "", detail: "" };
+  }
+  return {
+    kind,
+    message: t(`errors.${known}.message`),
+    hint: t(`errors.${known}.hint`),
+    detail: error.message || "",
+  };
+}
+
+/**
+ * Shows an error ({ kind, reason, params, message, hint }) in the error banner above the screen
+ * (or in `slot`), worded by errorText.
  */
 export function showError(error = {}, slot = bannerSlot()) {
   if (!slot) return null;
-  const kind = typeof error.kind === "string" && error.kind ? error.kind : "unknown";
-  const known = has(`errors.${kind}.message`) ? kind : "unknown";
-  const message = error.message || t(`errors.${known}.message`);
-  const hint = error.hint || (error.message ? "" : t(`errors.${known}.hint`));
+  const { kind, message, hint, detail } = errorText(error);
   const banner = el("div", { class: "banner banner-error", role: "alert", dataset: { kind } }, [
     el("span", { class: "banner-icon", "aria-hidden": "true", text: "!" }),
     el("div", { class: "banner-body" }, [
       el("p", { class: "banner-message", text: message }),
       hint ? el("p", { class: "banner-hint", text: hint }) : null,
+      detail ? el("p", { class: "banner-detail", text: detail }) : null,
     ]),
     el("button", {
       type: "button",

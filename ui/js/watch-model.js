@@ -11,7 +11,7 @@ export const DEFAULT_INTERVAL_SECS = 60;
 /** The choices of "Check for changes every", in seconds. */
 export const INTERVAL_CHOICES = Object.freeze([15, 30, 60, 300, 900, 3600]);
 /** The kinds of change a notification can be turned on or off for, in the order of the form. */
-export const NOTIFY_KINDS = Object.freeze(["state", "assigned", "priority", "due", "comments", "closed"]);
+export const NOTIFY_KINDS = Object.freeze(["state", "assigned", "priority", "due", "comments", "closed", "score"]);
 export const WATCH_STATES = Object.freeze(["idle", "watching", "offline", "retrying", "stopped"]);
 /** "Pause notifications for an hour". */
 export const PAUSE_MINUTES = 60;

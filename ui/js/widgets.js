@@ -5,6 +5,7 @@ import * as api from "./api.js";
 import { currentLang, has, t } from "./i18n.js";
 import { el, showError } from "./ui.js";
 import { dueMoment } from "./tickets-model.js";
+import { VERDICT_TONES, verdictOf } from "./score-model.js";
 
 export function kindLabel(kind) {
   return has(`kinds.${kind}`) ? t(`kinds.${kind}`) : String(kind ?? "");
@@ -135,3 +136,11 @@ export function shareIcon() {
   );
   return svg;
 }
+
+/** The score's verdict on a ticket as a badge, or null. */
+export function verdictBadge(ticket, id = null) {
+  const verdict = verdictOf(ticket);
+  if (!verdict) return null;
+  return el("span", { class: ["badge", `badge-${VERDICT_TONES[verdict]}`, "verdict"], id, dataset: { verdict }, text: t(`verdict.${verdict}`) });
+}
+

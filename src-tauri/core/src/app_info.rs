@@ -11,11 +11,67 @@ use serde::Serialize;
 /// simulator). It only pre-fills the setup form; it never connects by itself.
 pub const DEMO_INSTANCE_ENV: &str = "TICKET_BRIDGE_DEMO_INSTANCE";
 
+/// The demo tenant the Microsoft 365 sign-in form is pre-filled with: the simulator's address
+/// (sign-in authority and Graph endpoint at once), the tenant and the app's client ID, separated
+/// by spaces. Only pre-fills; never signs in.
+pub const DEMO_MICROSOFT_ENV: &str = "TICKET_BRIDGE_DEMO_MICROSOFT";
+
+/// What [`DEMO_MICROSOFT_ENV`] says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoMicrosoft {
+    pub endpoint: String,
+    pub tenant: String,
+    pub client_id: String,
+}
+
+/// The Microsoft 365 addresses used when the form leaves them blank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MicrosoftDefaults {
+    pub authority: &'static str,
+    pub graph: &'static str,
+}
+
+pub const MICROSOFT_DEFAULTS: MicrosoftDefaults = MicrosoftDefaults {
+    authority: crate::oauth::microsoft::DEFAULT_AUTHORITY,
+    graph: crate::oauth::microsoft::DEFAULT_GRAPH,
+};
+
+/// Reads the demo tenant; anything unusable is logged and ignored.
+pub fn demo_microsoft(value: Option<&str>) -> Option<DemoMicrosoft> {
+    use crate::oauth::microsoft::{BaseUrl, is_guid, parse_tenant};
+    let raw = value?.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    let parts: Vec<&str> = raw.split_whitespace().collect();
+    let parsed = match parts.as_slice() {
+        [endpoint, tenant, client] => BaseUrl::parse(endpoint, "demo endpoint")
+            .and_then(|e| Ok((e, parse_tenant(tenant)?)))
+            .ok()
+            .filter(|_| is_guid(&client.to_ascii_lowercase()))
+            .map(|(e, tenant)| DemoMicrosoft {
+                endpoint: e.to_string(),
+                tenant,
+                client_id: client.to_ascii_lowercase(),
+            }),
+        _ => None,
+    };
+    if parsed.is_none() {
+        log::warn!("ignoring {DEMO_MICROSOFT_ENV}: expected \"<endpoint> <tenant> <client id>\"");
+    }
+    parsed
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AppState {
     pub version: String,
     pub demo_instance: Option<String>,
+    pub demo_microsoft: Option<DemoMicrosoft>,
+    /// The global service's sign-in authority and Graph endpoint (the form's placeholders).
+    pub microsoft_defaults: MicrosoftDefaults,
     /// The operating system's language, as one of the six the UI speaks. WebKit's
     /// `navigator.language` does not always follow the OS on Linux, so the UI asks Rust.
     pub locale: String,
@@ -79,6 +135,8 @@ impl AppState {
         Self {
             version: version.to_owned(),
             demo_instance: demo.map(|d| d.to_string()),
+            demo_microsoft: None,
+            microsoft_defaults: MICROSOFT_DEFAULTS,
             locale: locale.to_owned(),
             workspaces,
             selected,
@@ -88,9 +146,35 @@ impl AppState {
     }
 }
 
+impl AppState {
+    pub fn with_demo_microsoft(mut self, demo: Option<DemoMicrosoft>) -> Self {
+        self.demo_microsoft = demo;
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn demo_microsoft_needs_endpoint_tenant_and_client() {
+        let d = demo_microsoft(Some(
+            "http://127.0.0.1:8081 contoso.onmicrosoft.com 3C9D2F71-4A8B-4E2C-B5D6-7E1F0A9B8C23",
+        ))
+        .unwrap();
+        assert_eq!(d.endpoint, "http://127.0.0.1:8081");
+        assert_eq!(d.tenant, "contoso.onmicrosoft.com");
+        assert_eq!(d.client_id, "3c9d2f71-4a8b-4e2c-b5d6-7e1f0a9b8c23");
+        assert_eq!(demo_microsoft(Some("http://127.0.0.1:8081")), None);
+        assert_eq!(
+            demo_microsoft(Some(
+                "http://127.0.0.1:8081 contoso.onmicrosoft.com not-a-guid"
+            )),
+            None
+        );
+        assert_eq!(demo_microsoft(None), None);
+    }
 
     #[test]
     fn demo_instance_accepts_loopback_and_ignores_junk() {

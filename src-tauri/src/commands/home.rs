@@ -16,7 +16,8 @@ pub async fn app_state(
         &registry.locale(),
         registry.summaries().await,
         registry.selected(),
-    ))
+    )
+    .with_demo_microsoft(shell.demo_microsoft.clone()))
 }
 
 /// The UI calls this once its first screen is drawn. Logged, so that the start benchmark and a

@@ -1,9 +1,10 @@
 //! IPC adapters, one module per screen. Each command parses its input, finds the workspace it
 //! is for, calls `ticket-bridge-core` and returns data or `ticket_bridge_core::Error` (which
-//! serializes as `{ kind, message, hint }`). No business logic and no state here.
+//! serializes as `{ kind, reason, params, message, hint }`). No business logic and no state here.
 
 pub mod connection;
 pub mod home;
+pub mod score;
 pub mod tickets;
 pub mod watch;
 pub mod workspaces;

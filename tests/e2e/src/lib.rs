@@ -21,6 +21,7 @@ use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use notifications::NotificationServer;
 use process::{Guard, free_port, wait_for_port};
+use servicenow_sim::microsoft::RunningMicrosoft;
 use servicenow_sim::{RunningSim, SimConfig};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -76,12 +77,15 @@ pub fn is_watch_poll(r: &servicenow_sim::RequestRecord) -> bool {
 pub struct AppOptions {
     /// The `LANG` the app starts with (its UI language follows it).
     pub lang: String,
+    /// The desktop's dark theme (`GTK_THEME=Adwaita:dark`): the webview then prefers dark.
+    pub dark: bool,
 }
 
 impl Default for AppOptions {
     fn default() -> Self {
         Self {
             lang: "en_US.UTF-8".into(),
+            dark: false,
         }
     }
 }
@@ -128,6 +132,9 @@ pub async fn chromium(out_dir: &Path) -> (Client, Guard) {
 pub struct Harness {
     pub out_dir: PathBuf,
     pub sim: RunningSim,
+    /// The Microsoft identity platform and Graph's Secure Score (the demo tenant); the app's
+    /// sign-in form is pre-filled with it, as the demo command does.
+    pub microsoft: RunningMicrosoft,
     pub notifications: NotificationServer,
     /// The X display's system tray (trayer), when installed.
     pub tray: Option<tray::TrayHost>,
@@ -143,6 +150,7 @@ pub struct Harness {
 async fn launch_app(
     out_dir: &Path,
     sim_url: &str,
+    microsoft_url: &str,
     opts: &AppOptions,
     log: &str,
 ) -> (Client, Guard) {
@@ -164,7 +172,18 @@ async fn launch_app(
     .env("LANG", &opts.lang)
     .env("LANGUAGE", opts.lang.split('.').next().unwrap_or("en_US"))
     .env("TICKET_BRIDGE_DEMO_INSTANCE", sim_url)
+    .env(
+        "TICKET_BRIDGE_DEMO_MICROSOFT",
+        format!(
+            "{microsoft_url} {} {}",
+            servicenow_sim::microsoft::MS_TENANT_DOMAIN,
+            servicenow_sim::microsoft::MS_CLIENT_ID
+        ),
+    )
     .env("RUST_BACKTRACE", "1");
+    if opts.dark {
+        cmd.env("GTK_THEME", "Adwaita:dark");
+    }
     let driver = Guard::spawn("tauri-driver", cmd, &out_dir.join(log))
         .expect("tauri-driver is not installed: cargo install tauri-driver --locked");
     assert!(
@@ -287,6 +306,9 @@ impl Harness {
         let sim = servicenow_sim::start(sim)
             .await
             .expect("the simulator did not start");
+        let microsoft = servicenow_sim::microsoft::start(Default::default())
+            .await
+            .expect("the Microsoft simulator did not start");
         let notifications = NotificationServer::start()
             .await
             .expect("cannot own org.freedesktop.Notifications on the session bus");
@@ -326,10 +348,18 @@ impl Harness {
 
         // The tray first: the app's tray icon looks for one when it is made.
         let tray = tray::TrayHost::start(&out_dir.join("trayer.log")).await;
-        let (app, app_driver) = launch_app(&out_dir, &sim.base_url(), &opts, "app.log").await;
+        let (app, app_driver) = launch_app(
+            &out_dir,
+            &sim.base_url(),
+            &microsoft.base_url(),
+            &opts,
+            "app.log",
+        )
+        .await;
         Self {
             out_dir,
             sim,
+            microsoft,
             notifications,
             tray,
             app: Some(app),
@@ -341,6 +371,11 @@ impl Harness {
         }
     }
 
+    /// The options the next [`Harness::restart_app`] starts the app with.
+    pub fn options_mut(&mut self) -> &mut AppOptions {
+        &mut self.opts
+    }
+
     /// Quits the app and starts it again with the same data, settings and keychain, as a
     /// person would after a restart of the computer.
     pub async fn restart_app(&mut self) {
@@ -350,7 +385,14 @@ impl Harness {
         self.app_driver.stop();
         self.launches += 1;
         let log = format!("app-{}.log", self.launches);
-        let (app, driver) = launch_app(&self.out_dir, &self.sim.base_url(), &self.opts, &log).await;
+        let (app, driver) = launch_app(
+            &self.out_dir,
+            &self.sim.base_url(),
+            &self.microsoft.base_url(),
+            &self.opts,
+            &log,
+        )
+        .await;
         self.app = Some(app);
         self.app_driver = driver;
     }
@@ -466,7 +508,9 @@ impl Harness {
     pub async fn fill(&self, id: &str, text: &str) {
         let field = self.wait_visible(&format!("#{id}")).await;
         field.clear().await.unwrap();
-        field.send_keys(text).await.unwrap();
+        if !text.is_empty() {
+            field.send_keys(text).await.unwrap();
+        }
     }
 
     /// Clicks `selector` in the app's window once it is displayed, after scrolling it to the

@@ -136,7 +136,8 @@ pub async fn start_connected(name: &str) -> Harness {
     h
 }
 
-/// Shares the built-in improvement action `action` as an incident, with the form as it
+/// Shares the improvement action `action` (a control of the demo tenant's Secure Score, after
+/// [`sign_in_microsoft`]) as an incident, with the form as it
 /// comes; returns what the app says it sent.
 pub async fn send_incident(h: &Harness, action: &str) -> String {
     h.app()
@@ -147,4 +148,67 @@ pub async fn send_incident(h: &Harness, action: &str) -> String {
     h.click("#task-kind-incident").await;
     h.click("#send-task").await;
     h.wait_visible("#task-sent").await.text().await.unwrap()
+}
+
+/// Goes through Microsoft's pages in the browser as `user` (the simulator's): the sign-in page
+/// when it shows (a session already signed in skips it), then the consent page, accepted for
+/// the organisation when `for_organisation`, until the browser lands on the app's loopback page.
+pub async fn microsoft_pages(browser: &Client, user: &str, for_organisation: bool) {
+    use servicenow_sim::microsoft::MS_PASSWORD;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let mut typed = false;
+    let mut consented = false;
+    loop {
+        let text = match browser.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if text.contains("You can close this tab") {
+            return;
+        }
+        if !typed && let Ok(email) = browser.find(Locator::Id("i0116")).await {
+            email.send_keys(user).await.unwrap();
+            wait_for(browser, "i0118")
+                .await
+                .send_keys(MS_PASSWORD)
+                .await
+                .unwrap();
+            wait_for(browser, "idSIButton9")
+                .await
+                .click()
+                .await
+                .unwrap();
+            typed = true;
+        } else if !consented && let Ok(accept) = browser.find(Locator::Id("idBtn_Accept")).await {
+            if for_organisation && let Ok(org) = browser.find(Locator::Id("consent-org")).await {
+                org.click().await.unwrap();
+            }
+            accept.click().await.unwrap();
+            consented = true;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the Microsoft sign-in never reached the app: {text}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Signs the selected workspace in to Microsoft 365 (the demo tenant pre-filled) as its Global
+/// Administrator, consenting for the organisation, and waits for the actions page to show the
+/// tenant's score.
+pub async fn sign_in_microsoft(h: &mut Harness) {
+    let n = h.opened_urls().len() + 1;
+    h.app()
+        .execute("location.hash = '#/microsoft'", vec![])
+        .await
+        .unwrap();
+    h.wait_visible("#ms-tenant").await;
+    h.click("#ms-sign-in").await;
+    let url = h.wait_opened_url(n).await;
+    h.wait_visible("#ms-sign-in-progress").await;
+    let browser = h.browser().await;
+    browser.goto(&url).await.unwrap();
+    microsoft_pages(browser, servicenow_sim::microsoft::MS_ADMIN, true).await;
+    h.wait_visible("#score-card #score-when").await;
 }

@@ -42,6 +42,7 @@ async fn speaks_the_system_language() {
         SimConfig::default(),
         AppOptions {
             lang: "fr_FR.UTF-8".into(),
+            ..AppOptions::default()
         },
     )
     .await;

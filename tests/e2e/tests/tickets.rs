@@ -5,7 +5,7 @@
 
 use servicenow_sim::Scenario;
 use ticket_bridge_e2e::Harness;
-use ticket_bridge_e2e::steps::start_connected;
+use ticket_bridge_e2e::steps::{sign_in_microsoft, start_connected};
 
 fn created_for(h: &Harness, table: &str, action: &str) -> usize {
     h.sim
@@ -23,6 +23,12 @@ fn created_for(h: &Harness, table: &str, action: &str) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn share_an_action_track_it_and_rename_its_state() {
     let mut h = start_connected("tickets_share_track_rename").await;
+    // The tenant's own actions come from its Secure Score.
+    sign_in_microsoft(&mut h).await;
+    h.app()
+        .execute("location.hash = '#/manage'", vec![])
+        .await
+        .unwrap();
 
     // On the manage page, map Secure Score's Data category to the instance's "security".
     h.fill("category-map-Data", "security").await;
@@ -149,6 +155,7 @@ async fn share_an_action_track_it_and_rename_its_state() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_task_that_cannot_be_sent_waits_and_goes_out_once() {
     let mut h = start_connected("tickets_wait_then_send").await;
+    sign_in_microsoft(&mut h).await;
 
     // ServiceNow is down.
     h.sim.handle().set_scenario(Scenario::ServerError);

@@ -5,7 +5,7 @@
 //! autostart entry in the session's HOME. Screenshots.
 
 use std::time::{Duration, Instant};
-use ticket_bridge_e2e::steps::{send_incident, start_connected};
+use ticket_bridge_e2e::steps::{send_incident, sign_in_microsoft, start_connected};
 use ticket_bridge_e2e::{Harness, PATIENCE};
 
 /// Waits until `selector`'s text contains `needle`.
@@ -69,6 +69,7 @@ fn fulfiller_sets_state(h: &Harness, sys_id: &str, state: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
     let mut h = start_connected("watch_notify").await;
+    sign_in_microsoft(&mut h).await;
 
     // Manage: call the incident state "In Progress" (2) "Being fixed", check every 15 s.
     h.app()

@@ -7,7 +7,9 @@
 
 use servicenow_sim::{CLIENT_ID, CLIENT_SECRET, INTEGRATION_USER, RunningSim, Scenario, SimConfig};
 use std::time::Duration;
-use ticket_bridge_e2e::steps::{allow, log_in, send_incident, start_connected, wait_all_checks_ok};
+use ticket_bridge_e2e::steps::{
+    allow, log_in, send_incident, sign_in_microsoft, start_connected, wait_all_checks_ok,
+};
 use ticket_bridge_e2e::{Harness, PATIENCE, is_watch_poll};
 
 async fn until(what: &str, mut done: impl FnMut() -> bool) {
@@ -109,6 +111,7 @@ fn incidents(sim: &RunningSim) -> Vec<serde_json::Value> {
 async fn two_instances_each_get_only_their_own_tickets() {
     // Production: the harness's simulator, connected as usual.
     let mut h = start_connected("workspaces").await;
+    sign_in_microsoft(&mut h).await;
     let production = h.sim.base_url();
     name_workspace(&h, "Production").await;
     // No switcher with one instance.
@@ -135,7 +138,10 @@ async fn two_instances_each_get_only_their_own_tickets() {
     })
     .await
     .unwrap();
-    add_instance(&mut h, &test, 2).await;
+    let opened = h.opened_urls().len();
+    add_instance(&mut h, &test, opened + 1).await;
+    // Each instance is its own workspace, with its own Microsoft 365 sign-in.
+    sign_in_microsoft(&mut h).await;
     name_workspace(&h, "Test").await;
     let ws_production = h.workspace_of(&production);
     let ws_test = h.workspace_of(&test.base_url());

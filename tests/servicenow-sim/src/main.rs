@@ -42,6 +42,10 @@ struct Args {
     /// on this port of 127.0.0.1 (0 = any free port; absent = do not start it).
     #[arg(long, value_name = "N")]
     microsoft_port: Option<u16>,
+    /// With --microsoft-port: write the demo tenant's Secure Score as the portal exports it
+    /// (the CSV of Recommended actions > Export) to this file, for the app's import.
+    #[arg(long, value_name = "PATH", requires = "microsoft_port")]
+    microsoft_export: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -105,6 +109,10 @@ async fn main() -> std::io::Result<()> {
     }
     if let Some(ms) = &microsoft {
         print_microsoft(ms);
+        if let Some(path) = &args.microsoft_export {
+            std::fs::write(path, ms.handle().portal_export_csv())?;
+            println!("  portal export  {}", path.display());
+        }
     }
     println!();
     println!("Press Ctrl-C to stop.");

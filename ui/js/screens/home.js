@@ -1,5 +1,5 @@
 // Home (#/): the workspace switcher (once there are two), the selected workspace's ServiceNow
-// connection card and, once connected, a ticket card per kind. Follows connection://changed,
+// connection card and, once connected, its Microsoft 365 card and a ticket card per kind. Follows connection://changed,
 // tickets://changed and workspaces://changed for that workspace.
 import * as api from "../api.js";
 import { appState, currentSummary, currentWorkspace, hasSeveral, kinds, onWorkspaces, setCurrentWorkspace, workspaces } from "../app-context.js";
@@ -8,7 +8,8 @@ import { announce, el, showError } from "../ui.js";
 import { formatAbsolute, formatRelative, tokenState, userLabel } from "../connection.js";
 import { createSignInFlow } from "../signin.js";
 import { countByState, isOverdue, newest } from "../tickets-model.js";
-import { formatDate, openRecord, priorityLabel, watchOutbox } from "../widgets.js";
+import { formatDate, openRecord, priorityLabel, verdictBadge, watchOutbox } from "../widgets.js";
+import { createMicrosoftCard } from "../microsoft-card.js";
 
 export const name = "home";
 export const titleKey = "home.title";
@@ -252,6 +253,7 @@ function ticketItem(workspace, ticket, now) {
     ticket.priority ? el("span", { class: "ticket-priority", text: priorityLabel(ticket.priority) }) : null,
     due ? el("span", { class: ["ticket-due", overdue && "is-overdue"], text: t("tickets.due", { date: due }) }) : null,
     overdue ? el("span", { class: "badge badge-danger", text: t("tickets.overdue") }) : null,
+    verdictBadge(ticket),
   ];
   return el("li", {}, [
     el(
@@ -314,6 +316,7 @@ export async function render(view) {
   let alive = true;
   const workspace = currentWorkspace();
   const ctx = { flow: null, refreshLine: null, info: null, show, tickets: [], workspace };
+  const microsoft = workspace ? createMicrosoftCard(workspace) : null;
   let stopOutbox = null;
   const state = appState() ?? (await api.appState().catch(() => null));
   if (state?.version) footer.textContent = t("home.version", { version: state.version });
@@ -342,7 +345,13 @@ export async function render(view) {
     grid.classList.toggle("card-grid-connected", Boolean(info));
     const summary = currentSummary();
     let cards;
-    if (info) cards = [connectedCard(info, ctx), ...kinds().map((k) => ticketCard(workspace, k.kind, ctx.tickets))];
+    if (info) {
+      cards = [connectedCard(info, ctx), microsoft.node, ...kinds().map((k) => ticketCard(workspace, k.kind, ctx.tickets))];
+      if (!ctx.scoreLoaded) {
+        ctx.scoreLoaded = true;
+        microsoft.refresh();
+      }
+    }
     else if (summary?.instance) cards = [keptCard(summary, ctx)];
     else cards = [disconnectedCard(state ?? {}, workspace)];
     grid.replaceChildren(...cards);
@@ -412,5 +421,6 @@ export async function render(view) {
     stopTickets();
     stopOutbox?.();
     ctx.flow?.destroy();
+    microsoft?.destroy();
   };
 }

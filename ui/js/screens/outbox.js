@@ -5,7 +5,7 @@
 import * as api from "../api.js";
 import { currentWorkspace } from "../app-context.js";
 import { currentLang, t } from "../i18n.js";
-import { announce, el, showError } from "../ui.js";
+import { announce, el, showError, errorText } from "../ui.js";
 import { formatAbsolute, formatRelative } from "../connection.js";
 import { breadcrumb, kindLabel } from "../widgets.js";
 
@@ -32,8 +32,8 @@ function itemNode(item, { onRetry, onDiscard }) {
       ? el("div", { class: "callout callout-warning" }, [
           el("span", { class: "callout-icon", "aria-hidden": "true", text: "!" }),
           el("div", {}, [
-            el("p", { class: "callout-text", text: error.message || t("errors.unknown.message") }),
-            error.hint ? el("p", { class: "callout-hint", text: error.hint }) : null,
+            el("p", { class: "callout-text", text: errorText(error).message }),
+            errorText(error).hint ? el("p", { class: "callout-hint", text: errorText(error).hint }) : null,
           ]),
         ])
       : null,

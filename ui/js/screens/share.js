@@ -5,15 +5,16 @@
 // field errors), then submit_task: sent → the new number; waiting → the outbox.
 import * as api from "../api.js";
 import { currentSummary, currentWorkspace, hasSeveral, kinds, kindNames, limits } from "../app-context.js";
-import { t } from "../i18n.js";
-import { announce, el, showError } from "../ui.js";
-import { PRIORITIES, checkDraft, draftFor, recordEntries, textLength, todayIso } from "../tickets-model.js";
+import { currentLang, t } from "../i18n.js";
+import { announce, el, showError, errorText } from "../ui.js";
+import { CATEGORIES, PRIORITIES, checkDraft, draftFor, recordEntries, textLength, todayIso } from "../tickets-model.js";
+import { formatNumber } from "../score-model.js";
 import { breadcrumb, categoryLabel, field, kindLabel, openRecord, priorityLabel, sourceLabel } from "../widgets.js";
 
 export const name = "share";
 export const titleKey = "share.title";
 
-const FIELD_NAMES = ["name", "description", "dueDate"];
+const FIELD_NAMES = ["name", "description", "dueDate", "category"];
 
 function notFound() {
   return el("section", { class: "card", id: "share-not-found", "aria-labelledby": "share-not-found-title" }, [
@@ -106,8 +107,8 @@ function waitingCard(item) {
           el("div", { class: "callout callout-warning", id: "task-waiting-error" }, [
             el("span", { class: "callout-icon", "aria-hidden": "true", text: "!" }),
             el("div", {}, [
-              el("p", { class: "callout-text", text: error.message || t(`errors.unknown.message`) }),
-              error.hint ? el("p", { class: "callout-hint", text: error.hint }) : null,
+              el("p", { class: "callout-text", text: errorText(error).message }),
+              errorText(error).hint ? el("p", { class: "callout-hint", text: errorText(error).hint }) : null,
             ]),
           ]),
         ]
@@ -159,6 +160,21 @@ function taskForm(workspace, action, kind, done) {
     input: el("input", { type: "date", class: "input input-medium", min: todayIso(), value: draft.dueDate }),
   });
 
+  // The category goes along from the action; an action that came without one (an imported
+  // row the export left blank) asks for it here.
+  const category = field({
+    id: "task-category-choice",
+    label: t("share.category"),
+    required: true,
+    help: t("share.categoryHelp"),
+    input: el("select", { class: "input input-medium" }, [
+      el("option", { value: "", text: t("actions.add.chooseCategory") }),
+      ...CATEGORIES.map((c) => el("option", { value: c, text: categoryLabel(c) })),
+    ]),
+  });
+  const askCategory = !draft.category;
+  category.wrap.hidden = !askCategory;
+
   // One radio per kind: task-kind-change_request, task-kind-incident.
   const radio = (value) => {
     const id = `task-kind-${value}`;
@@ -177,8 +193,17 @@ function taskForm(workspace, action, kind, done) {
       el("dd", { id: "task-action", text: action.title }),
       el("dt", { text: t("share.source") }),
       el("dd", { id: "task-source", text: sourceLabel(draft.source) }),
-      el("dt", { text: t("share.category") }),
-      el("dd", { id: "task-category", text: categoryLabel(draft.category) }),
+      askCategory ? null : el("dt", { text: t("share.category") }),
+      askCategory ? null : el("dd", { id: "task-category", text: categoryLabel(draft.category) }),
+      typeof action.points === "number" && typeof action.maxPoints === "number"
+        ? [
+            el("dt", { text: t("share.points") }),
+            el("dd", {
+              id: "task-points",
+              text: t("actions.points", { points: formatNumber(action.points, currentLang()), max: formatNumber(action.maxPoints, currentLang()) }),
+            }),
+          ]
+        : null,
     ]),
   ]);
 
@@ -198,7 +223,7 @@ function taskForm(workspace, action, kind, done) {
     el("div", { class: "card-body" }, [
       el("div", { class: "form-columns" }, [
         el("div", { class: "form-main" }, [name.wrap, description.wrap]),
-        el("div", { class: "form-side" }, [priority.wrap, due.wrap, kindSet, alongside]),
+        el("div", { class: "form-side" }, [priority.wrap, due.wrap, category.wrap, kindSet, alongside]),
       ]),
       preview,
       errorSlot,
@@ -206,7 +231,7 @@ function taskForm(workspace, action, kind, done) {
     el("div", { class: "card-actions" }, [send, cancel]),
   ]);
 
-  const fields = { name, description, dueDate: due };
+  const fields = { name, description, dueDate: due, category };
 
   function read() {
     const checked = form.querySelector('input[name="task-kind"]:checked');
@@ -216,6 +241,7 @@ function taskForm(workspace, action, kind, done) {
       description: description.input.value,
       priority: Number(priority.input.value),
       dueDate: due.input.value,
+      category: askCategory ? category.input.value || null : draft.category,
       kind: kindNames().includes(checked?.value) ? checked.value : kindNames()[0],
     };
   }
@@ -284,6 +310,10 @@ function taskForm(workspace, action, kind, done) {
     });
   }
   priority.input.addEventListener("change", changed);
+  category.input.addEventListener("change", () => {
+    if (category.input.getAttribute("aria-invalid") === "true") check(false);
+    changed();
+  });
   kindSet.addEventListener("change", changed);
   preview.addEventListener("toggle", () => refreshPreview());
   updateCounter();

@@ -14,7 +14,7 @@ import { currentLang, t } from "../i18n.js";
 import { announce, el, showError } from "../ui.js";
 import { formatAbsolute, formatRelative } from "../connection.js";
 import { CATEGORIES, PAGE_SIZE, PRIORITIES, emptyFilter, filterOptions, isEmptyFilter, isOverdue, view as viewOf } from "../tickets-model.js";
-import { breadcrumb, categoryLabel, formatDate, kindLabel, openRecord, priorityLabel } from "../widgets.js";
+import { breadcrumb, categoryLabel, formatDate, kindLabel, openRecord, priorityLabel, verdictBadge } from "../widgets.js";
 
 export const name = "tickets";
 export const titleKey = "ticketList.title";
@@ -163,7 +163,10 @@ export async function render(host, params = {}) {
       ]),
       el("td", { class: "cell-name", text: ticket.name ?? "" }),
       el("td", { class: "col-optional", text: kindLabel(ticket.kind) }),
-      el("td", { text: ticket.stateLabel || String(ticket.state ?? "") }),
+      el("td", { class: "cell-state" }, [
+        el("span", { text: ticket.stateLabel || String(ticket.state ?? "") }),
+        verdictBadge(ticket),
+      ]),
       el("td", { text: ticket.priority ? priorityLabel(ticket.priority) : "" }),
       el("td", { class: "cell-due" }, [
         dueText ? el("span", { class: overdue ? "is-overdue" : null, text: dueText }) : null,

@@ -62,6 +62,33 @@ pub fn import_error(e: &csv_import::CsvError) -> Error {
     err
 }
 
+/// The file as the UI sends it (base64, the webview's file reader): decoded, or the same error
+/// as a file too large to import. The length is checked before anything is decoded.
+pub fn decode_upload(content: &str) -> Result<Vec<u8>> {
+    use base64::Engine as _;
+    let too_large = || {
+        import_error(&csv_import::CsvError::TooLarge {
+            limit: csv_import::MAX_BYTES,
+        })
+    };
+    if content.len() > csv_import::MAX_BYTES.div_ceil(3) * 4 + 4 {
+        return Err(too_large());
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(content.trim())
+        .map_err(|_| {
+            Error::invalid_input(
+                "The file could not be read.",
+                "Choose the CSV file exported from the Secure Score page again.",
+            )
+            .with_reason("csv_unreadable")
+        })?;
+    if bytes.len() > csv_import::MAX_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
 fn status(s: CsvStatus) -> Option<ActionStatus> {
     Some(match s {
         CsvStatus::ToAddress => ActionStatus::ToAddress,
@@ -171,5 +198,21 @@ impl ActionSource for CsvActions {
             .as_ref()
             .map(|f| f.actions.clone())
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uploads_decode_or_say_why_not() {
+        assert_eq!(decode_upload("UmFuaw==").unwrap(), b"Rank");
+        let e = decode_upload("not base64!").unwrap_err();
+        assert_eq!(e.reason.as_deref(), Some("csv_unreadable"));
+        let big = "A".repeat(csv_import::MAX_BYTES / 3 * 4 + 400);
+        let e = decode_upload(&big).unwrap_err();
+        assert_eq!(e.reason.as_deref(), Some("csv_too_large"));
+        assert_eq!(e.params.get("limit").map(String::as_str), Some("5"));
     }
 }

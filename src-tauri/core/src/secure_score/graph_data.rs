@@ -267,6 +267,24 @@ pub fn parse_snapshots(values: &[Value]) -> Vec<Snapshot> {
     values.iter().filter_map(parse_snapshot).collect()
 }
 
+/// The newest snapshot only (by `createdDateTime`; Graph's order is not documented), parsed
+/// without parsing the control scores of the others: what a refresh needs.
+pub fn parse_newest_snapshot(values: &[Value]) -> Option<Snapshot> {
+    let mut best: Option<(DateTime<Utc>, &Value)> = None;
+    for v in values {
+        let Some(created) = v
+            .as_object()
+            .and_then(|o| timestamp(o.get("createdDateTime")))
+        else {
+            continue;
+        };
+        if best.is_none_or(|(b, _)| created > b) {
+            best = Some((created, v));
+        }
+    }
+    best.and_then(|(_, v)| parse_snapshot(v))
+}
+
 fn parse_snapshot(value: &Value) -> Option<Snapshot> {
     let o = value.as_object()?;
     let created = timestamp(o.get("createdDateTime"))?;
@@ -1143,6 +1161,81 @@ fn entity(s: &str) -> Option<(char, usize)> {
         }
     };
     Some((c, semi + 1))
+}
+
+#[cfg(test)]
+mod newest_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_newest_snapshot_whatever_the_order() {
+        let snap = |id: &str, at: &str, score: f64| {
+            json!({"id": id, "createdDateTime": at, "currentScore": score,
+                   "controlScores": [{"controlName": "AdminMFAV2", "score": score}]})
+        };
+        let values = vec![
+            snap("b", "2026-11-29T02:00:00Z", 2.0),
+            snap("c", "2026-11-30T02:10:00Z", 3.0),
+            json!({"id": "broken"}),
+            snap("a", "2026-11-28T02:00:00Z", 1.0),
+        ];
+        let newest = parse_newest_snapshot(&values).unwrap();
+        assert_eq!(newest.id, "c");
+        assert_eq!(newest.current_score, Some(3.0));
+        let all = parse_snapshots(&values);
+        assert_eq!(self::newest(&all).map(|s| s.id.as_str()), Some("c"));
+        assert!(parse_newest_snapshot(&[]).is_none());
+    }
+
+    /// The examples of Microsoft Graph's documentation (tests/fixtures/graph) read as expected.
+    #[test]
+    fn the_documentations_examples() {
+        let list: Value = serde_json::from_str(include_str!(
+            "../../../../tests/fixtures/graph/01-v1-list-secureScoreControlProfiles-DLPEnabled.json"
+        ))
+        .unwrap();
+        let patched: Value = serde_json::from_str(include_str!(
+            "../../../../tests/fixtures/graph/02-v1-patch-response-secureScoreControlProfile-NonOwnerAccess.json"
+        ))
+        .unwrap();
+        let snapshot: Value = serde_json::from_str(include_str!(
+            "../../../../tests/fixtures/graph/04-v1-get-secureScore.json"
+        ))
+        .unwrap();
+        let mut values = list["value"].as_array().unwrap().clone();
+        values.push(patched);
+        let profiles = parse_profiles(&values);
+        assert_eq!(profiles.len(), 2);
+        let dlp = &profiles[0];
+        assert_eq!(dlp.title, "Apply Data Loss Prevention policies");
+        assert_eq!((dlp.max_score, dlp.rank), (Some(20.0), Some(55)));
+        assert_eq!(dlp.tier, Some(Tier::Advanced));
+        assert_eq!(dlp.category, Some("Data"));
+        assert_eq!(
+            dlp.action_url.as_deref(),
+            Some("https://compliance.microsoft.com/#/policies")
+        );
+        let review = &profiles[1];
+        assert_eq!(review.state, ControlState::Reviewed);
+        assert!(
+            !review.remediation.contains('<'),
+            "HTML as text: {}",
+            review.remediation
+        );
+        assert!(review.remediation.contains("All non-owners"));
+
+        let newest = parse_newest_snapshot(std::slice::from_ref(&snapshot)).unwrap();
+        assert_eq!(newest.current_score, Some(387.0));
+        let board = join(&profiles, &[newest]);
+        let by_id = |id: &str| board.actions.iter().find(|a| a.control.id == id).unwrap();
+        assert_eq!(by_id("DLPEnabled").points, Some(20.0));
+        assert_eq!(by_id("DLPEnabled").to_gain, Some(0.0));
+        // A profile without a score, and a score without a profile, both stay.
+        assert_eq!(by_id("NonOwnerAccess").points, None);
+        assert!(!by_id("AdminMFA").has_profile);
+        assert_eq!(by_id("AdminMFA").points, Some(35.0));
+    }
 }
 
 #[cfg(test)]

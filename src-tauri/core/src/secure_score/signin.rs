@@ -76,8 +76,10 @@ impl MicrosoftForm {
         Ok(MicrosoftApp {
             tenant,
             client_id,
-            authority: base(&self.authority, DEFAULT_AUTHORITY, "sign-in authority")?,
-            graph: base(&self.graph, DEFAULT_GRAPH, "Microsoft Graph endpoint")?,
+            authority: base(&self.authority, DEFAULT_AUTHORITY, "sign-in authority")
+                .map_err(|e| e.with_reason("authority"))?,
+            graph: base(&self.graph, DEFAULT_GRAPH, "Microsoft Graph endpoint")
+                .map_err(|e| e.with_reason("graph"))?,
         })
     }
 }

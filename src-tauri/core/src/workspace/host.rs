@@ -66,15 +66,17 @@ pub enum Event {
     WatchSettings(super::notifications::NotificationSettings),
     /// The list of workspaces, or their counts, changed.
     Workspaces(Vec<WorkspaceSummary>),
+    /// The Microsoft 365 sign-in page a sign-in waits on (the card offers to copy it).
+    MicrosoftAuthorizeUrl { workspace: String, url: String },
     /// A Microsoft 365 sign-in was made, lost or ended.
     MicrosoftChanged {
         workspace: String,
-        microsoft: Option<crate::secure_score::signin::MicrosoftInfo>,
+        microsoft: Option<Box<crate::secure_score::signin::MicrosoftInfo>>,
     },
     /// The Secure Score was read, or its import changed.
     ScoreChanged {
         workspace: String,
-        score: super::ScoreView,
+        score: Box<super::ScoreView>,
     },
 }
 
@@ -89,6 +91,7 @@ impl Event {
             Self::WatchStatus { .. } => "watch://status",
             Self::WatchSettings(_) => "watch://settings",
             Self::Workspaces(_) => "workspaces://changed",
+            Self::MicrosoftAuthorizeUrl { .. } => "microsoft://authorize-url",
             Self::MicrosoftChanged { .. } => "microsoft://changed",
             Self::ScoreChanged { .. } => "score://changed",
         }

@@ -63,6 +63,8 @@ pub struct ScoreView {
     pub csv: Option<CsvSummary>,
     /// Older than the page wants: a read is on its way.
     pub stale: bool,
+    /// Why the last read failed (the cached score, if any, is still shown).
+    pub error: Option<crate::Error>,
 }
 
 /// The Secure Score cache and the last CSV import, in a workspace's folder.
@@ -143,6 +145,8 @@ pub struct Workspace {
     csv: Arc<CsvActions>,
     /// The Secure Score loop's doorbell.
     pub(crate) score_wake: Notify,
+    /// Why the last read of the score failed, until one succeeds.
+    score_error: Mutex<Option<crate::Error>>,
     pub(crate) watch: Arc<WatchControl>,
     pub(crate) sender: SenderControl,
     seen: Mutex<Seen>,
@@ -184,6 +188,7 @@ impl Workspace {
             score,
             csv,
             score_wake: Notify::new(),
+            score_error: Mutex::new(None),
             watch: Arc::new(WatchControl::new(interval_secs)),
             sender: SenderControl::default(),
             seen: Mutex::new(seen),
@@ -478,8 +483,8 @@ impl Workspace {
 
     async fn finish_microsoft(&self, url: String) -> crate::Result<MicrosoftInfo> {
         if let Some(app) = self.app.upgrade() {
-            app.host().emit(Event::AuthorizeUrl {
-                workspace: Some(self.id.clone()),
+            app.host().emit(Event::MicrosoftAuthorizeUrl {
+                workspace: self.id.clone(),
                 url: url.clone(),
             });
             if let Err(e) = app.host().open_url(&url) {
@@ -489,10 +494,20 @@ impl Workspace {
         let info = self.microsoft.finish().await?;
         self.emit(Event::MicrosoftChanged {
             workspace: self.id.clone(),
-            microsoft: Some(info.clone()),
+            microsoft: Some(Box::new(info.clone())),
         });
         self.score_wake.notify_one();
         Ok(info)
+    }
+
+    /// Opens the tenant's admin consent page for the form's app registration (a Global
+    /// Administrator grants Ticket Bridge's permission there, once for the tenant).
+    pub fn open_admin_consent(&self, form: &MicrosoftForm) -> crate::Result<()> {
+        let url = form.validate()?.admin_consent_url();
+        match self.app.upgrade() {
+            Some(app) => app.host().open_url(&url),
+            None => Ok(()),
+        }
     }
 
     pub fn microsoft_cancel(&self) {
@@ -502,6 +517,7 @@ impl Workspace {
     /// Signs out of Microsoft 365: deletes the tokens and the cached score.
     pub async fn microsoft_sign_out(&self) -> crate::Result<()> {
         self.microsoft.sign_out().await?;
+        *self.score_error.lock().unwrap_or_else(|p| p.into_inner()) = None;
         let score = self.score.clone();
         crate::files::blocking(move || {
             score.clear();
@@ -529,11 +545,18 @@ impl Workspace {
                 .is_none_or(|at| {
                     chrono::Utc::now() - at > chrono::Duration::minutes(STALE_MINUTES)
                 });
+        let error = microsoft.as_ref().and_then(|_| {
+            self.score_error
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+        });
         ScoreView {
             summary,
             microsoft,
             csv: self.csv.summary(),
             stale,
+            error,
         }
     }
 
@@ -541,7 +564,7 @@ impl Workspace {
         let view = self.score_view().await;
         self.emit(Event::ScoreChanged {
             workspace: self.id.clone(),
-            score: view,
+            score: Box::new(view),
         });
     }
 
@@ -553,6 +576,26 @@ impl Workspace {
     /// Reads the tenant's Secure Score from Graph, keeps it, and judges the tickets against it;
     /// verdicts that changed are told like ticket changes.
     pub async fn refresh_score(&self) -> crate::Result<ScoreSummary> {
+        let result = self.read_score().await;
+        let error = result.as_ref().err().cloned();
+        let changed = {
+            let mut last = self.score_error.lock().unwrap_or_else(|p| p.into_inner());
+            let changed = *last != error;
+            *last = error;
+            changed
+        };
+        match &result {
+            Ok(_) => {
+                self.judge().await;
+                self.emit_score().await;
+            }
+            Err(_) if changed => self.emit_score().await,
+            Err(_) => {}
+        }
+        result
+    }
+
+    async fn read_score(&self) -> crate::Result<ScoreSummary> {
         let graph = self.microsoft.graph()?;
         let tenant = self
             .microsoft
@@ -564,7 +607,9 @@ impl Workspace {
         let summary = crate::files::blocking(move || {
             let board = graph_data::join(
                 &graph_data::parse_profiles(&profiles),
-                &graph_data::parse_snapshots(&scores),
+                &graph_data::parse_newest_snapshot(&scores)
+                    .into_iter()
+                    .collect::<Vec<_>>(),
             );
             store.replace(&tenant, &board, cost)
         })
@@ -575,8 +620,6 @@ impl Workspace {
             summary.actions,
             summary.requests
         );
-        self.judge().await;
-        self.emit_score().await;
         Ok(summary)
     }
 
@@ -635,6 +678,12 @@ impl Workspace {
         bytes: Vec<u8>,
         file_name: Option<String>,
     ) -> crate::Result<CsvSummary> {
+        // Shown as text on the actions page: the name alone, no folder, no control characters.
+        let file_name = file_name.and_then(|n| {
+            let base = n.rsplit(['/', '\\']).next().unwrap_or_default();
+            let clean: String = base.chars().filter(|c| !c.is_control()).take(120).collect();
+            (!clean.trim().is_empty()).then_some(clean)
+        });
         let csv = self.csv.clone();
         let summary = crate::files::blocking(move || {
             let import = csv_import::parse(&bytes).map_err(|e| csv_source::import_error(&e))?;

@@ -224,7 +224,7 @@ impl Workspaces {
                     Ok(Some(info)) => {
                         app.host.emit(Event::MicrosoftChanged {
                             workspace: ws.id().to_owned(),
-                            microsoft: Some(info),
+                            microsoft: Some(Box::new(info)),
                         });
                         ws.wake_score();
                     }

@@ -371,6 +371,17 @@ impl MsHandle {
         })
     }
 
+    /// Every access and refresh token issued so far, for tests that look for them where they
+    /// must not be (files, logs, the page).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        let s = self.app.lock();
+        s.access_tokens
+            .keys()
+            .chain(s.refresh_tokens.keys())
+            .cloned()
+            .collect()
+    }
+
     // --- Secure Score data -------------------------------------------------
 
     /// Every control profile, in the order Graph serves them.
@@ -484,6 +495,18 @@ impl MsHandle {
             out.push_str("\r\n");
         }
         out
+    }
+
+    /// Add a control profile (a copy of the first one under `id`, with `title` and `max`), as a
+    /// bigger tenant has; the benchmark grows the demo tenant to 300 actions with it.
+    pub fn add_profile(&self, id: &str, title: &str, max: f64) {
+        let mut s = self.app.lock();
+        let mut p = s.profiles.first().cloned().expect("a profile to copy");
+        p["id"] = id.into();
+        p["title"] = title.into();
+        p["maxScore"] = max.into();
+        p["deprecated"] = false.into();
+        s.profiles.push(p);
     }
 
     /// Secure Score's daily run: a new newest snapshot, taken now (the simulator's clock), a
