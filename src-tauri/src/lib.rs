@@ -81,6 +81,8 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, options: Options
         .invoke_handler(tauri::generate_handler![
             commands::home::app_state,
             commands::home::ui_ready,
+            commands::home::damaged_files,
+            commands::home::dismiss_damaged_files,
             commands::workspaces::list_workspaces,
             commands::workspaces::select_workspace,
             commands::workspaces::rename_workspace,
@@ -103,6 +105,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, options: Options
             commands::tickets::outbox_list,
             commands::tickets::outbox_retry,
             commands::tickets::outbox_discard,
+            commands::tickets::outbox_send_anyway,
             commands::tickets::list_tickets,
             commands::tickets::refresh_tickets,
             commands::tickets::state_names,
@@ -162,9 +165,10 @@ pub fn open<R: Runtime>(
     data_dir: Option<PathBuf>,
     tray: bool,
 ) -> Result<Arc<Workspaces>, Box<dyn std::error::Error>> {
+    let damage = ticket_bridge_core::files::DamageReport::default();
     let kv: Arc<dyn SettingsKv> = match settings {
         Some(kv) => kv,
-        None => Arc::new(settings::StoreKv::open(app)?),
+        None => Arc::new(settings::StoreKv::open(app, &damage)?),
     };
     let data_dir = match data_dir {
         Some(d) => d,
@@ -184,7 +188,10 @@ pub fn open<R: Runtime>(
         kv,
         Arc::new(host::DesktopHost::new(app.clone())),
         locale,
-        OpenOptions::default(),
+        OpenOptions {
+            damage,
+            ..OpenOptions::default()
+        },
     )?;
     app.manage(registry.clone());
     if tray {

@@ -21,9 +21,21 @@ fn store_error(e: impl std::fmt::Display) -> Error {
 }
 
 impl<R: Runtime> StoreKv<R> {
-    /// Opens `settings.json` with the store's own saving turned off.
-    pub fn open(app: &AppHandle<R>) -> ticket_bridge_core::Result<Self> {
+    /// Opens `settings.json` with the store's own saving turned off. The store would read a
+    /// file it cannot parse as empty, and the next save would overwrite it: such a file is
+    /// moved aside first and reported to `damage`.
+    pub fn open(
+        app: &AppHandle<R>,
+        damage: &ticket_bridge_core::files::DamageReport,
+    ) -> ticket_bridge_core::Result<Self> {
         let path = tauri_plugin_store::resolve_store_path(app, FILE).map_err(store_error)?;
+        if let ticket_bridge_core::files::Loaded::Damaged(_, reason) =
+            ticket_bridge_core::files::read_json::<serde_json::Map<String, serde_json::Value>>(
+                &path,
+            )
+        {
+            damage.quarantine("settings", None, &path, reason, None);
+        }
         let store = app
             .store_builder(FILE)
             .disable_auto_save()

@@ -218,6 +218,11 @@ export function outboxRetry(workspace, id) {
 }
 
 /** outbox_discard → null. Drops the item without sending it. */
+/** outbox_send_anyway → null: after lookups could not prove absence, the admin sends it anyway. */
+export function outboxSendAnyway(workspace, id) {
+  return call("outbox_send_anyway", { workspace, id });
+}
+
 export function outboxDiscard(workspace, id) {
   return call("outbox_discard", { workspace, id });
 }
@@ -448,3 +453,18 @@ export const EVENT_MICROSOFT_CHANGED = "microsoft://changed";
 
 /** Event after the score was read or the import changed: { workspace, score: ScoreView }. */
 export const EVENT_SCORE_CHANGED = "score://changed";
+
+/**
+ * damaged_files → DamagedFile[]: data files that could not be read at start, each moved aside:
+ * { file: "outbox"|"tickets"|"watch"|"settings"|"typed_actions"|"secure_score"|"csv_actions",
+ *   workspace: string|null, path, movedTo: string|null, kept: number|null, reason }.
+ */
+export function damagedFiles() {
+  if (!hasBackend()) return Promise.resolve([]);
+  return call("damaged_files");
+}
+
+/** dismiss_damaged_files → null: the admin read the banner. */
+export function dismissDamagedFiles() {
+  return call("dismiss_damaged_files");
+}

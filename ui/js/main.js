@@ -12,6 +12,7 @@ import * as outbox from "./screens/outbox.js";
 import * as tickets from "./screens/tickets.js";
 import * as microsoft from "./screens/microsoft.js";
 import { parseRoute } from "./tickets-model.js";
+import { showDamaged } from "./damaged.js";
 
 // "#/share/<actionId>" carries its parameter in the path; the others take ?query parameters.
 const routes = {
@@ -91,6 +92,7 @@ async function boot() {
     render().catch((error) => console.error(error));
   });
   await render();
+  showDamaged();
   // Two frames later the first screen has been painted.
   requestAnimationFrame(() => requestAnimationFrame(() => uiReady()));
 }

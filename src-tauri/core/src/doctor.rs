@@ -79,6 +79,7 @@ fn not_checked(id: &'static str, because: &str) -> Check {
 pub fn check_ids() -> Vec<&'static str> {
     let mut ids = vec!["https", "oauth", "token", "identity"];
     ids.extend(TicketKind::ALL.iter().map(|k| k.spec().rights_check));
+    ids.push("lookup");
     ids.push("release");
     ids
 }
@@ -204,6 +205,9 @@ pub async fn run(settings: &ConnectionSettings, api: &ServiceNow) -> Report {
         checks.push(rights_check(api, kind.spec().rights_check, kind, &roles).await);
     }
 
+    // The search the outbox relies on after an unknown outcome.
+    checks.push(lookup_check(api).await);
+
     // 7. Release.
     checks.push(match api.release().await {
         Ok(Some(name)) => match release_supported(&name) {
@@ -222,6 +226,36 @@ pub async fn run(settings: &ConnectionSettings, api: &ServiceNow) -> Report {
         ),
     });
     Report { checks }
+}
+
+async fn lookup_check(api: &ServiceNow) -> Check {
+    use crate::servicenow::table::CorrelationProbe;
+    let prefix = format!("{}/", crate::tickets::correlation::PREFIX);
+    let absent = format!("{prefix}doctor/{:016x}", rand::random::<u64>());
+    match api.correlation_probe(&prefix, &absent).await
+    {
+        Err(e) => fail_with("lookup", &e),
+        Ok(CorrelationProbe::Works) => ok(
+            "lookup",
+            "Tickets can be found by their correlation ID: a task whose answer was lost is never sent twice.",
+        ),
+        Ok(CorrelationProbe::NothingYet) => ok(
+            "lookup",
+            "The search by correlation ID works (there is no ticket of Ticket Bridge yet to check more).",
+        ),
+        Ok(CorrelationProbe::ConditionIgnored) => Check {
+            id: "lookup",
+            status: Status::Fail,
+            detail: "ServiceNow ignored a search by correlation ID: it returned tasks that do not have the one asked for.".into(),
+            fix: Some("Ask your ServiceNow admin to check the correlation_id field of the task table and the integration user's read access to it (a field ACL). Until this passes, a task whose answer is lost waits for you instead of being sent again.".into()),
+        },
+        Ok(CorrelationProbe::FieldHidden) => Check {
+            id: "lookup",
+            status: Status::Fail,
+            detail: "The integration user cannot read the correlation ID of tasks: Ticket Bridge cannot recognise its own tickets.".into(),
+            fix: Some("Ask your ServiceNow admin to let the integration user read task.correlation_id (a field ACL). Until then, a task whose answer is lost waits for you instead of being sent again.".into()),
+        },
+    }
 }
 
 async fn oauth_check(settings: &ConnectionSettings, api: &ServiceNow) -> Check {

@@ -13,6 +13,7 @@ pub mod error;
 pub mod files;
 pub mod i18n;
 pub mod oauth;
+pub mod retry_after;
 pub mod secret;
 pub mod secrets;
 pub mod secure_score;

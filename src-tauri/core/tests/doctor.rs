@@ -22,13 +22,14 @@ fn fix(r: &Report, id: &str) -> String {
     r.get(id).and_then(|c| c.fix.clone()).unwrap_or_default()
 }
 
-const ORDER: [&str; 7] = [
+const ORDER: [&str; 8] = [
     "https",
     "oauth",
     "token",
     "identity",
     "change_rights",
     "incident_rights",
+    "lookup",
     "release",
 ];
 
@@ -180,5 +181,39 @@ async fn single_sign_on_brings_back_the_wrong_person_until_login_do_is_used() {
     assert!(
         matches!(outcome, ConnectOutcome::Connected { .. }),
         "{outcome:?}"
+    );
+}
+
+/// The search the outbox relies on after an unknown outcome: a query part ServiceNow ignores,
+/// or a correlation id a read ACL hides, each named with its fix.
+#[tokio::test]
+async fn the_search_by_correlation_id_is_checked() {
+    let w = world("doc-lookup", vec![], false).await;
+    w.connect_direct().await;
+    // A ticket of this app, so that the field itself can be checked.
+    let h = w.sim.handle();
+    h.insert_record(
+        "incident",
+        serde_json::json!({"short_description": "x", "correlation_id": "tb1/local/A/00000000"}),
+    );
+    let r = report(&w).await;
+    assert_eq!(status(&r, "lookup"), Status::Ok, "{:?}", r.get("lookup"));
+
+    h.set_scenario(Scenario::IgnoreQueryField("correlation_id".into()));
+    let r = report(&w).await;
+    assert_eq!(status(&r, "lookup"), Status::Fail);
+    assert!(
+        r.get("lookup").unwrap().detail.contains("ignored"),
+        "{:?}",
+        r.get("lookup")
+    );
+    h.clear_scenario("ignore-query-field");
+
+    h.set_scenario(Scenario::HideField("correlation_id".into()));
+    let r = report(&w).await;
+    assert_eq!(status(&r, "lookup"), Status::Fail);
+    assert!(
+        fix(&r, "lookup").contains("task.correlation_id")
+            || fix(&r, "lookup").contains("correlation_id")
     );
 }

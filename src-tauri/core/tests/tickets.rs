@@ -696,11 +696,13 @@ async fn invalid_drafts_and_unknown_entries_are_refused() {
     assert!(outbox.pending_for_action(TENANT, "B").is_none());
     assert_eq!(outbox.discard(&id).unwrap().id, id);
     assert!(Outbox::open(dir.outbox()).unwrap().list().is_empty());
-    // A damaged file is reported, not overwritten.
+    // A damaged file is moved aside and reported, never overwritten; the outbox opens empty.
     std::fs::write(dir.outbox(), b"{not json").unwrap();
-    let e = Outbox::open(dir.outbox()).err().unwrap();
-    assert_eq!(e.kind, ErrorKind::Internal);
-    assert_eq!(std::fs::read(dir.outbox()).unwrap(), b"{not json");
+    let damage = ticket_bridge_core::files::DamageReport::default();
+    let reopened = Outbox::open_reporting(dir.outbox(), &damage, None).unwrap();
+    assert!(reopened.list().is_empty());
+    let moved = damage.list()[0].moved_to.clone().unwrap();
+    assert_eq!(std::fs::read(moved).unwrap(), b"{not json");
 }
 
 /// Every task submitted becomes exactly one ticket, through every fault and restarts.
@@ -818,4 +820,131 @@ async fn a_batch_through_faults_creates_one_ticket_per_task() {
         "some answers were lost"
     );
     assert!(api.session().refresh_count() >= 1);
+}
+
+/// After an unknown outcome, a lookup that cannot prove absence (the correlation id hidden by
+/// a read ACL, or the condition ignored) never leads to a second POST: the task looks again,
+/// then waits for the admin, who looks again once the instance is fixed, or sends it anyway.
+#[tokio::test]
+async fn a_lookup_that_cannot_prove_absence_never_posts_again() {
+    let (w, api) = connected("tk-unproven").await;
+    let sim = w.sim.handle();
+    let dir = Dir::new("unproven");
+    let outbox = Outbox::open(dir.outbox()).unwrap();
+    let posts = || {
+        sim.requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.starts_with("/api/now/table/"))
+            .count()
+    };
+    let mine = |sim: &servicenow_sim::SimHandle| {
+        sim.records("incident")
+            .into_iter()
+            .filter(|r| {
+                r["correlation_id"]
+                    .as_str()
+                    .is_some_and(|c| c.contains("/Unproven/"))
+            })
+            .count()
+    };
+    // Another app's ticket, so that an ignored condition returns rows.
+    sim.insert_record(
+        "incident",
+        serde_json::json!({"short_description": "not ours", "correlation_id": "other/1"}),
+    );
+
+    // The write is kept, the answer lost.
+    let id = outbox
+        .enqueue(
+            draft(TicketKind::Incident, Priority::High, "Unproven"),
+            TENANT,
+            api.instance(),
+            None,
+            today(),
+        )
+        .unwrap();
+    sim.set_scenario(Scenario::DropAfterWrite);
+    let mut now = Utc::now();
+    assert!(outbox.send_due(&api, now).await.sent.is_empty());
+    sim.clear_scenario("drop-after-write");
+    assert_eq!(mine(&sim), 1);
+
+    // The instance ignores the search: three lookups, no POST, then the admin decides.
+    sim.set_scenario(Scenario::IgnoreQueryField("correlation_id".into()));
+    let before = posts();
+    for round in 1..=ticket_bridge_core::tickets::outbox::UNPROVEN_LOOKUPS_MAX {
+        now += chrono::Duration::hours(1);
+        let r = outbox.send_due(&api, now).await;
+        assert!(r.sent.is_empty(), "round {round}");
+        let e = outbox.get(&id).unwrap();
+        assert_eq!(
+            e.last_error.as_ref().and_then(|e| e.reason.as_deref()),
+            Some("lookup_condition_ignored")
+        );
+        let blocked = matches!(e.state, EntryState::Blocked { .. });
+        assert_eq!(
+            blocked,
+            round == ticket_bridge_core::tickets::outbox::UNPROVEN_LOOKUPS_MAX,
+            "round {round}"
+        );
+    }
+    assert_eq!(posts(), before, "no second POST");
+    // Blocked, it stays put.
+    now += chrono::Duration::hours(1);
+    assert!(outbox.send_due(&api, now).await.sent.is_empty());
+    assert_eq!(posts(), before);
+
+    // The field hidden instead: the same, with its own reason.
+    sim.clear_scenario("ignore-query-field");
+    sim.set_scenario(Scenario::HideField("correlation_id".into()));
+    outbox.retry_now(&id).unwrap();
+    now += chrono::Duration::hours(1);
+    outbox.send_due(&api, now).await;
+    let e = outbox.get(&id).unwrap();
+    assert_eq!(
+        e.last_error.as_ref().and_then(|e| e.reason.as_deref()),
+        Some("lookup_field_hidden")
+    );
+    assert_eq!(posts(), before);
+
+    // Fixed: Look again finds the ticket, once.
+    sim.clear_scenario("hide-field");
+    outbox.retry_now(&id).unwrap();
+    now += chrono::Duration::hours(1);
+    let r = outbox.send_due(&api, now).await;
+    assert_eq!(r.sent.len(), 1);
+    assert!(r.sent[0].found_existing);
+    assert_eq!(posts(), before);
+    assert_eq!(mine(&sim), 1, "exactly one ticket");
+
+    // Send anyway: the admin's choice, after looking; it posts without a lookup.
+    let other = outbox
+        .enqueue(
+            draft(TicketKind::Incident, Priority::High, "Unproven"),
+            TENANT,
+            api.instance(),
+            None,
+            today(),
+        )
+        .unwrap();
+    sim.set_scenario(Scenario::ServerError);
+    now += chrono::Duration::hours(1);
+    outbox.send_due(&api, now).await;
+    sim.clear_scenario("server-error");
+    sim.set_scenario(Scenario::HideField("correlation_id".into()));
+    for _ in 0..ticket_bridge_core::tickets::outbox::UNPROVEN_LOOKUPS_MAX {
+        now += chrono::Duration::hours(1);
+        outbox.send_due(&api, now).await;
+    }
+    assert!(matches!(
+        outbox.get(&other).unwrap().state,
+        EntryState::Blocked { .. }
+    ));
+    assert_eq!(mine(&sim), 1, "the 500 came before the write");
+    outbox.send_anyway(&other).unwrap();
+    now += chrono::Duration::hours(1);
+    let r = outbox.send_due(&api, now).await;
+    assert_eq!(r.sent.len(), 1);
+    sim.clear_scenario("hide-field");
+    assert_eq!(mine(&sim), 2);
 }

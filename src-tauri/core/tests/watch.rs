@@ -132,3 +132,33 @@ async fn fulfiller_changes_are_reported_once_across_a_restart() {
     assert_eq!(changes.len(), 1);
     assert_eq!(changes[0].sys_id, b.sys_id);
 }
+
+/// A fulfiller who picks the ticket up before the first poll is told: the watcher knows each
+/// ticket from ServiceNow's answer to its creation, not from its first sighting.
+#[tokio::test]
+async fn a_change_before_the_first_poll_is_told() {
+    let w = world("watch-early", vec![], false).await;
+    w.connect_direct().await;
+    let dir = tempfile::tempdir().unwrap();
+    let svc = TicketService::open(dir.path(), w.manager.clone(), common::actions()).unwrap();
+    let sent = svc
+        .submit(common::incident_draft("AdminMFAV2"))
+        .await
+        .unwrap()
+        .sent
+        .unwrap();
+    // Right after creation, before the watcher ever polled.
+    let h = w.sim.handle();
+    assert!(h.update_record("incident", &sent.sys_id, serde_json::json!({"state": "2"})));
+    let report = svc.watch_poll().await.unwrap();
+    assert_eq!(report.changes.len(), 1, "{:?}", report.changes);
+    assert!(matches!(
+        &report.changes[0].changes[..],
+        [Change::StateChanged { from, to }] if from == "1" && to == "2"
+    ));
+    // Told once.
+    assert!(svc.watch_poll().await.unwrap().changes.is_empty());
+    // After a restart too: the creation sighting was on disk.
+    let again = TicketService::open(dir.path(), w.manager.clone(), common::actions()).unwrap();
+    assert!(again.watch_poll().await.unwrap().changes.is_empty());
+}

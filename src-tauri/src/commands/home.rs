@@ -29,3 +29,15 @@ pub fn ui_ready(shell: State<'_, Shell>) {
         shell.started.elapsed().as_millis()
     );
 }
+
+/// The data files that could not be read at start (each moved aside), for the banner.
+#[tauri::command]
+pub fn damaged_files(registry: Registry<'_>) -> Vec<ticket_bridge_core::files::DamagedFile> {
+    registry.damaged()
+}
+
+/// The admin read the banner about damaged files.
+#[tauri::command]
+pub fn dismiss_damaged_files(registry: Registry<'_>) {
+    registry.dismiss_damaged();
+}

@@ -76,6 +76,18 @@ pub async fn outbox_retry(
     super::workspace(&registry, &workspace)?.retry(&id).await
 }
 
+/// The admin looked in ServiceNow and found no ticket: send it without looking again.
+#[tauri::command]
+pub async fn outbox_send_anyway(
+    registry: Registry<'_>,
+    workspace: String,
+    id: String,
+) -> Result<(), Error> {
+    super::workspace(&registry, &workspace)?
+        .send_anyway(&id)
+        .await
+}
+
 #[tauri::command]
 pub async fn outbox_discard(
     registry: Registry<'_>,

@@ -12,6 +12,7 @@
 //! Writes target/bench/watch.json.
 
 use std::time::{Duration, Instant};
+use ticket_bridge_e2e::process::descendants;
 use ticket_bridge_e2e::steps::{send_incident, start_connected};
 use ticket_bridge_e2e::{Harness, is_watch_poll};
 
@@ -31,36 +32,6 @@ async fn wait_polls(h: &Harness, n: usize) -> Instant {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     Instant::now()
-}
-
-/// Every process below `root` (tauri-driver → WebKitWebDriver → the app → WebKit's helpers).
-fn descendants(root: u32) -> Vec<(u32, String)> {
-    let mut all = Vec::new();
-    let mut frontier = vec![root];
-    while let Some(p) = frontier.pop() {
-        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-                continue;
-            };
-            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-                continue;
-            };
-            let Some(close) = stat.rfind(')') else {
-                continue;
-            };
-            let name = stat[stat.find('(').unwrap() + 1..close].to_owned();
-            let ppid: u32 = stat[close + 2..]
-                .split(' ')
-                .nth(1)
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0);
-            if ppid == p {
-                all.push((pid, name));
-                frontier.push(pid);
-            }
-        }
-    }
-    all
 }
 
 /// utime + stime of `pid` in seconds.

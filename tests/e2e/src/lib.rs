@@ -371,6 +371,27 @@ impl Harness {
         }
     }
 
+    /// Kills the app with SIGKILL, as a crash or a power cut would: no chance to save anything.
+    /// [`Harness::restart_app`] starts it again.
+    pub fn kill_app(&mut self) {
+        let root = self.app_driver.id().expect("tauri-driver runs");
+        let app = process::descendants(root)
+            .into_iter()
+            .find(|(_, name)| name == "ticket-bridge")
+            .expect("the app's process");
+        let _ = Command::new("kill")
+            .args(["-KILL", &app.0.to_string()])
+            .status();
+        let deadline = std::time::Instant::now() + PATIENCE;
+        while Path::new(&format!("/proc/{}", app.0)).exists()
+            && std::fs::read_to_string(format!("/proc/{}/stat", app.0))
+                .is_ok_and(|s| !s.contains(") Z "))
+        {
+            assert!(std::time::Instant::now() < deadline, "the app did not die");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The options the next [`Harness::restart_app`] starts the app with.
     pub fn options_mut(&mut self) -> &mut AppOptions {
         &mut self.opts
@@ -405,33 +426,32 @@ impl Harness {
     /// Waits for an element of the app's window to exist and be displayed. `selector` is CSS,
     /// so a test can wait for a settled state, e.g. `#connection-card:not([aria-busy])`.
     pub async fn wait_visible(&self, selector: &str) -> fantoccini::elements::Element {
-        let id = selector;
-        let el = match self
-            .app()
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css(selector))
-            .await
-        {
-            Ok(el) => el,
-            Err(e) => {
+        // The screens redraw what changes (a new score, a ticket list): an element found a
+        // moment ago may be replaced before it is looked at. Look again until one is shown.
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        let mut last;
+        loop {
+            match self.app().find(Locator::Css(selector)).await {
+                Ok(el) => match el.is_displayed().await {
+                    Ok(true) => return el,
+                    Ok(false) => last = "exists but is not displayed".into(),
+                    Err(e) => last = e.to_string(),
+                },
+                Err(e) => last = e.to_string(),
+            }
+            if tokio::time::Instant::now() >= deadline {
                 let shot = self.out_dir.join("failure.png");
                 let _ = Command::new("import")
                     .args(["-window", WINDOW_TITLE])
                     .arg(&shot)
                     .status();
-                panic!("{id} never appeared: {e} (the window: {})", shot.display());
+                panic!(
+                    "{selector} never appeared: {last} (the window: {})",
+                    shot.display()
+                );
             }
-        };
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        while !el.is_displayed().await.unwrap_or(false) {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "{id} exists but is not displayed"
-            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        el
     }
 
     fn next_shot(&mut self, label: &str) -> PathBuf {

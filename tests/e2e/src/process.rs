@@ -92,3 +92,33 @@ pub async fn wait_for_port(port: u16, within: Duration) -> bool {
     }
     false
 }
+
+/// Every process below `root` (tauri-driver → WebKitWebDriver → the app → WebKit's helpers).
+pub fn descendants(root: u32) -> Vec<(u32, String)> {
+    let mut all = Vec::new();
+    let mut frontier = vec![root];
+    while let Some(p) = frontier.pop() {
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            let Some(close) = stat.rfind(')') else {
+                continue;
+            };
+            let name = stat[stat.find('(').unwrap() + 1..close].to_owned();
+            let ppid: u32 = stat[close + 2..]
+                .split(' ')
+                .nth(1)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            if ppid == p {
+                all.push((pid, name));
+                frontier.push(pid);
+            }
+        }
+    }
+    all
+}

@@ -1,13 +1,15 @@
 //! HTTP plumbing shared by every route: the JSON and error helpers in
 //! ServiceNow's exact shapes, authentication of API calls (Bearer and Basic),
 //! the middleware that adds the instance's headers (Server, X-Transaction-ID,
-//! JSESSIONID), applies request-wide scenarios (slow, IP block, rate limit,
-//! malformed JSON) and logs each request; and a TCP listener whose connections
-//! a handler can cut (for the drop-after-write scenario).
+//! JSESSIONID), applies request-wide scenarios (slow, IP block, rate limit in
+//! seconds or as an HTTP-date, malformed JSON, and the faults of `chaos` that
+//! happen around a handler) and logs each request; and a TCP listener whose
+//! connections a handler can cut (for the drop-after-write scenario).
 
+use crate::chaos::{ChaosState, Fault, RequestKind};
 use crate::pages;
 use crate::scenarios::Scenario;
-use crate::state::{AppState, AuthorizationKind, RequestRecord};
+use crate::state::{AppState, AuthorizationKind, RequestRecord, Shared};
 use crate::store::{Actor, hex};
 use axum::body::{Body, HttpBody};
 use axum::extract::{ConnectInfo, Request, State};
@@ -55,6 +57,60 @@ pub fn sn_error(status: StatusCode, message: &str, detail: Option<&str>) -> Resp
         ),
     )
 }
+
+/// The instance's 5xx error envelope: `Internal Server Error` for 500, the
+/// status's reason phrase for the others.
+pub fn server_error(status: StatusCode) -> Response {
+    sn_error(
+        status,
+        status.canonical_reason().unwrap_or("Internal Server Error"),
+        Some(
+            "The server encountered an unexpected condition that prevented it from fulfilling the request",
+        ),
+    )
+}
+
+/// Marks a response that comes from the load balancer in front of the
+/// instance: the middleware adds none of the instance's headers to it.
+#[derive(Clone, Copy, Debug)]
+pub struct FromGateway;
+
+/// The load balancer's `504 Gateway Time-out` page (plain HTML).
+pub fn gateway_timeout() -> Response {
+    let mut resp = (StatusCode::GATEWAY_TIMEOUT, Html(pages::gateway_timeout())).into_response();
+    resp.extensions_mut().insert(FromGateway);
+    resp
+}
+
+/// What `error-after-write` (and chaos) answer once the write is stored:
+/// the 504 page for 504, the error envelope for any other status.
+pub fn error_after_write(status: u16) -> Response {
+    match StatusCode::from_u16(status) {
+        Ok(StatusCode::GATEWAY_TIMEOUT) => gateway_timeout(),
+        Ok(s) if s.is_server_error() => server_error(s),
+        _ => server_error(StatusCode::INTERNAL_SERVER_ERROR),
+    }
+}
+
+/// Percent-encode one URL path segment: everything but RFC 3986's
+/// unreserved characters, so a hostile sys_id (`../..`, `a^b=c`, spaces)
+/// stays one segment. Plain sys_ids come out unchanged.
+pub fn path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The fault `chaos` gives a write after it is stored (`None`: no fault).
+/// The middleware hands it to every handler.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ChaosAfterWrite(pub Option<Fault>);
 
 /// 401 `User Not Authenticated` with the Basic challenge.
 pub fn not_authenticated() -> Response {
@@ -162,45 +218,93 @@ pub async fn middleware(State(app): State<AppState>, mut req: Request, next: Nex
         .unwrap_or_default();
     req.extensions_mut().insert(kill);
 
-    let (slow, ip_blocked, rate_limit) = {
-        let shared = app.lock();
+    req.extensions_mut().insert(ChaosAfterWrite(None));
+
+    let is_api = path.starts_with("/api/");
+    let (slow, ip_blocked, rate_limit, fault) = {
+        let mut shared = app.lock();
         let slow = match shared.scenario("slow") {
             Some(Scenario::Slow(d)) => Some(*d),
             _ => None,
         };
-        let rate = match shared.scenario("rate-limit") {
-            Some(Scenario::RateLimit { retry_after_secs }) => Some(*retry_after_secs),
+        let rate = match (
+            shared.scenario("rate-limit"),
+            shared.scenario("rate-limit-date"),
+        ) {
+            (Some(Scenario::RateLimit { retry_after_secs }), _) => {
+                Some(RetryAfter::Seconds(*retry_after_secs))
+            }
+            (_, Some(Scenario::RateLimitDate { retry_after_secs })) => {
+                Some(RetryAfter::Date(*retry_after_secs))
+            }
             _ => None,
         };
-        (slow, shared.has("ip-blocked"), rate)
+        let ip_blocked = shared.has("ip-blocked");
+        let answered_here = ip_blocked || (is_api && rate.is_some());
+        let fault = if !answered_here && path.starts_with("/api/now/table/") {
+            draw_chaos(&mut shared, &method)
+        } else {
+            None
+        };
+        (slow, ip_blocked, rate, fault)
     };
     if let Some(d) = slow {
         tokio::time::sleep(d).await;
     }
-    let is_api = path.starts_with("/api/");
     let mut resp = if ip_blocked {
         (StatusCode::FORBIDDEN, Html(pages::ip_blocked())).into_response()
     } else if let (Some(retry), true) = (rate_limit, is_api) {
         rate_limited(&app, retry)
     } else {
-        let resp = next.run(req).await;
-        if is_api && resp.status().is_success() && app.lock().has("malformed-json") {
-            truncate_json(resp).await
-        } else {
-            resp
+        match fault {
+            Some(f @ Fault::ServerError) => {
+                count_chaos(&app, f);
+                server_error(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Some(f @ Fault::RateLimit { retry_after_secs }) => {
+                count_chaos(&app, f);
+                rate_limited(&app, RetryAfter::Seconds(retry_after_secs))
+            }
+            Some(f @ Fault::RateLimitDate { retry_after_secs }) => {
+                count_chaos(&app, f);
+                rate_limited(&app, RetryAfter::Date(retry_after_secs))
+            }
+            _ => {
+                if let Some(f @ Fault::Slow { millis }) = fault {
+                    tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+                    count_chaos(&app, f);
+                }
+                if let Some(f) = fault.filter(Fault::after_write) {
+                    req.extensions_mut().insert(ChaosAfterWrite(Some(f)));
+                }
+                let resp = next.run(req).await;
+                let success = is_api && resp.status().is_success();
+                let chaos_truncates = success && fault == Some(Fault::MalformedJson);
+                if chaos_truncates {
+                    count_chaos(&app, Fault::MalformedJson);
+                }
+                if chaos_truncates || (success && app.lock().has("malformed-json")) {
+                    truncate_json(resp).await
+                } else {
+                    resp
+                }
+            }
         }
     };
 
-    let headers = resp.headers_mut();
-    headers.insert(header::SERVER, HeaderValue::from_static("ServiceNow"));
-    let txn: [u8; 16] = rand::rng().random();
-    if let Ok(v) = HeaderValue::from_str(&hex(&txn)) {
-        headers.insert("x-transaction-id", v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "JSESSIONID={session}; Path=/; HttpOnly; SameSite=Lax"
-    )) {
-        headers.append(header::SET_COOKIE, v);
+    // The load balancer's own pages carry none of the instance's headers.
+    if resp.extensions().get::<FromGateway>().is_none() {
+        let headers = resp.headers_mut();
+        headers.insert(header::SERVER, HeaderValue::from_static("ServiceNow"));
+        let txn: [u8; 16] = rand::rng().random();
+        if let Ok(v) = HeaderValue::from_str(&hex(&txn)) {
+            headers.insert("x-transaction-id", v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "JSESSIONID={session}; Path=/; HttpOnly; SameSite=Lax"
+        )) {
+            headers.append(header::SET_COOKIE, v);
+        }
     }
     let bytes_out = resp.body().size_hint().exact().unwrap_or(0);
     app.lock().requests.push(RequestRecord {
@@ -214,7 +318,51 @@ pub async fn middleware(State(app): State<AppState>, mut req: Request, next: Nex
     resp
 }
 
-fn rate_limited(app: &AppState, retry_after: u64) -> Response {
+/// The next chaos fault for a Table API request, if chaos is on.
+fn draw_chaos(shared: &mut Shared, method: &str) -> Option<Fault> {
+    let Some(Scenario::Chaos { seed, percent }) = shared.scenario("chaos").cloned() else {
+        return None;
+    };
+    shared
+        .chaos
+        .get_or_insert_with(|| ChaosState::new(seed))
+        .draw(percent, RequestKind::of(method))
+}
+
+/// Count one applied chaos fault.
+pub fn count_chaos(app: &AppState, fault: Fault) {
+    if let Some(c) = app.lock().chaos.as_mut() {
+        c.count(fault);
+    }
+}
+
+/// How a 429 says when to come back.
+#[derive(Clone, Copy, Debug)]
+pub enum RetryAfter {
+    /// `Retry-After: N` (sent verbatim, however large).
+    Seconds(u64),
+    /// `Retry-After: <IMF-fixdate>` this many seconds ahead.
+    Date(u64),
+}
+
+/// The last second an IMF-fixdate can show (9999-12-31 23:59:59 UTC).
+const LAST_HTTP_DATE: i64 = 253_402_300_799;
+
+/// `now + secs` rounded up to the whole second (so the date is never less
+/// than `secs` ahead), capped at year 9999: the Unix time and its
+/// IMF-fixdate (`Wed, 21 Oct 2026 07:28:00 GMT`).
+pub fn http_date_after(now: chrono::DateTime<chrono::Utc>, secs: u64) -> (i64, String) {
+    let base = i128::from(now.timestamp()) + i128::from(now.timestamp_subsec_nanos() > 0);
+    let ts = i64::try_from((base + i128::from(secs)).min(i128::from(LAST_HTTP_DATE)))
+        .unwrap_or(LAST_HTTP_DATE);
+    let text = chrono::DateTime::from_timestamp(ts, 0)
+        .unwrap_or_default()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    (ts, text)
+}
+
+fn rate_limited(app: &AppState, retry: RetryAfter) -> Response {
     let limit = 100;
     let mut resp = sn_error(
         StatusCode::TOO_MANY_REQUESTS,
@@ -223,11 +371,27 @@ fn rate_limited(app: &AppState, retry_after: u64) -> Response {
             "Rate limit of {limit} requests per hour for Table API exceeded"
         )),
     );
-    let reset = app.clock.now().timestamp() + retry_after as i64;
+    let now = app.clock.now();
+    let (retry_after, reset) = match retry {
+        RetryAfter::Seconds(secs) => (
+            HeaderValue::from(secs),
+            // Exact, even when absurd (i128 holds any i64 + u64).
+            (i128::from(now.timestamp()) + i128::from(secs)).to_string(),
+        ),
+        RetryAfter::Date(secs) => {
+            let (ts, date) = http_date_after(now, secs);
+            match HeaderValue::from_str(&date) {
+                Ok(v) => (v, ts.to_string()),
+                Err(_) => (HeaderValue::from(secs), ts.to_string()),
+            }
+        }
+    };
     let h = resp.headers_mut();
-    h.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    h.insert(header::RETRY_AFTER, retry_after);
     h.insert("x-ratelimit-limit", HeaderValue::from(limit));
-    h.insert("x-ratelimit-reset", HeaderValue::from(reset));
+    if let Ok(v) = HeaderValue::from_str(&reset) {
+        h.insert("x-ratelimit-reset", v);
+    }
     resp
 }
 
@@ -344,5 +508,48 @@ impl AsyncWrite for KillableStream {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn http_dates_are_imf_fixdates_rounded_up_and_capped() {
+        let now = chrono::Utc
+            .with_ymd_and_hms(2026, 10, 21, 7, 27, 0)
+            .single()
+            .expect("a valid date");
+        assert_eq!(
+            http_date_after(now, 60),
+            (now.timestamp() + 60, "Wed, 21 Oct 2026 07:28:00 GMT".into())
+        );
+        let later = now + chrono::Duration::milliseconds(1);
+        assert_eq!(
+            http_date_after(later, 60).1,
+            "Wed, 21 Oct 2026 07:28:01 GMT"
+        );
+        assert_eq!(
+            http_date_after(now, 86_400 * 11).1,
+            "Sun, 01 Nov 2026 07:27:00 GMT"
+        );
+        assert_eq!(
+            http_date_after(now, u64::MAX),
+            (LAST_HTTP_DATE, "Fri, 31 Dec 9999 23:59:59 GMT".into())
+        );
+    }
+
+    #[test]
+    fn path_segments_keep_hostile_ids_in_one_segment() {
+        assert_eq!(path_segment("0123abcdef"), "0123abcdef");
+        assert_eq!(
+            path_segment("../../api/now/table/sys_user"),
+            "..%2F..%2Fapi%2Fnow%2Ftable%2Fsys_user"
+        );
+        assert_eq!(path_segment("a^b=c"), "a%5Eb%3Dc");
+        assert_eq!(path_segment("a b%"), "a%20b%25");
+        assert_eq!(path_segment("é"), "%C3%A9");
     }
 }

@@ -9,12 +9,14 @@
 //! `store` (records and business rules), `query` (encoded queries),
 //! `table` (Table API), `oauth` (OAuth endpoints and browser pages),
 //! `pages` (HTML), `http` (headers, errors, auth, middleware, listener),
-//! `seed` (demo data), `state` (shared state and public types).
+//! `chaos` (the seeded fault injector), `seed` (demo data), `state` (shared
+//! state and public types).
 //!
 //! [`microsoft`] is a second simulator beside it: the Microsoft identity
 //! platform and Graph Secure Score (start it with [`microsoft::start`]).
 
 pub mod browser;
+mod chaos;
 mod clock;
 mod direct;
 mod http;
@@ -30,7 +32,7 @@ mod table;
 
 pub use clock::Clock;
 pub use oauth::{SSO_USER, s256};
-pub use scenarios::{CROSS_SCOPE_MESSAGE, Scenario, parse_duration};
+pub use scenarios::{CHAOS_FAULTS, CROSS_SCOPE_MESSAGE, Scenario, hostile_sys_id, parse_duration};
 pub use seed::{
     ADMIN, CLIENT_ID, CLIENT_SECRET, DEFAULT_RELEASE, FULFILLER, FULFILLER_DISPLAY,
     INTEGRATION_USER, INTEGRATION_USER_DISPLAY, OAUTH_APP_NAME, PASSWORD, PERSONAL_USER,
@@ -43,7 +45,7 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{any, get, post};
 use serde_json::Value;
 use state::{AppState, Shared};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -136,6 +138,8 @@ pub async fn start(config: SimConfig) -> std::io::Result<RunningSim> {
         refresh_token_lifetime: config.refresh_token_lifetime,
         public_url,
         moving_ticket: None,
+        chaos: None,
+        bad_sys_ids_issued: 0,
     };
     let now = clock.now();
     seed::seed_base(&mut shared, now);
@@ -268,10 +272,30 @@ pub struct SimHandle {
 
 impl SimHandle {
     /// Turn a scenario on (replacing one with the same key, e.g. `release`).
+    /// Turning `chaos` on restarts its fault sequence from the seed and
+    /// zeroes [`SimHandle::chaos_counts`].
     pub fn set_scenario(&self, scenario: Scenario) {
         let mut shared = self.app.lock();
+        if let Scenario::Chaos { seed, .. } = scenario {
+            shared.chaos = Some(chaos::ChaosState::new(seed));
+        }
         shared.scenarios.retain(|s| s.key() != scenario.key());
         shared.scenarios.push(scenario);
+    }
+
+    /// How many faults of each kind `chaos` has injected since it was last
+    /// turned on: every name of [`CHAOS_FAULTS`] → count (still readable
+    /// after it is turned off); empty when `chaos` was never on. A fault is
+    /// counted when it is applied: an after-write fault on a write that
+    /// failed anyway (404, 400...) or `malformed-json` on an error answer
+    /// is not counted.
+    pub fn chaos_counts(&self) -> BTreeMap<String, u64> {
+        self.app
+            .lock()
+            .chaos
+            .as_ref()
+            .map(|c| c.counts.clone())
+            .unwrap_or_default()
     }
 
     /// Turn a scenario off by its key (`"rate-limit"`; `"release=Zurich"` works too).
@@ -371,7 +395,8 @@ impl SimHandle {
     }
 
     /// Insert as the fulfiller (`beth.agent`) would, with business rules and
-    /// audit fields. Returns the sys_id, or `None` for an unknown table.
+    /// audit fields (and a hostile sys_id under `bad-sys-ids`). Returns the
+    /// sys_id, or `None` for an unknown table.
     pub fn insert_record(&self, table: &str, fields: Value) -> Option<String> {
         let now = self.app.clock.now_sn();
         let mut shared = self.app.lock();
@@ -380,7 +405,7 @@ impl SimHandle {
             .or_else(|| shared.accounts.first())?
             .actor();
         let fields = fields.as_object().cloned().unwrap_or_default();
-        let rec = shared.store.insert(table, &fields, &actor, &now)?;
+        let rec = shared.insert_record(table, &fields, &actor, &now)?;
         Some(store::str_field(&rec, "sys_id").to_string())
     }
 

@@ -2,8 +2,9 @@
 //! `/oauth_auth.do` (login page, approval page, Allow/Deny, Not You?),
 //! `/login.do` and `/side_door.do`, the fake SSO IdP (`/sso/idp`),
 //! `/oauth_token.do` (authorization_code and refresh_token grants, form body
-//! only, one generic 401 for every failure) and `/oauth_revoke_token.do`.
-//! Sessions are keyed by the JSESSIONID the middleware hands over.
+//! only, one generic 401 for every failure) and `/oauth_revoke_token.do`,
+//! with their scenarios (refuse-refresh, revoke-fails). Sessions are keyed by
+//! the JSESSIONID the middleware hands over.
 
 use crate::http::{SessionId, random_token};
 use crate::pages;
@@ -379,6 +380,9 @@ pub async fn token(
             (code.user, refresh)
         }
         "refresh_token" => {
+            if shared.has("refuse-refresh") {
+                return token_failure();
+            }
             let rt = get("refresh_token");
             let info = shared
                 .refresh_tokens
@@ -428,7 +432,15 @@ pub(crate) fn issue(
 }
 
 /// `GET /oauth_revoke_token.do?token=...`: marks the token expired; 200, empty.
+/// Under `revoke-fails`: 500 with the HTML error page, nothing revoked.
 pub async fn revoke(State(app): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    if app.lock().has("revoke-fails") {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Html(pages::server_error()),
+        )
+            .into_response();
+    }
     let p = params(&query.unwrap_or_default());
     if let Some(token) = p.get("token") {
         let mut guard = app.lock();

@@ -1,8 +1,8 @@
 //! The instance's HTML pages: login, OAuth approval, error and message pages,
-//! the IP block page. Plain HTML forms, no JavaScript, stable element ids
-//! (`user_name`, `user_password`, `sysverb_login`, `not_you`, `allow`, `deny`,
-//! `signed_in_user`) so a headless browser can drive them. Every dynamic
-//! string is escaped here.
+//! the IP block page, and the load balancer's 504 page. Plain HTML forms, no
+//! JavaScript, stable element ids (`user_name`, `user_password`,
+//! `sysverb_login`, `not_you`, `allow`, `deny`, `signed_in_user`) so a
+//! headless browser can drive them. Every dynamic string is escaped here.
 
 /// HTML-escape text for element content and attribute values.
 pub fn esc(s: &str) -> String {
@@ -104,4 +104,20 @@ pub fn ip_blocked() -> String {
         "",
         "<h1>Access Denied</h1><p id=\"error_message\">Your IP address is not allowed to access this instance (IP Address Access Control).</p>",
     )
+}
+
+/// The instance's generic HTML error page (what a failing `.do` endpoint
+/// shows; the exact text is inferred).
+pub fn server_error() -> String {
+    layout(
+        "Error | ServiceNow",
+        "",
+        "<h1>Error</h1><p id=\"error_message\">An unexpected error occurred while processing the request. Please try again later.</p>",
+    )
+}
+
+/// The load balancer's `504 Gateway Time-out` page: plain HTML, nothing of
+/// the instance's look (the instance never answered).
+pub fn gateway_timeout() -> String {
+    "<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n<center><h1>504 Gateway Time-out</h1></center>\r\n</body>\r\n</html>\r\n".to_string()
 }

@@ -4,7 +4,8 @@
 //! (AND), `^OR`, `^NQ`, `ORDERBY`, `ORDERBYDESC`, and the value
 //! `javascript:gs.getUserID()`. Values are case-sensitive. Parts that do not
 //! parse, or that name a field the table does not have, are silently ignored,
-//! as a real instance does.
+//! as a real instance does; [`Query::parse_ignoring`] treats more fields that
+//! way (the `hide-field` and `ignore-query-field` scenarios).
 
 use crate::store::{Record, TableDef, str_field};
 use std::cmp::Ordering;
@@ -61,7 +62,14 @@ const OPS: &[(&str, Op)] = &[
     ("<", Op::Lt),
 ];
 
-fn parse_cond(part: &str, def: &TableDef, user_id: &str) -> Option<Cond> {
+/// Fields whose conditions or ORDERBY the parser drops, as if the table did
+/// not have them.
+struct Skip<'a> {
+    condition: &'a dyn Fn(&str) -> bool,
+    order: &'a dyn Fn(&str) -> bool,
+}
+
+fn parse_cond(part: &str, def: &TableDef, user_id: &str, skip: &Skip<'_>) -> Option<Cond> {
     let field_len = part
         .bytes()
         .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
@@ -70,7 +78,7 @@ fn parse_cond(part: &str, def: &TableDef, user_id: &str) -> Option<Cond> {
         return None;
     }
     let (field, rest) = part.split_at(field_len);
-    if !def.has_field(field) {
+    if !def.has_field(field) || (skip.condition)(field) {
         return None;
     }
     let (op, value) = OPS
@@ -93,29 +101,47 @@ fn parse_cond(part: &str, def: &TableDef, user_id: &str) -> Option<Cond> {
 
 impl Query {
     /// Parse an encoded query for a table. `user_id` replaces
-    /// `javascript:gs.getUserID()`.
+    /// `javascript:gs.getUserID()`. (The handlers use [`Query::parse_ignoring`].)
+    #[cfg(test)]
     pub fn parse(encoded: &str, def: &TableDef, user_id: &str) -> Query {
+        Query::parse_ignoring(encoded, def, user_id, &|_| false, &|_| false)
+    }
+
+    /// [`Query::parse`], dropping conditions on the fields `skip_condition`
+    /// names and ORDERBY on those `skip_order` names, exactly as conditions
+    /// on a field the table does not have are dropped (the rest still applies).
+    pub fn parse_ignoring(
+        encoded: &str,
+        def: &TableDef,
+        user_id: &str,
+        skip_condition: &dyn Fn(&str) -> bool,
+        skip_order: &dyn Fn(&str) -> bool,
+    ) -> Query {
+        let skip = Skip {
+            condition: skip_condition,
+            order: skip_order,
+        };
         let mut q = Query::default();
         for alternative in encoded.split("^NQ") {
             let mut groups: Vec<Vec<Cond>> = Vec::new();
             for part in alternative.split('^') {
                 if let Some(field) = part.strip_prefix("ORDERBYDESC") {
-                    if def.has_field(field) {
+                    if def.has_field(field) && !(skip.order)(field) {
                         q.order.push((field.to_string(), true));
                     }
                 } else if let Some(field) = part.strip_prefix("ORDERBY") {
-                    if def.has_field(field) {
+                    if def.has_field(field) && !(skip.order)(field) {
                         q.order.push((field.to_string(), false));
                     }
                 } else if let Some(cond) = part
                     .strip_prefix("OR")
-                    .and_then(|rest| parse_cond(rest, def, user_id))
+                    .and_then(|rest| parse_cond(rest, def, user_id, &skip))
                 {
                     match groups.last_mut() {
                         Some(group) => group.push(cond),
                         None => groups.push(vec![cond]),
                     }
-                } else if let Some(cond) = parse_cond(part, def, user_id) {
+                } else if let Some(cond) = parse_cond(part, def, user_id, &skip) {
                     groups.push(vec![cond]);
                 }
             }
@@ -236,6 +262,32 @@ mod tests {
                 "{q} should not match"
             );
         }
+    }
+
+    #[test]
+    fn skipped_fields_drop_only_their_own_terms() {
+        let def = table_def("incident").unwrap();
+        let r = rec(json!({"state":"2","correlation_id":"tb1/x","number":"INC0010001"}));
+        let other = rec(json!({"state":"1","correlation_id":"tb1/y","number":"INC0010002"}));
+        let skip = |f: &str| f == "correlation_id";
+        let never = |_: &str| false;
+        let parse = |q: &str| Query::parse_ignoring(q, def, "u", &skip, &never);
+        // The condition on the skipped field no longer filters...
+        assert!(parse("correlation_id=nope").matches(&r));
+        assert!(parse("correlation_id=nope").matches(&other));
+        // ...the rest still does.
+        assert!(parse("correlation_id=nope^state=2").matches(&r));
+        assert!(!parse("correlation_id=nope^state=2").matches(&other));
+        assert!(!parse("state=2^ORcorrelation_id=tb1/y").matches(&other));
+        assert!(!Query::parse("correlation_id=nope", def, "u").matches(&r));
+        // ORDERBY is dropped only when asked.
+        let a = rec(json!({"correlation_id":"b","number":"1"}));
+        let b = rec(json!({"correlation_id":"a","number":"2"}));
+        let mut rows = vec![&a, &b];
+        Query::parse_ignoring("ORDERBYcorrelation_id", def, "", &skip, &skip).sort(&mut rows);
+        assert_eq!(str_field(rows[0], "number"), "1");
+        parse("ORDERBYcorrelation_id").sort(&mut rows);
+        assert_eq!(str_field(rows[0], "number"), "2");
     }
 
     #[test]

@@ -2,10 +2,12 @@
 //! describe it: accounts, OAuth apps, issued tokens, the request log.
 //! Handlers lock it briefly and never across an `.await`.
 
+use crate::chaos::ChaosState;
 use crate::clock::Clock;
-use crate::scenarios::Scenario;
-use crate::store::{Actor, Store};
+use crate::scenarios::{Scenario, hostile_sys_id};
+use crate::store::{Actor, Record, Store};
 use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -128,6 +130,11 @@ pub struct Shared {
     pub public_url: String,
     /// The demo ticket whose state moves every minute, and its step.
     pub moving_ticket: Option<(String, usize)>,
+    /// The chaos scenario's generator and counts (kept after it is turned
+    /// off, so the counts stay readable; reset when it is turned on).
+    pub chaos: Option<ChaosState>,
+    /// How many sys_ids `bad-sys-ids` has handed out (the rotation's position).
+    pub bad_sys_ids_issued: u64,
 }
 
 impl Shared {
@@ -157,6 +164,47 @@ impl Shared {
             app.issue_refresh_token = false;
         }
         Some(app)
+    }
+
+    /// Whether a field-level read ACL (`hide-field`) hides this field from
+    /// callers it applies to (everyone but the admin).
+    pub fn hides(&self, field: &str) -> bool {
+        self.scenario("hide-field")
+            .is_some_and(|s| s.field_list().any(|f| f == field))
+    }
+
+    /// Whether `ignore-query-field` makes the instance ignore encoded-query
+    /// conditions on this field.
+    pub fn ignores_conditions_on(&self, field: &str) -> bool {
+        self.scenario("ignore-query-field")
+            .is_some_and(|s| s.field_list().any(|f| f == field))
+    }
+
+    /// Insert a record as the Table API does, as `actor`; under `bad-sys-ids`
+    /// the record gets the next hostile sys_id of the rotation.
+    pub fn insert_record(
+        &mut self,
+        table: &str,
+        fields: &Map<String, Value>,
+        actor: &Actor,
+        now: &str,
+    ) -> Option<Record> {
+        let forced = if self.has("bad-sys-ids") {
+            loop {
+                let id = hostile_sys_id(self.bad_sys_ids_issued);
+                self.bad_sys_ids_issued += 1;
+                let taken = self.store.find(table, &id).is_some()
+                    || (crate::store::is_task_table(table)
+                        && self.store.find("task", &id).is_some());
+                if !taken {
+                    break Some(id);
+                }
+            }
+        } else {
+            None
+        };
+        self.store
+            .insert_as(table, fields, actor, now, forced.as_deref())
     }
 
     pub fn access_lifetime(&self) -> Duration {

@@ -561,16 +561,32 @@ impl Store {
         actor: &Actor,
         now: &str,
     ) -> Option<Record> {
+        self.insert_as(table, fields, actor, now, None)
+    }
+
+    /// [`Store::insert`], with the sys_id imposed when `sys_id` is given
+    /// (whatever the body asks for; the caller keeps it unique).
+    pub fn insert_as(
+        &mut self,
+        table: &str,
+        fields: &Map<String, Value>,
+        actor: &Actor,
+        now: &str,
+        sys_id: Option<&str>,
+    ) -> Option<Record> {
         let def = table_def(table).filter(|d| d.name != "task")?;
         let mut rec = Record::new();
         for f in def.fields {
             rec.insert((*f).to_string(), Value::String(String::new()));
         }
-        let sys_id = fields
-            .get("sys_id")
-            .map(to_sn_string)
-            .filter(|s| is_sys_id(s) && self.find(table, s).is_none())
-            .unwrap_or_else(new_sys_id);
+        let sys_id = match sys_id {
+            Some(id) => id.to_string(),
+            None => fields
+                .get("sys_id")
+                .map(to_sn_string)
+                .filter(|s| is_sys_id(s) && self.find(table, s).is_none())
+                .unwrap_or_else(new_sys_id),
+        };
         set(&mut rec, "sys_id", &sys_id);
         set(&mut rec, "sys_created_on", now);
         set(&mut rec, "sys_created_by", &actor.user_name);

@@ -3,9 +3,14 @@
 //! rendering of stored records (references, display values, field lists),
 //! paging headers (X-Total-Count, Link), the error bodies of each failure,
 //! and the Table-API scenarios (ACL insert deny, server error, cross-scope,
-//! drop after write, release).
+//! drop after write, error after write, hidden fields, ignored query fields,
+//! bad sys_ids, release, and chaos's after-write faults).
 
-use crate::http::{KillSwitch, authenticate, json_response, sn_error};
+use crate::chaos::Fault;
+use crate::http::{
+    ChaosAfterWrite, KillSwitch, authenticate, error_after_write, json_response, path_segment,
+    server_error, sn_error,
+};
 use crate::scenarios::{CROSS_SCOPE_MESSAGE, Scenario};
 use crate::state::{AppState, Shared};
 use crate::store::{self, Actor, Record, TableDef, choice_label, str_field, table_def};
@@ -33,6 +38,9 @@ struct Options {
     offset: usize,
     no_count: bool,
     suppress_pagination: bool,
+    /// Whether field-level read ACLs (`hide-field`) apply to the caller:
+    /// everyone but the admin (ACLs' "Admin overrides").
+    field_acl: bool,
 }
 
 pub const DEFAULT_LIMIT: usize = 10_000;
@@ -78,8 +86,22 @@ impl Options {
                 .unwrap_or(0),
             no_count: flag("sysparm_no_count"),
             suppress_pagination: flag("sysparm_suppress_pagination_header"),
+            field_acl: true,
             pairs,
         }
+    }
+
+    /// The options of a request by `actor`.
+    fn for_actor(raw: Option<&str>, actor: &Actor) -> Options {
+        Options {
+            field_acl: actor.user_name != crate::seed::ADMIN,
+            ..Options::parse(raw)
+        }
+    }
+
+    /// Whether `hide-field` hides this field from this request.
+    fn hidden(&self, shared: &Shared, field: &str) -> bool {
+        self.field_acl && shared.hides(field)
     }
 
     /// This request's URL with another offset (for the Link header).
@@ -135,7 +157,8 @@ fn referenced<'a>(
     shared.store.find(table, sys_id)
 }
 
-/// Render a stored record for the response, honouring the options.
+/// Render a stored record for the response, honouring the options and the
+/// fields `hide-field` hides from the caller.
 fn render(shared: &Shared, def: &TableDef, rec: &Record, opts: &Options) -> Value {
     let class = match str_field(rec, "sys_class_name") {
         "" => def.name,
@@ -153,6 +176,9 @@ fn render(shared: &Shared, def: &TableDef, rec: &Record, opts: &Options) -> Valu
         }
         // Dot-walking one level: `assigned_to.name`.
         if let Some((ref_field, sub)) = name.split_once('.') {
+            if opts.hidden(shared, ref_field) || opts.hidden(shared, sub) {
+                continue;
+            }
             let Some(target) = def.reference_table(ref_field) else {
                 continue;
             };
@@ -177,14 +203,14 @@ fn render(shared: &Shared, def: &TableDef, rec: &Record, opts: &Options) -> Valu
             out.insert(name.clone(), value);
             continue;
         }
-        if !def.has_field(&name) {
+        if !def.has_field(&name) || opts.hidden(shared, &name) {
             continue;
         }
         let raw = str_field(rec, &name).to_string();
         let link = def
             .reference_table(&name)
             .filter(|_| !raw.is_empty() && !opts.exclude_links)
-            .map(|t| format!("{base}/api/now/table/{t}/{raw}"));
+            .map(|t| format!("{base}/api/now/table/{t}/{}", path_segment(&raw)));
         let value = match (opts.display, link) {
             (DisplayMode::Raw, Some(link)) => json!({"link": link, "value": raw}),
             (DisplayMode::Raw, None) => Value::String(raw),
@@ -244,13 +270,7 @@ fn preflight(
         )));
     }
     if shared.has("server-error") {
-        return Err(Box::new(sn_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Internal Server Error",
-            Some(
-                "The server encountered an unexpected condition that prevented it from fulfilling the request",
-            ),
-        )));
+        return Err(Box::new(server_error(StatusCode::INTERNAL_SERVER_ERROR)));
     }
     let def = table_def(table).ok_or_else(|| {
         Box::new(sn_error(
@@ -287,6 +307,34 @@ fn parse_body(body: &Bytes) -> Result<Map<String, Value>, Box<Response>> {
 
 const TABLE_PATH: &str = "/api/now/table/";
 
+/// What a stored write answers instead of its result, if anything. The
+/// scenarios first: `drop-after-write` cuts the connection (the handler's
+/// answer never leaves), `error-after-write` answers its status; then the
+/// write's chaos fault, counted here.
+fn after_write(shared: &mut Shared, kill: &KillSwitch, chaos: ChaosAfterWrite) -> Option<Response> {
+    if shared.has("drop-after-write") {
+        kill.kill();
+        return None;
+    }
+    if let Some(Scenario::ErrorAfterWrite { status }) = shared.scenario("error-after-write") {
+        return Some(error_after_write(*status));
+    }
+    let fault = chaos.0?;
+    let answer = match fault {
+        Fault::DropAfterWrite => {
+            kill.kill();
+            None
+        }
+        Fault::ErrorAfterWrite => Some(error_after_write(500)),
+        Fault::GatewayTimeoutAfterWrite => Some(error_after_write(504)),
+        _ => return None,
+    };
+    if let Some(c) = shared.chaos.as_mut() {
+        c.count(fault);
+    }
+    answer
+}
+
 /// `GET /api/now/table/{table}`
 pub async fn list(
     State(app): State<AppState>,
@@ -298,9 +346,15 @@ pub async fn list(
         Ok(ok) => ok,
         Err(resp) => return *resp,
     };
-    let opts = Options::parse(raw.as_deref());
+    let opts = Options::for_actor(raw.as_deref(), &actor);
     let shared = app.lock();
-    let query = crate::query::Query::parse(&opts.query, def, &actor.sys_id);
+    let query = crate::query::Query::parse_ignoring(
+        &opts.query,
+        def,
+        &actor.sys_id,
+        &|f| shared.ignores_conditions_on(f) || opts.hidden(&shared, f),
+        &|f| opts.hidden(&shared, f),
+    );
     let rows = visible_rows(&shared, def.name);
     let mut matched: Vec<&Record> = rows.iter().filter(|r| query.matches(r)).collect();
     query.sort(&mut matched);
@@ -362,12 +416,12 @@ pub async fn get_one(
         Ok(ok) => ok,
         Err(resp) => return *resp,
     };
+    let opts = Options::for_actor(raw.as_deref(), &actor);
     let sys_id = if sys_id == "javascript:gs.getUserID()" {
         actor.sys_id
     } else {
         sys_id
     };
-    let opts = Options::parse(raw.as_deref());
     let shared = app.lock();
     let rows = visible_rows(&shared, def.name);
     match rows.iter().find(|r| str_field(r, "sys_id") == sys_id) {
@@ -384,6 +438,7 @@ pub async fn create(
     State(app): State<AppState>,
     Path(table): Path<String>,
     Extension(kill): Extension<KillSwitch>,
+    Extension(chaos): Extension<ChaosAfterWrite>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
     body: Bytes,
@@ -396,7 +451,7 @@ pub async fn create(
         Ok(f) => f,
         Err(resp) => return *resp,
     };
-    let opts = Options::parse(raw.as_deref());
+    let opts = Options::for_actor(raw.as_deref(), &actor);
     let now = app.clock.now_sn();
     let mut shared = app.lock();
     if shared.has("acl-deny-insert") || def.name == "task" {
@@ -406,21 +461,21 @@ pub async fn create(
             Some("ACL Exception Insert Failed due to security constraints"),
         );
     }
-    let Some(rec) = shared.store.insert(def.name, &fields, &actor, &now) else {
+    let Some(rec) = shared.insert_record(def.name, &fields, &actor, &now) else {
         return sn_error(
             StatusCode::FORBIDDEN,
             "Operation Failed",
             Some("ACL Exception Insert Failed due to security constraints"),
         );
     };
-    if shared.has("drop-after-write") {
-        kill.kill();
+    if let Some(resp) = after_write(&mut shared, &kill, chaos) {
+        return resp;
     }
     let location = format!(
         "{}{TABLE_PATH}{}/{}",
         shared.public_url,
         def.name,
-        str_field(&rec, "sys_id")
+        path_segment(str_field(&rec, "sys_id"))
     );
     let mut resp = json_response(
         StatusCode::CREATED,
@@ -437,6 +492,7 @@ pub async fn update(
     State(app): State<AppState>,
     Path((table, sys_id)): Path<(String, String)>,
     Extension(kill): Extension<KillSwitch>,
+    Extension(chaos): Extension<ChaosAfterWrite>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
     body: Bytes,
@@ -449,7 +505,7 @@ pub async fn update(
         Ok(f) => f,
         Err(resp) => return *resp,
     };
-    let opts = Options::parse(raw.as_deref());
+    let opts = Options::for_actor(raw.as_deref(), &actor);
     let now = app.clock.now_sn();
     let mut shared = app.lock();
     let Some((_, rec)) = shared
@@ -458,8 +514,8 @@ pub async fn update(
     else {
         return not_found();
     };
-    if shared.has("drop-after-write") {
-        kill.kill();
+    if let Some(resp) = after_write(&mut shared, &kill, chaos) {
+        return resp;
     }
     json_response(
         StatusCode::OK,

@@ -1443,7 +1443,1081 @@ async fn scenario_names_parse() {
             Scenario::ShortLivedTokens(Duration::from_secs(60)),
         ),
         ("public-client", Scenario::PublicClient),
+        (
+            "error-after-write",
+            Scenario::ErrorAfterWrite { status: 500 },
+        ),
+        (
+            "error-after-write=504",
+            Scenario::ErrorAfterWrite { status: 504 },
+        ),
+        (
+            "hide-field=correlation_id",
+            Scenario::HideField("correlation_id".into()),
+        ),
+        (
+            "ignore-query-field=correlation_id",
+            Scenario::IgnoreQueryField("correlation_id".into()),
+        ),
+        ("bad-sys-ids", Scenario::BadSysIds),
+        (
+            "rate-limit-date",
+            Scenario::RateLimitDate {
+                retry_after_secs: 60,
+            },
+        ),
+        (
+            "rate-limit-date=5",
+            Scenario::RateLimitDate {
+                retry_after_secs: 5,
+            },
+        ),
+        (
+            "rate-limit=18446744073709551615",
+            Scenario::RateLimit {
+                retry_after_secs: u64::MAX,
+            },
+        ),
+        ("revoke-fails", Scenario::RevokeFails),
+        ("refuse-refresh", Scenario::RefuseRefresh),
+        (
+            "chaos=42",
+            Scenario::Chaos {
+                seed: 42,
+                percent: 30,
+            },
+        ),
+        (
+            "chaos=42:100",
+            Scenario::Chaos {
+                seed: 42,
+                percent: 100,
+            },
+        ),
     ] {
         assert_eq!(name.parse::<Scenario>().unwrap(), want);
+        // Display gives a name that parses back to the same scenario.
+        assert_eq!(want.to_string().parse::<Scenario>().unwrap(), want);
+        assert!(
+            Scenario::catalog()
+                .iter()
+                .any(|(n, _)| n.split(['=', '[']).next() == Some(want.key())),
+            "{} is in --help",
+            want.key()
+        );
     }
+    for bad in [
+        "error-after-write=404",
+        "hide-field",
+        "hide-field=Bad Name",
+        "ignore-query-field=",
+        "rate-limit-date=soon",
+        "rate-limit=18446744073709551616",
+        "chaos",
+        "chaos=1:150",
+        "revoke-fails=1",
+        "refuse-refresh=yes",
+    ] {
+        assert!(bad.parse::<Scenario>().is_err(), "{bad} should not parse");
+    }
+}
+
+// ------------------------------------------------- Scenarios: faults of writes
+
+const SERVER_ERROR_DETAIL: &str =
+    "The server encountered an unexpected condition that prevented it from fulfilling the request";
+
+/// A request with Basic auth as `user`; the body is JSON when given.
+async fn send_as(
+    base: &str,
+    method: reqwest::Method,
+    path: &str,
+    user: &str,
+    body: Option<Value>,
+) -> (StatusCode, reqwest::header::HeaderMap, String) {
+    let resp = api(base, method, path, user, body).await;
+    let (status, headers) = (resp.status(), resp.headers().clone());
+    (status, headers, resp.text().await.unwrap())
+}
+
+fn content_type(h: &reqwest::header::HeaderMap) -> &str {
+    h.get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+#[tokio::test]
+async fn scenario_error_after_write_persists_then_answers_the_status() {
+    let sim = start(
+        Seed::Empty,
+        vec!["error-after-write".parse::<Scenario>().unwrap()],
+    )
+    .await;
+    let base = sim.base_url();
+    let h = sim.handle();
+    // POST: 500 with the error envelope, no Location, and the record exists.
+    let (status, headers, body) = send_as(
+        &base,
+        reqwest::Method::POST,
+        "/api/now/table/incident",
+        "admin",
+        Some(json!({"short_description": "stored anyway", "correlation_id": "tb1/eaw/1"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(content_type(&headers), "application/json;charset=UTF-8");
+    assert!(headers.get(header::LOCATION).is_none());
+    assert_eq!(headers[header::SERVER], "ServiceNow");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap(),
+        error_body("Internal Server Error", Some(SERVER_ERROR_DETAIL))
+    );
+    let rows = h.records("incident");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["short_description"], "stored anyway");
+    assert_eq!(rows[0]["correlation_id"], "tb1/eaw/1");
+    let id = rows[0]["sys_id"].as_str().unwrap().to_string();
+    // PATCH and PUT: 500, and the change is stored.
+    for (method, state, count) in [
+        (reqwest::Method::PATCH, "2", "1"),
+        (reqwest::Method::PUT, "3", "2"),
+    ] {
+        let (status, _, body) = send_as(
+            &base,
+            method,
+            &format!("/api/now/table/incident/{id}"),
+            "admin",
+            Some(json!({"state": state})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            serde_json::from_str::<Value>(&body).unwrap(),
+            error_body("Internal Server Error", Some(SERVER_ERROR_DETAIL))
+        );
+        let rec = h.record("incident", &id).unwrap();
+        assert_eq!(
+            (&rec["state"], &rec["sys_mod_count"]),
+            (&json!(state), &json!(count))
+        );
+    }
+    // Reads are untouched.
+    let (status, _, v) = get_json(&base, &format!("/api/now/table/incident/{id}")).await;
+    assert_eq!(
+        (status, &v["result"]["state"]),
+        (StatusCode::OK, &json!("3"))
+    );
+    // A PATCH of nothing is still a plain 404 (nothing was written).
+    let (status, _, body) = send_as(
+        &base,
+        reqwest::Method::PATCH,
+        &format!("/api/now/table/incident/{}", "f".repeat(32)),
+        "admin",
+        Some(json!({"state": "2"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap(),
+        error_body(
+            "No Record found",
+            Some("Record doesn't exist or ACL restricts the record retrieval")
+        )
+    );
+
+    // 504: the load balancer's HTML page, none of the instance's headers.
+    h.set_scenario(Scenario::ErrorAfterWrite { status: 504 });
+    let (status, headers, body) = send_as(
+        &base,
+        reqwest::Method::POST,
+        "/api/now/table/incident",
+        "admin",
+        Some(json!({"short_description": "timed out", "correlation_id": "tb1/eaw/2"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+    assert!(
+        content_type(&headers).starts_with("text/html"),
+        "{headers:?}"
+    );
+    assert!(
+        body.contains("<title>504 Gateway Time-out</title>"),
+        "{body}"
+    );
+    assert!(serde_json::from_str::<Value>(&body).is_err());
+    for name in [header::SERVER, header::SET_COOKIE, header::LOCATION] {
+        assert!(headers.get(&name).is_none(), "{name} on the gateway page");
+    }
+    assert!(headers.get("x-transaction-id").is_none());
+    assert_eq!(h.requests().last().map(|r| r.status), Some(504));
+    assert_eq!(h.records("incident").len(), 2);
+    let (status, _, _) = send_as(
+        &base,
+        reqwest::Method::PATCH,
+        &format!("/api/now/table/incident/{id}"),
+        "admin",
+        Some(json!({"work_notes": "noted"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+    let (_, _, v) = get_json(
+        &base,
+        &format!("/api/now/table/sys_journal_field?sysparm_query=element_id={id}"),
+    )
+    .await;
+    assert_eq!(v["result"][0]["value"], "noted");
+
+    h.clear_scenario("error-after-write");
+    let (status, headers, _) = send_as(
+        &base,
+        reqwest::Method::POST,
+        "/api/now/table/incident",
+        "admin",
+        Some(json!({"short_description": "fine"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(headers.contains_key(header::LOCATION));
+}
+
+// ------------------------------------------- Scenarios: fields and queries
+
+/// Two incidents with correlation ids, created by the admin; their sys_ids.
+async fn two_correlated_incidents(base: &str) -> (String, String) {
+    let a = post(
+        base,
+        "incident",
+        json!({"short_description": "first", "correlation_id": "tb1/a", "correlation_display": "Ticket Bridge"}),
+    )
+    .await;
+    let b = post(
+        base,
+        "incident",
+        json!({"short_description": "second", "correlation_id": "tb1/b", "correlation_display": "Ticket Bridge"}),
+    )
+    .await;
+    (
+        a["sys_id"].as_str().unwrap().into(),
+        b["sys_id"].as_str().unwrap().into(),
+    )
+}
+
+async fn get_as(
+    base: &str,
+    user: &str,
+    path: &str,
+) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+    let (status, headers, body) = send_as(base, reqwest::Method::GET, path, user, None).await;
+    (
+        status,
+        headers,
+        serde_json::from_str(&body).unwrap_or(Value::Null),
+    )
+}
+
+fn short_descriptions(v: &Value) -> Vec<&str> {
+    v["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["short_description"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn scenario_hide_field_is_a_read_acl_that_drops_queries_on_it() {
+    let sim = start(Seed::Empty, vec![]).await;
+    let base = sim.base_url();
+    let h = sim.handle();
+    let (a, b) = two_correlated_incidents(&base).await;
+    // b's parent is a, for the dot-walk.
+    assert!(h.update_record("incident", &b, json!({"parent": a})));
+    h.set_scenario("hide-field=correlation_id".parse().unwrap());
+    let me = INTEGRATION_USER;
+    let list = "/api/now/table/incident?sysparm_query=ORDERBYnumber";
+
+    // Left out of every record, in every display mode...
+    for mode in ["false", "true", "all"] {
+        let (status, _, v) =
+            get_as(&base, me, &format!("{list}&sysparm_display_value={mode}")).await;
+        assert_eq!(status, StatusCode::OK);
+        let rows = v["result"].as_array().unwrap();
+        assert_eq!(rows.len(), 2);
+        for r in rows {
+            assert!(r.get("correlation_id").is_none(), "{mode}: {r}");
+            assert!(
+                r.get("correlation_display").is_some(),
+                "only the named field"
+            );
+            assert!(r.get("short_description").is_some());
+        }
+    }
+    // ...even when sysparm_fields names it, or dot-walks to it...
+    let (_, _, v) = get_as(
+        &base,
+        me,
+        &format!("{list}&sysparm_fields=number,correlation_id,parent.correlation_id,parent.number"),
+    )
+    .await;
+    assert_eq!(
+        v["result"],
+        json!([{"number": "INC0010001", "parent.number": ""}, {"number": "INC0010002", "parent.number": "INC0010001"}])
+    );
+    // ...and from the single record.
+    let (status, _, v) = get_as(
+        &base,
+        me,
+        &format!("/api/now/table/incident/{a}?sysparm_fields=correlation_id"),
+    )
+    .await;
+    assert_eq!((status, v), (StatusCode::OK, json!({"result": {}})));
+    let (_, _, v) = get_as(&base, me, &format!("/api/now/table/task/{a}")).await;
+    assert!(v["result"].get("correlation_id").is_none());
+    assert_eq!(v["result"]["short_description"], "first");
+
+    // A condition on it is dropped; the rest of the query still applies.
+    let (_, headers, v) = get_as(
+        &base,
+        me,
+        "/api/now/table/incident?sysparm_query=correlation_id=tb1/a^ORDERBYnumber",
+    )
+    .await;
+    assert_eq!(short_descriptions(&v), ["first", "second"]);
+    assert_eq!(headers["x-total-count"], "2");
+    let (_, _, v) = get_as(
+        &base,
+        me,
+        "/api/now/table/incident?sysparm_query=correlation_id=tb1/a^short_description=second",
+    )
+    .await;
+    assert_eq!(short_descriptions(&v), ["second"]);
+    let (_, _, v) = get_as(
+        &base,
+        me,
+        "/api/now/table/incident?sysparm_query=short_description=first^ORcorrelation_id=tb1/b",
+    )
+    .await;
+    assert_eq!(short_descriptions(&v), ["first"]);
+    let (_, _, v) = get_as(
+        &base,
+        me,
+        "/api/now/table/incident?sysparm_query=correlation_idSTARTSWITHnothing^ORDERBYDESCcorrelation_id^ORDERBYnumber",
+    )
+    .await;
+    assert_eq!(
+        short_descriptions(&v),
+        ["first", "second"],
+        "ORDERBY on it dropped too"
+    );
+
+    // Writes still store it (and their answers do not show it).
+    let resp = api(
+        &base,
+        reqwest::Method::POST,
+        "/api/now/table/incident",
+        me,
+        Some(json!({"short_description": "third", "correlation_id": "tb1/c"})),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let created = resp.json::<Value>().await.unwrap()["result"].clone();
+    assert!(created.get("correlation_id").is_none(), "{created}");
+    let c = created["sys_id"].as_str().unwrap();
+    assert_eq!(h.record("incident", c).unwrap()["correlation_id"], "tb1/c");
+    let (status, _, body) = send_as(
+        &base,
+        reqwest::Method::PATCH,
+        &format!("/api/now/table/incident/{a}"),
+        me,
+        Some(json!({"correlation_id": "tb1/a2"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        serde_json::from_str::<Value>(&body).unwrap()["result"]
+            .get("correlation_id")
+            .is_none()
+    );
+    assert_eq!(
+        h.record("incident", &a).unwrap()["correlation_id"],
+        "tb1/a2"
+    );
+
+    // The admin (ACLs' "Admin overrides") still reads and queries it.
+    let (_, _, v) = get_as(
+        &base,
+        "admin",
+        "/api/now/table/incident?sysparm_query=correlation_id=tb1/c&sysparm_fields=short_description,correlation_id",
+    )
+    .await;
+    assert_eq!(
+        v["result"],
+        json!([{"short_description": "third", "correlation_id": "tb1/c"}])
+    );
+
+    h.clear_scenario("hide-field");
+    let (_, _, v) = get_as(
+        &base,
+        me,
+        "/api/now/table/incident?sysparm_query=correlation_id=tb1/a2&sysparm_fields=correlation_id",
+    )
+    .await;
+    assert_eq!(v["result"], json!([{"correlation_id": "tb1/a2"}]));
+}
+
+#[tokio::test]
+async fn scenario_ignore_query_field_drops_only_its_conditions() {
+    let sim = start(Seed::Empty, vec![]).await;
+    let base = sim.base_url();
+    let h = sim.handle();
+    two_correlated_incidents(&base).await;
+    h.set_scenario(Scenario::IgnoreQueryField("correlation_id".into()));
+    let q = |query: &str| {
+        format!(
+            "/api/now/table/incident?sysparm_fields=short_description,correlation_id&sysparm_query={query}"
+        )
+    };
+    for user in [INTEGRATION_USER, "admin"] {
+        // The condition on it is ignored, and the field is still returned.
+        let (status, headers, v) =
+            get_as(&base, user, &q("correlation_id=tb1/a^ORDERBYnumber")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers["x-total-count"], "2");
+        assert_eq!(
+            v["result"],
+            json!([
+                {"short_description": "first", "correlation_id": "tb1/a"},
+                {"short_description": "second", "correlation_id": "tb1/b"}
+            ])
+        );
+        // The rest of the query still applies.
+        let (_, _, v) = get_as(
+            &base,
+            user,
+            &q("correlation_id=tb1/a^short_description=second"),
+        )
+        .await;
+        assert_eq!(short_descriptions(&v), ["second"]);
+        let (_, _, v) = get_as(
+            &base,
+            user,
+            &q("short_description=first^ORcorrelation_id=tb1/b"),
+        )
+        .await;
+        assert_eq!(short_descriptions(&v), ["first"]);
+        let (_, _, v) = get_as(
+            &base,
+            user,
+            &q("correlation_idINtb1/x,tb1/y^number=INC0010002"),
+        )
+        .await;
+        assert_eq!(short_descriptions(&v), ["second"]);
+        // Sorting by it still works (only conditions are ignored).
+        let (_, _, v) = get_as(&base, user, &q("ORDERBYDESCcorrelation_id")).await;
+        assert_eq!(short_descriptions(&v), ["second", "first"]);
+    }
+    // Other fields' conditions are untouched.
+    let (_, _, v) = get_as(
+        &base,
+        INTEGRATION_USER,
+        &q("correlation_display=Ticket Bridge^short_description=first"),
+    )
+    .await;
+    assert_eq!(short_descriptions(&v), ["first"]);
+    h.clear_scenario("ignore-query-field");
+    let (_, _, v) = get_as(&base, INTEGRATION_USER, &q("correlation_id=tb1/a")).await;
+    assert_eq!(short_descriptions(&v), ["first"]);
+}
+
+// --------------------------------------------------- Scenarios: bad sys_ids
+
+#[tokio::test]
+async fn scenario_bad_sys_ids_are_served_with_them_everywhere() {
+    let sim = start(Seed::Empty, vec![]).await;
+    let base = sim.base_url();
+    let h = sim.handle();
+    let before = post(&base, "incident", json!({"short_description": "before"})).await;
+    let before_id = before["sys_id"].as_str().unwrap().to_string();
+    h.set_scenario(Scenario::BadSysIds);
+    let expected: [(&str, &str); 5] = [
+        (
+            "../../api/now/table/sys_user",
+            "..%2F..%2Fapi%2Fnow%2Ftable%2Fsys_user",
+        ),
+        (
+            "ABCDEF0123456789ABCDEF0123456789",
+            "ABCDEF0123456789ABCDEF0123456789",
+        ),
+        ("a^b=c", "a%5Eb%3Dc"),
+        (
+            "0123456789abcdef0123456789abcde",
+            "0123456789abcdef0123456789abcde",
+        ),
+        (
+            "0123456789abcdef 123456789abcdef",
+            "0123456789abcdef%20123456789abcdef",
+        ),
+    ];
+    for (i, (id, encoded)) in expected.iter().enumerate() {
+        // Even a valid sys_id asked for in the body is not honoured.
+        let resp = api(
+            &base,
+            reqwest::Method::POST,
+            "/api/now/table/incident",
+            INTEGRATION_USER,
+            Some(json!({"short_description": format!("bad {i}"), "sys_id": "0".repeat(32)})),
+        )
+        .await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        assert_eq!(
+            resp.headers()[header::LOCATION],
+            format!("{base}/api/now/table/incident/{encoded}").as_str()
+        );
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["result"]["sys_id"], *id);
+        assert_eq!(servicenow_sim::hostile_sys_id(i as u64), *id);
+        // The percent-encoded value finds it (GET, on task too, PATCH).
+        for table in ["incident", "task"] {
+            let (status, _, v) = get_as(
+                &base,
+                INTEGRATION_USER,
+                &format!("/api/now/table/{table}/{encoded}"),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{table}/{encoded}");
+            assert_eq!(v["result"]["sys_id"], *id);
+            assert_eq!(v["result"]["short_description"], format!("bad {i}"));
+        }
+        let (status, _, body) = send_as(
+            &base,
+            reqwest::Method::PATCH,
+            &format!("/api/now/table/incident/{encoded}"),
+            INTEGRATION_USER,
+            Some(json!({"state": "2"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(h.record("incident", id).unwrap()["state"], "2");
+    }
+    // The list shows them; the record made before keeps its sys_id.
+    let (_, _, v) = get_json(
+        &base,
+        "/api/now/table/incident?sysparm_query=ORDERBYnumber&sysparm_fields=sys_id",
+    )
+    .await;
+    let ids: Vec<&str> = v["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["sys_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids[0], before_id);
+    assert_eq!(ids[1..], expected.map(|(id, _)| id));
+    assert_eq!(
+        h.record("incident", &before_id).unwrap()["sys_id"],
+        before_id.as_str()
+    );
+    // A reference to one links to it percent-encoded, with the raw value.
+    let (status, _, v) = send_as(
+        &base,
+        reqwest::Method::PATCH,
+        &format!("/api/now/table/incident/{before_id}"),
+        INTEGRATION_USER,
+        Some(json!({"parent": expected[2].0})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let v: Value = serde_json::from_str(&v).unwrap();
+    assert_eq!(
+        v["result"]["parent"],
+        json!({"link": format!("{base}/api/now/table/task/a%5Eb%3Dc"), "value": "a^b=c"})
+    );
+    // Records created through the handle rotate on; DELETE finds them too.
+    let sixth = h
+        .insert_record("incident", json!({"short_description": "sixth"}))
+        .unwrap();
+    assert_eq!(sixth, "../../api/now/table/sys_user/1");
+    let resp = api(
+        &base,
+        reqwest::Method::DELETE,
+        "/api/now/table/incident/..%2F..%2Fapi%2Fnow%2Ftable%2Fsys_user%2F1",
+        "admin",
+        None,
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    assert!(h.record("incident", &sixth).is_none());
+    // The unencoded traversal does not reach the record.
+    let (status, _, _) = get_json(&base, "/api/now/table/incident/a^b=c%20").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Off again: 32 lowercase hex.
+    h.clear_scenario("bad-sys-ids");
+    let after = post(
+        &base,
+        "change_request",
+        json!({"short_description": "after"}),
+    )
+    .await;
+    let id = after["sys_id"].as_str().unwrap();
+    assert!(
+        id.len() == 32
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    );
+}
+
+// -------------------------------------------------- Scenarios: rate limits
+
+/// Seconds since the epoch of an IMF-fixdate, checking its exact shape.
+fn imf_fixdate(s: &str) -> i64 {
+    assert_eq!(s.len(), 29, "{s}");
+    assert!(s.ends_with(" GMT") && s.as_bytes()[3] == b',', "{s}");
+    let t = chrono::NaiveDateTime::parse_from_str(s, "%a, %d %b %Y %H:%M:%S GMT")
+        .unwrap_or_else(|e| panic!("{s}: {e}"));
+    t.and_utc().timestamp()
+}
+
+#[tokio::test]
+async fn scenario_rate_limit_date_sends_an_http_date_from_the_sim_clock() {
+    let sim = start(Seed::Empty, vec!["rate-limit-date=30".parse().unwrap()]).await;
+    let base = sim.base_url();
+    let h = sim.handle();
+    for offset_days in [0i64, 400] {
+        h.set_clock_offset(chrono::TimeDelta::days(offset_days));
+        let now = h.now().timestamp();
+        for path in ["/api/now/table/incident", "/api/now/ui/user/current_user"] {
+            let (status, headers, body) =
+                send_as(&base, reqwest::Method::GET, path, "admin", None).await;
+            assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+            let date = headers[header::RETRY_AFTER].to_str().unwrap();
+            let at = imf_fixdate(date);
+            assert!((now + 30..=now + 32).contains(&at), "{date} vs now {now}");
+            assert_eq!(headers["x-ratelimit-reset"], at.to_string().as_str());
+            assert_eq!(headers["x-ratelimit-limit"], "100");
+            assert_eq!(
+                serde_json::from_str::<Value>(&body).unwrap(),
+                error_body(
+                    "Rate limit exceeded",
+                    Some("Rate limit of 100 requests per hour for Table API exceeded")
+                )
+            );
+        }
+    }
+    // Pages and OAuth are not rate limited.
+    assert_eq!(
+        client()
+            .get(format!("{base}/login.do"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    // Absurdly far: the last date an IMF-fixdate can show.
+    h.set_scenario(Scenario::RateLimitDate {
+        retry_after_secs: u64::MAX,
+    });
+    let (_, headers, _) = send_as(
+        &base,
+        reqwest::Method::GET,
+        "/api/now/table/incident",
+        "admin",
+        None,
+    )
+    .await;
+    assert_eq!(
+        headers[header::RETRY_AFTER],
+        "Fri, 31 Dec 9999 23:59:59 GMT"
+    );
+    assert_eq!(headers["x-ratelimit-reset"], "253402300799");
+}
+
+#[tokio::test]
+async fn scenario_rate_limit_sends_absurd_seconds_verbatim() {
+    let absurd = "18446744073709551615";
+    let sim = start(
+        Seed::Empty,
+        vec![format!("rate-limit={absurd}").parse().unwrap()],
+    )
+    .await;
+    let h = sim.handle();
+    assert_eq!(
+        h.scenarios(),
+        vec![Scenario::RateLimit {
+            retry_after_secs: u64::MAX
+        }]
+    );
+    let before = i128::from(h.now().timestamp());
+    let (status, headers, body) = send_as(
+        &sim.base_url(),
+        reqwest::Method::GET,
+        "/api/now/table/incident",
+        "admin",
+        None,
+    )
+    .await;
+    let after = i128::from(h.now().timestamp());
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(headers[header::RETRY_AFTER], absurd);
+    let reset: i128 = headers["x-ratelimit-reset"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let max = i128::from(u64::MAX);
+    assert!((before + max..=after + max).contains(&reset), "{reset}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["error"]["message"],
+        "Rate limit exceeded"
+    );
+}
+
+// ------------------------------------------------------ Scenarios: OAuth
+
+#[tokio::test]
+async fn scenario_revoke_fails_answers_500_and_revokes_nothing() {
+    let sim = start(Seed::Empty, vec![]).await;
+    let base = sim.base_url();
+    let h = sim.handle();
+    let (access, refresh) = tokens(&sim).await;
+    h.set_scenario(Scenario::RevokeFails);
+    for token in [&access, &refresh] {
+        let resp = client()
+            .get(format!("{base}/oauth_revoke_token.do"))
+            .query(&[("token", token)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(content_type(resp.headers()).starts_with("text/html"));
+        let body = resp.text().await.unwrap();
+        assert!(
+            body.starts_with("<!DOCTYPE html>") && body.contains("id=\"error_message\""),
+            "{body}"
+        );
+        assert!(h.is_token_active(token), "nothing was revoked");
+    }
+    // The access token still works, and so does the refresh token.
+    let resp = client()
+        .get(format!("{base}/api/now/table/incident"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let (status, body) = token_call(
+        &base,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Off again: revoke works.
+    h.clear_scenario("revoke-fails");
+    let resp = client()
+        .get(format!("{base}/oauth_revoke_token.do"))
+        .query(&[("token", &access)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (resp.status(), resp.text().await.unwrap()),
+        (StatusCode::OK, String::new())
+    );
+    assert!(!h.is_token_active(&access));
+}
+
+#[tokio::test]
+async fn scenario_refuse_refresh_keeps_issued_access_tokens_working() {
+    let sim = start(Seed::Empty, vec![]).await;
+    let base = sim.base_url();
+    let h = sim.handle();
+    let (access, refresh) = tokens(&sim).await;
+    h.set_scenario("refuse-refresh".parse().unwrap());
+    let refresh_form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh.as_str()),
+        ("client_id", CLIENT_ID),
+        ("client_secret", CLIENT_SECRET),
+    ];
+    let resp = client()
+        .post(format!("{base}/oauth_token.do"))
+        .form(&refresh_form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        content_type(resp.headers()),
+        "application/json;charset=UTF-8"
+    );
+    assert_eq!(resp.text().await.unwrap(), FAILURE);
+    assert_eq!(h.token_requests().get("refresh_token"), Some(&1));
+    // The refresh token itself is untouched; the access token keeps working...
+    assert!(h.is_token_active(&refresh) && h.is_token_active(&access));
+    let call = |t: String| {
+        let base = base.clone();
+        async move {
+            client()
+                .get(format!("{base}/api/now/table/incident"))
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(call(access.clone()).await, StatusCode::OK);
+    // ...and a new sign-in still gets tokens.
+    let code = authorize(&base, INTEGRATION_USER, "").await;
+    let (status, body) = exchange(&base, &code, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // ...until it expires.
+    h.advance_clock(Duration::from_secs(1800));
+    assert_eq!(call(access.clone()).await, StatusCode::UNAUTHORIZED);
+    let (status, body) = token_call(&base, &refresh_form).await;
+    assert_eq!((status, body.as_str()), (StatusCode::UNAUTHORIZED, FAILURE));
+    // Off again: the same refresh token works.
+    h.clear_scenario("refuse-refresh");
+    let (status, body) = token_call(&base, &refresh_form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        call(v["access_token"].as_str().unwrap().into()).await,
+        StatusCode::OK
+    );
+}
+
+// ------------------------------------------------------- Scenarios: chaos
+
+/// What one request under chaos came back as, by the fault's name.
+async fn chaos_outcome(
+    result: Result<reqwest::Response, reqwest::Error>,
+    started: Instant,
+) -> &'static str {
+    let resp = match result {
+        Ok(r) => r,
+        Err(_) => return "drop-after-write",
+    };
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let Ok(body) = resp.text().await else {
+        return "drop-after-write";
+    };
+    match status {
+        StatusCode::OK | StatusCode::CREATED => match serde_json::from_str::<Value>(&body) {
+            Err(_) => {
+                assert!(body.starts_with("{\"result\":"), "{body}");
+                "malformed-json"
+            }
+            Ok(_) if started.elapsed() >= Duration::from_millis(200) => "slow",
+            Ok(v) => panic!("percent=100 always faults, got a clean {status}: {v}"),
+        },
+        StatusCode::INTERNAL_SERVER_ERROR => {
+            assert_eq!(
+                serde_json::from_str::<Value>(&body).unwrap(),
+                error_body("Internal Server Error", Some(SERVER_ERROR_DETAIL))
+            );
+            "500"
+        }
+        StatusCode::GATEWAY_TIMEOUT => {
+            assert!(body.contains("504 Gateway Time-out"), "{body}");
+            "gateway-timeout-after-write"
+        }
+        StatusCode::TOO_MANY_REQUESTS => {
+            let retry = headers[header::RETRY_AFTER].to_str().unwrap();
+            if let Ok(secs) = retry.parse::<u64>() {
+                assert!((1..=2).contains(&secs), "{retry}");
+                "rate-limit"
+            } else {
+                let now = chrono::Utc::now().timestamp();
+                let at = imf_fixdate(retry);
+                assert!((now..=now + 3).contains(&at), "{retry}");
+                "rate-limit-date"
+            }
+        }
+        other => panic!("unexpected {other}: {body}"),
+    }
+}
+
+/// POST `n` incidents under `chaos=seed:100`; the outcome of each, in order.
+async fn chaos_posts(sim: &RunningSim, n: usize) -> Vec<(&'static str, String)> {
+    let base = sim.base_url();
+    let mut outcomes = Vec::new();
+    for i in 0..n {
+        let correlation = format!("tb1/chaos/{i}");
+        let started = Instant::now();
+        let result = client()
+            .post(format!("{base}/api/now/table/incident"))
+            .basic_auth(INTEGRATION_USER, Some(PASSWORD))
+            .json(
+                &json!({"short_description": format!("chaos {i}"), "correlation_id": correlation}),
+            )
+            .send()
+            .await;
+        outcomes.push((chaos_outcome(result, started).await, correlation));
+    }
+    outcomes
+}
+
+#[tokio::test]
+async fn scenario_chaos_injects_every_fault_reproducibly_and_counts_them() {
+    let n = 24;
+    let chaos = "chaos=7:100".parse::<Scenario>().unwrap();
+    assert_eq!(
+        chaos,
+        Scenario::Chaos {
+            seed: 7,
+            percent: 100
+        }
+    );
+    let sim = start(Seed::Empty, vec![chaos.clone()]).await;
+    let h = sim.handle();
+    let outcomes = chaos_posts(&sim, n).await;
+    let counts = h.chaos_counts();
+    let names: Vec<&str> = servicenow_sim::CHAOS_FAULTS
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
+    assert_eq!(counts.keys().map(String::as_str).collect::<Vec<_>>(), {
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted
+    });
+    for name in &names {
+        assert!(counts[*name] >= 1, "{name} never injected: {counts:?}");
+    }
+    assert_eq!(counts.values().sum::<u64>(), n as u64, "{counts:?}");
+    // What the client saw matches the counts.
+    let seen = |what: &str| outcomes.iter().filter(|(o, _)| *o == what).count() as u64;
+    assert_eq!(
+        seen("500"),
+        counts["server-error"] + counts["error-after-write"]
+    );
+    for name in [
+        "drop-after-write",
+        "gateway-timeout-after-write",
+        "rate-limit",
+        "rate-limit-date",
+        "malformed-json",
+        "slow",
+    ] {
+        assert_eq!(seen(name), counts[name], "{name}");
+    }
+    // Exactly the writes that were persisted are visible with GET.
+    h.clear_scenario("chaos");
+    assert_eq!(h.chaos_counts(), counts, "counts stay readable");
+    let (status, headers, v) = get_as(
+        &sim.base_url(),
+        INTEGRATION_USER,
+        "/api/now/table/incident?sysparm_query=correlation_idSTARTSWITHtb1/chaos/&sysparm_fields=correlation_id",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let stored: Vec<&str> = v["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["correlation_id"].as_str().unwrap())
+        .collect();
+    let persisted =
+        n as u64 - counts["server-error"] - counts["rate-limit"] - counts["rate-limit-date"];
+    assert_eq!(stored.len() as u64, persisted);
+    assert_eq!(headers["x-total-count"], persisted.to_string().as_str());
+    for (outcome, correlation) in &outcomes {
+        let is_stored = stored.contains(&correlation.as_str());
+        match *outcome {
+            "rate-limit" | "rate-limit-date" => assert!(!is_stored, "{correlation}"),
+            "500" => {}
+            _ => assert!(is_stored, "{outcome}: {correlation}"),
+        }
+    }
+    let stored_500s = outcomes
+        .iter()
+        .filter(|(o, c)| *o == "500" && stored.contains(&c.as_str()))
+        .count() as u64;
+    assert_eq!(stored_500s, counts["error-after-write"]);
+
+    // The same seed gives the same faults in the same order; turning chaos
+    // on again restarts it and zeroes the counts.
+    h.set_scenario(chaos);
+    assert!(h.chaos_counts().values().all(|c| *c == 0));
+    let again = chaos_posts(&sim, n).await;
+    let kinds = |o: &[(&'static str, String)]| o.iter().map(|(k, _)| *k).collect::<Vec<_>>();
+    assert_eq!(kinds(&again), kinds(&outcomes));
+    assert_eq!(h.chaos_counts(), counts);
+}
+
+#[tokio::test]
+async fn scenario_chaos_gives_reads_only_read_faults() {
+    let sim = start(
+        Seed::Demo,
+        vec![Scenario::Chaos {
+            seed: 99,
+            percent: 100,
+        }],
+    )
+    .await;
+    let base = sim.base_url();
+    let h = sim.handle();
+    let n = 30;
+    for _ in 0..n {
+        let started = Instant::now();
+        let result = client()
+            .get(format!("{base}/api/now/table/incident?sysparm_limit=2"))
+            .basic_auth(INTEGRATION_USER, Some(PASSWORD))
+            .send()
+            .await;
+        let outcome = chaos_outcome(result, started).await;
+        assert!(
+            [
+                "500",
+                "rate-limit",
+                "rate-limit-date",
+                "malformed-json",
+                "slow"
+            ]
+            .contains(&outcome),
+            "{outcome} on a read"
+        );
+    }
+    let counts = h.chaos_counts();
+    assert_eq!(counts.values().sum::<u64>(), n);
+    for name in [
+        "error-after-write",
+        "drop-after-write",
+        "gateway-timeout-after-write",
+    ] {
+        assert_eq!(counts[name], 0, "{name} on a read");
+    }
+    // Other endpoints are left alone, and percent=0 injects nothing.
+    let resp = api(
+        &base,
+        reqwest::Method::GET,
+        "/api/now/ui/user/current_user",
+        INTEGRATION_USER,
+        None,
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(h.chaos_counts().values().sum::<u64>(), n);
+    h.set_scenario("chaos=99:0".parse().unwrap());
+    for _ in 0..5 {
+        let (status, _, v) = get_as(
+            &base,
+            INTEGRATION_USER,
+            "/api/now/table/incident?sysparm_limit=1",
+        )
+        .await;
+        assert_eq!(
+            (status, v["result"].as_array().map(Vec::len)),
+            (StatusCode::OK, Some(1))
+        );
+    }
+    assert_eq!(h.chaos_counts().values().sum::<u64>(), 0);
 }

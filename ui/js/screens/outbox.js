@@ -1,6 +1,8 @@
 // Outbox (#/outbox): tasks ServiceNow hasn't accepted yet (outbox_list), each with
 // its last error and next attempt, Retry now (outbox_retry) and Discard
-// (outbox_discard, after a confirm that warns when the ticket may exist already).
+// (outbox_discard, after a confirm that warns when the ticket may exist already). A task whose
+// lookups could not prove that no ticket exists offers Look again and Send anyway
+// (outbox_send_anyway): never a second ticket without the admin's word.
 // Follows outbox://changed.
 import * as api from "../api.js";
 import { currentWorkspace } from "../app-context.js";
@@ -12,7 +14,12 @@ import { breadcrumb, kindLabel } from "../widgets.js";
 export const name = "outbox";
 export const titleKey = "outbox.title";
 
-function itemNode(item, { onRetry, onDiscard }) {
+/** A task whose lookups could not prove that no ticket exists: the admin decides. */
+function unproven(item) {
+  return item.state === "blocked" && typeof item.error?.reason === "string" && item.error.reason.startsWith("lookup_");
+}
+
+function itemNode(item, { onRetry, onDiscard, onSendAnyway }) {
   const next = item.nextAttemptAt ? formatRelative(item.nextAttemptAt, Date.now(), currentLang()) : null;
   const error = item.error;
   return el("li", { class: "outbox-item", id: `outbox-${item.id}`, dataset: { state: item.state } }, [
@@ -39,7 +46,10 @@ function itemNode(item, { onRetry, onDiscard }) {
       : null,
     item.mayExist ? el("p", { class: "outbox-may-exist", text: t("outbox.mayExist") }) : null,
     el("div", { class: "outbox-actions" }, [
-      el("button", { type: "button", id: `retry-${item.id}`, class: "btn btn-secondary", text: t("outbox.retry"), on: { click: (e) => onRetry(item, e.currentTarget) } }),
+      el("button", { type: "button", id: `retry-${item.id}`, class: "btn btn-secondary", text: t(unproven(item) ? "outbox.lookAgain" : "outbox.retry"), on: { click: (e) => onRetry(item, e.currentTarget) } }),
+      unproven(item)
+        ? el("button", { type: "button", id: `send-anyway-${item.id}`, class: "btn btn-secondary", text: t("outbox.sendAnyway"), on: { click: (e) => onSendAnyway(item, e.currentTarget) } })
+        : null,
       el("button", { type: "button", id: `discard-${item.id}`, class: "btn btn-danger-outline", text: t("outbox.discard"), on: { click: (e) => onDiscard(item, e.currentTarget) } }),
     ]),
   ]);
@@ -124,7 +134,25 @@ export async function render(view) {
       if (button.isConnected) {
         button.disabled = false;
         button.setAttribute("aria-busy", "false");
-        button.textContent = t("outbox.retry");
+        button.textContent = t(unproven(item) ? "outbox.lookAgain" : "outbox.retry");
+      }
+    }
+  }
+
+  async function onSendAnyway(item, button) {
+    errorSlot.replaceChildren();
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    try {
+      await api.outboxSendAnyway(workspace, item.id);
+      announce(t("outbox.sentAnyway", { name: item.name }));
+      await load();
+    } catch (error) {
+      if (alive) showError(error, errorSlot);
+    } finally {
+      if (button.isConnected) {
+        button.disabled = false;
+        button.setAttribute("aria-busy", "false");
       }
     }
   }
@@ -143,7 +171,7 @@ export async function render(view) {
       return;
     }
     const focusedId = document.activeElement?.id;
-    list.replaceChildren(...all.map((item) => itemNode(item, { onRetry, onDiscard })));
+    list.replaceChildren(...all.map((item) => itemNode(item, { onRetry, onDiscard, onSendAnyway })));
     if (focusedId) document.getElementById(focusedId)?.focus();
   }
 

@@ -135,12 +135,13 @@ pub fn actions_of(import: &CsvImport) -> Vec<Action> {
 impl CsvActions {
     /// Opens the last import; an unreadable file reads as none.
     pub fn open(path: impl Into<PathBuf>) -> Self {
+        Self::open_in(path, &crate::files::Ctx::default())
+    }
+
+    /// [`Self::open`]; an unreadable import is moved aside and reported to `ctx`.
+    pub fn open_in(path: impl Into<PathBuf>, ctx: &crate::files::Ctx) -> Self {
         let path = path.into();
-        let data = std::fs::read(&path).ok().and_then(|b| {
-            serde_json::from_slice::<CsvFile>(&b)
-                .map_err(|e| log::warn!("ignoring the unreadable CSV import: {e}"))
-                .ok()
-        });
+        let data: Option<CsvFile> = ctx.read(&path, "csv_actions");
         Self {
             path,
             data: Mutex::new(data),

@@ -56,15 +56,7 @@ fn unreachable(e: &reqwest::Error, base: &BaseUrl) -> Error {
 
 /// The `Retry-After` of an answer: seconds, or an HTTP date; bounded.
 pub fn retry_after(value: Option<&str>, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
-    let v = value?.trim();
-    let secs = match v.parse::<u64>() {
-        Ok(s) => s,
-        Err(_) => {
-            let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-            (at.with_timezone(&chrono::Utc) - now).num_seconds().max(0) as u64
-        }
-    };
-    Some(Duration::from_secs(secs).min(MAX_RETRY_AFTER))
+    crate::retry_after::parse(value, now, MAX_RETRY_AFTER)
 }
 
 /// A Graph error body's `error.code`.

@@ -41,22 +41,19 @@ pub struct TypedActions {
 
 impl TypedActions {
     /// Opens the file; `legacy` are actions kept elsewhere by older versions, added once.
-    /// An unreadable file is moved aside by the next write; it never stops the app.
+    /// An unreadable file is moved aside (and reported); it never stops the app.
     pub fn open(path: impl Into<PathBuf>, legacy: Vec<Action>) -> Result<Self> {
+        Self::open_in(path, legacy, &crate::files::Ctx::default())
+    }
+
+    /// [`Self::open`]; an unreadable file is moved aside and reported to `ctx`.
+    pub fn open_in(
+        path: impl Into<PathBuf>,
+        legacy: Vec<Action>,
+        ctx: &crate::files::Ctx,
+    ) -> Result<Self> {
         let path = path.into();
-        let mut data: Vec<Action> = std::fs::read(&path)
-            .ok()
-            .and_then(|b| match serde_json::from_slice(&b) {
-                Ok(v) => Some(v),
-                Err(e) => {
-                    log::warn!(
-                        "ignoring the unreadable typed actions {}: {e}",
-                        path.display()
-                    );
-                    None
-                }
-            })
-            .unwrap_or_default();
+        let mut data: Vec<Action> = ctx.read(&path, "typed_actions");
         let me = Self {
             path,
             data: Mutex::new(Vec::new()),

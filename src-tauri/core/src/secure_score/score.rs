@@ -48,12 +48,13 @@ pub struct ScoreStore {
 impl ScoreStore {
     /// Opens the cache; an unreadable one reads as none (and is replaced by the next read).
     pub fn open(path: impl Into<PathBuf>) -> Self {
+        Self::open_in(path, &crate::files::Ctx::default())
+    }
+
+    /// [`Self::open`]; an unreadable cache is moved aside and reported to `ctx`.
+    pub fn open_in(path: impl Into<PathBuf>, ctx: &crate::files::Ctx) -> Self {
         let path = path.into();
-        let data = std::fs::read(&path).ok().and_then(|b| {
-            serde_json::from_slice::<ScoreFile>(&b)
-                .map_err(|e| log::warn!("ignoring the unreadable Secure Score cache: {e}"))
-                .ok()
-        });
+        let data: Option<ScoreFile> = ctx.read(&path, "secure_score");
         Self {
             path,
             data: Mutex::new(data),

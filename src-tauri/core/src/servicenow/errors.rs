@@ -88,7 +88,13 @@ pub fn map_api_error(
         )
         .with_status(403),
         429 => {
-            let secs = retry_after.and_then(|s| s.trim().parse::<u64>().ok()).unwrap_or(60);
+            // Seconds or an HTTP date, never longer than the outbox's longest backoff.
+            let secs = crate::retry_after::parse(
+                retry_after,
+                chrono::Utc::now(),
+                crate::retry_after::SERVICENOW_MAX,
+            )
+            .map_or(60, |d| d.as_secs());
             Error::new(
                 ErrorKind::RateLimited,
                 "ServiceNow asked Ticket Bridge to slow down (rate limit).",
@@ -321,6 +327,17 @@ mod tests {
         assert_eq!(e.retry_after_secs, Some(17));
         let e = map_api_error(429, JSON, Some("soon"), b"", "read");
         assert_eq!(e.retry_after_secs, Some(60));
+        // An absurd number waits the longest backoff; an HTTP date in the past waits nothing.
+        let e = map_api_error(429, JSON, Some("18446744073709551615"), b"", "read");
+        assert_eq!(e.retry_after_secs, Some(15 * 60));
+        let e = map_api_error(
+            429,
+            JSON,
+            Some("Wed, 21 Oct 2015 07:28:00 GMT"),
+            b"",
+            "read",
+        );
+        assert_eq!(e.retry_after_secs, Some(0));
     }
 
     #[test]

@@ -165,6 +165,19 @@ struct List<'a> {
     count: bool,
 }
 
+/// What [`ServiceNow::correlation_probe`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CorrelationProbe {
+    /// The search finds exactly what it asks for, with the field.
+    Works,
+    /// The search is applied; no ticket of this app to check the field on yet.
+    NothingYet,
+    /// A search for a correlation id no record has found records: the condition was ignored.
+    ConditionIgnored,
+    /// Records come back without `correlation_id`: a read ACL hides it.
+    FieldHidden,
+}
+
 fn list_path(l: &List<'_>) -> Result<String> {
     let mut q = url::form_urlencoded::Serializer::new(String::new());
     if let Some(query) = l.query {
@@ -474,6 +487,42 @@ impl ServiceNow {
                 })
             })
             .collect())
+    }
+
+    /// Whether a search by correlation id works on this instance, as the outbox's lookup after
+    /// an unknown outcome needs it: a correlation id no record has must find nothing (else the
+    /// condition was ignored), and a ticket of this app must come back with its correlation id
+    /// (else a read ACL hides it). `prefix` is this app's (`tb1/`).
+    pub async fn correlation_probe(&self, prefix: &str, absent: &str) -> Result<CorrelationProbe> {
+        let doing = "search tickets by correlation ID";
+        let fields = ["sys_id", "correlation_id"];
+        let none = Query::new().eq("correlation_id", absent);
+        let path = list_path(&List {
+            table: "task",
+            query: Some(&none),
+            fields: &fields,
+            limit: 1,
+            offset: None,
+            count: false,
+        })?;
+        if !rows(self.get(&path, doing).await?.body, doing)?.is_empty() {
+            return Ok(CorrelationProbe::ConditionIgnored);
+        }
+        let ours = Query::new().starts_with("correlation_id", prefix);
+        let path = list_path(&List {
+            table: "task",
+            query: Some(&ours),
+            fields: &fields,
+            limit: 1,
+            offset: None,
+            count: false,
+        })?;
+        let found = rows(self.get(&path, doing).await?.body, doing)?;
+        Ok(match found.first() {
+            None => CorrelationProbe::NothingYet,
+            Some(r) if r.str("correlation_id").is_none() => CorrelationProbe::FieldHidden,
+            Some(_) => CorrelationProbe::Works,
+        })
     }
 
     /// Reads one record of `kind`: succeeds when the signed-in user may read the table.

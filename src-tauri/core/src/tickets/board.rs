@@ -126,6 +126,10 @@ fn capitalized(s: &str) -> String {
 
 /// The record's page in ServiceNow's UI.
 pub fn record_url(instance: &InstanceUrl, table: &str, sys_id: &str) -> String {
+    if !crate::servicenow::table::is_sys_id(sys_id) {
+        // Never a value from ServiceNow in a URL unchecked: the table's list instead.
+        return instance.url(&format!("/nav_to.do?uri={table}_list.do"));
+    }
     instance.url(&format!("/nav_to.do?uri={table}.do%3Fsys_id%3D{sys_id}"))
 }
 
@@ -142,20 +146,14 @@ struct BoardInner {
 
 impl Board {
     pub fn open(path: impl Into<PathBuf>) -> Self {
+        Self::open_in(path, &crate::files::Ctx::default())
+    }
+
+    /// Opens the cache; an unreadable one is moved aside and reported (the next sync fills a
+    /// new one).
+    pub fn open_in(path: impl Into<PathBuf>, ctx: &crate::files::Ctx) -> Self {
         let path = path.into();
-        let data = std::fs::read(&path)
-            .ok()
-            .and_then(|b| match serde_json::from_slice::<BoardFile>(&b) {
-                Ok(f) => Some(f),
-                Err(e) => {
-                    log::warn!(
-                        "ignoring the unreadable ticket cache {}: {e}",
-                        path.display()
-                    );
-                    None
-                }
-            })
-            .unwrap_or_default();
+        let data: BoardFile = ctx.read(&path, "tickets");
         Self {
             inner: Arc::new(BoardInner {
                 path,
@@ -556,7 +554,7 @@ impl Board {
     pub fn csv(&self, instance: &InstanceUrl, sys_ids: Option<&[String]>) -> String {
         fn cell(s: &str) -> String {
             // Quote every cell; double quotes inside; neutralise formula starts for spreadsheets.
-            let s = if s.starts_with(['=', '+', '-', '@']) {
+            let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
                 format!("'{s}")
             } else {
                 s.to_owned()
@@ -599,9 +597,14 @@ impl Board {
 mod tests {
     use super::*;
 
+    /// A sys_id (32 hex characters) for a short test id.
+    fn sid(id: &str) -> String {
+        format!("{id:0>32}")
+    }
+
     fn ticket(id: &str, state: &str, kind: TicketKind, action: &str, updated: i64) -> Ticket {
         Ticket {
-            sys_id: id.into(),
+            sys_id: sid(id),
             number: Some(format!("N{id}")),
             kind: Some(kind),
             short_description: Some(format!("=cmd {id}")),
@@ -639,7 +642,7 @@ mod tests {
             .unwrap();
         let instance = InstanceUrl::parse("contoso").unwrap();
         let list = board.cached(&instance);
-        assert_eq!(list.tickets[0].sys_id, "b", "newest first");
+        assert_eq!(list.tickets[0].sys_id, sid("b"), "newest first");
         assert_eq!(list.tickets[0].state_label, "Triage");
         assert_eq!(list.tickets[0].action_id.as_deref(), Some("DLPEnabled"));
         assert!(
@@ -674,6 +677,15 @@ mod tests {
         assert!(lines.next().unwrap().starts_with("Number,Type,Name"));
         let row = lines.next().unwrap();
         assert!(row.starts_with("\"Na\",\"Incident\",\"'=cmd a\""), "{row}");
+        // A tab or a carriage return first is a formula start for some spreadsheets too.
+        let mut tab = ticket("b", "1", TicketKind::Incident, "X", 2);
+        tab.short_description = Some("\t=HYPERLINK(1)".into());
+        let mut cr = ticket("c", "1", TicketKind::Incident, "X", 3);
+        cr.short_description = Some("\r=1+1".into());
+        board.lock().tickets = vec![tab, cr];
+        let csv = board.csv(&InstanceUrl::parse("contoso").unwrap(), None);
+        assert!(csv.contains("\"'\t=HYPERLINK(1)\""), "{csv}");
+        assert!(csv.contains("\"'\r=1+1\""), "{csv}");
         assert!(
             board
                 .csv(

@@ -189,6 +189,11 @@ impl Ticket {
     pub fn from_record(record: &Value, table: Option<TicketKind>) -> Option<Ticket> {
         let s = |f: &str| field_str(record, f).map(str::to_owned);
         let sys_id = s("sys_id")?;
+        if !crate::servicenow::table::is_sys_id(&sys_id) {
+            // It would go into URLs, paths and queries: a record with another id is left out.
+            log::warn!("ignoring a record whose sys_id is not one: {sys_id:?}");
+            return None;
+        }
         let number = s("number");
         let kind = field_str(record, "sys_class_name")
             .and_then(TicketKind::from_table)
@@ -337,16 +342,29 @@ mod tests {
         assert_eq!(t.sys_mod_count, Some(3));
         assert_eq!(t.active, Some(true));
         // Odd shapes become None, never a panic.
-        let odd = json!({"sys_id": {"value": "abc"}, "priority": "9", "active": "yes",
+        let id = "0123456789abcdef0123456789abcdef";
+        let odd = json!({"sys_id": {"value": id}, "priority": "9", "active": "yes",
             "sys_mod_count": "-1", "due_date": "tomorrow", "number": 5});
         let t = Ticket::from_record(&odd, Some(TicketKind::Incident)).unwrap();
-        assert_eq!(t.sys_id, "abc");
+        assert_eq!(t.sys_id, id);
         assert_eq!(
             (t.priority, t.active, t.sys_mod_count, t.due_date, t.number),
             (None, None, None, None, None)
         );
         assert_eq!(t.kind, Some(TicketKind::Incident));
         assert_eq!(Ticket::from_record(&json!({"number": "INC1"}), None), None);
+        // A sys_id that is not one would end up in URLs and queries: the record is left out.
+        for bad in [
+            "abc",
+            "../../api/now/table/sys_user",
+            "0123456789ABCDEF0123456789ABCDEF",
+        ] {
+            assert_eq!(
+                Ticket::from_record(&json!({"sys_id": bad}), None),
+                None,
+                "{bad}"
+            );
+        }
         assert_eq!(Ticket::from_record(&json!([1, 2]), None), None);
         assert_eq!(
             Ticket::list_from_body(&json!({"result": [r, 1, {"sys_id": ""}]}), None).len(),

@@ -41,6 +41,8 @@ pub const BACKOFF_BASE_SECS: i64 = 30;
 /// The longest backoff.
 pub const BACKOFF_MAX_SECS: i64 = 15 * 60;
 /// What the Table API sends back after a write or a lookup: what the outbox checks.
+/// It includes what the watcher needs to know the ticket from its creation (state,
+/// `sys_mod_count`, `sys_updated_on`, …), so that a change made right after is told.
 const READ_BACK: &[&str] = &[
     "sys_id",
     "number",
@@ -51,6 +53,14 @@ const READ_BACK: &[&str] = &[
     "category",
     "type",
     "correlation_id",
+    "sys_class_name",
+    "short_description",
+    "state",
+    "active",
+    "assigned_to",
+    "sys_updated_on",
+    "sys_mod_count",
+    "sys_created_on",
 ];
 
 /// Where an entry stands.
@@ -88,7 +98,21 @@ pub struct OutboxEntry {
     /// Why the last attempt did not send it, while it waits.
     #[serde(default)]
     pub last_error: Option<Error>,
+    /// Lookups in a row whose answer could not prove that no ticket exists (rows that did not
+    /// match, or the correlation id hidden from the integration user).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unproven_lookups: u32,
+    /// The admin chose to send it again without a lookup (after one could not prove absence).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub send_without_lookup: bool,
 }
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// Lookups that cannot prove absence before the entry waits for the admin.
+pub const UNPROVEN_LOOKUPS_MAX: u32 = 3;
 
 impl OutboxEntry {
     pub fn table(&self) -> &'static str {
@@ -127,6 +151,10 @@ pub struct SentTicket {
     /// True when an earlier attempt had created it and the lookup found it.
     pub found_existing: bool,
     pub warnings: Vec<FieldWarning>,
+    /// The record as ServiceNow answered the write (or the lookup): what the watcher learns
+    /// the ticket from. Not kept on disk.
+    #[serde(skip)]
+    pub record: Option<Value>,
 }
 
 /// An entry that did not go out this time.
@@ -177,6 +205,30 @@ struct OutboxInner {
     in_flight: Mutex<Option<String>>,
 }
 
+/// What can still be read of a damaged outbox file: each entry (and each recently sent ticket)
+/// that parses on its own.
+fn salvage(bytes: &[u8]) -> OutboxFile {
+    let value: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+    let each = |key: &str| -> Vec<Value> {
+        value
+            .get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    OutboxFile {
+        version: VERSION,
+        entries: each("entries")
+            .into_iter()
+            .filter_map(|e| serde_json::from_value(e).ok())
+            .collect(),
+        recently_sent: each("recentlySent")
+            .into_iter()
+            .filter_map(|e| serde_json::from_value(e).ok())
+            .collect(),
+    }
+}
+
 fn storage_error(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
     Error::new(
         ErrorKind::Internal,
@@ -198,9 +250,14 @@ pub fn backoff(attempts: u32) -> Duration {
 /// How long to wait before trying again, or `None` when the admin must act first.
 fn retry_delay(e: &Error, attempts: u32) -> Option<Duration> {
     match e.kind {
-        ErrorKind::RateLimited => Some(Duration::seconds(
-            e.retry_after_secs.unwrap_or(60).min(i64::MAX as u64) as i64,
-        )),
+        ErrorKind::RateLimited => Some(
+            Duration::try_seconds(
+                e.retry_after_secs
+                    .unwrap_or(60)
+                    .min(crate::retry_after::SERVICENOW_MAX.as_secs()) as i64,
+            )
+            .unwrap_or_else(|| backoff(attempts)),
+        ),
         ErrorKind::InstanceUnreachable => Some(backoff(attempts)),
         // 5xx, and a 2xx answer that could not be read (status unknown): the write may or may
         // not have happened; the next attempt looks it up first.
@@ -269,46 +326,82 @@ enum Attempt {
         number: String,
         found_existing: bool,
         warnings: Vec<FieldWarning>,
+        record: Value,
     },
     Failed(Error),
+    /// The lookup after an unknown outcome could not prove that no ticket exists: nothing was
+    /// posted; the entry waits (and, after a few, waits for the admin).
+    Unproven(Error),
 }
 
 impl Outbox {
     /// Opens (or starts) the outbox in `path`, a JSON file in a folder the app owns. A file that
-    /// cannot be read is left untouched and reported.
+    /// cannot be read is moved aside; see [`Self::open_reporting`].
     pub fn open(path: impl Into<PathBuf>) -> Result<Outbox> {
+        Self::open_reporting(path, &crate::files::DamageReport::default(), None)
+    }
+
+    /// Opens the outbox; a file that cannot be read (not JSON, or written by a newer version)
+    /// is moved aside (`outbox.json.damaged-<time>`) and reported to `damage`, and every task
+    /// that can still be read from it is kept in the new file. Fails only when the folder
+    /// cannot be made.
+    pub fn open_reporting(
+        path: impl Into<PathBuf>,
+        damage: &crate::files::DamageReport,
+        workspace: Option<&str>,
+    ) -> Result<Outbox> {
+        use crate::files::Loaded;
         let path = path.into();
         if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(|e| storage_error(&path, "create the folder of", e))?;
+            crate::files::create_private_dir(dir)
+                .map_err(|e| storage_error(&path, "create the folder of", e))?;
             Self::remove_stale_temporaries(dir, &path);
         }
-        let data = match fs::read(&path) {
-            Ok(bytes) => {
-                let file: OutboxFile =
-                    serde_json::from_slice(&bytes).map_err(|e| storage_error(&path, "read", e))?;
-                if file.version > VERSION {
-                    return Err(storage_error(
-                        &path,
-                        "read",
-                        "it was written by a newer Ticket Bridge",
-                    ));
-                }
-                file
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => OutboxFile {
-                version: VERSION,
-                ..OutboxFile::default()
-            },
-            Err(e) => return Err(storage_error(&path, "read", e)),
+        let fresh = || OutboxFile {
+            version: VERSION,
+            ..OutboxFile::default()
         };
-        Ok(Outbox {
+        let (data, salvaged) = match crate::files::read_json::<OutboxFile>(&path) {
+            Loaded::Read(file) if file.version <= VERSION => (file, None),
+            Loaded::Read(_) => {
+                let bytes = fs::read(&path).unwrap_or_default();
+                let kept = salvage(&bytes);
+                let n = kept.entries.len();
+                damage.quarantine(
+                    "outbox",
+                    workspace,
+                    &path,
+                    "it was written by a newer Ticket Bridge",
+                    Some(n),
+                );
+                (kept, Some(n))
+            }
+            Loaded::Missing => (fresh(), None),
+            Loaded::Damaged(bytes, reason) => {
+                let kept = salvage(&bytes);
+                let n = kept.entries.len();
+                damage.quarantine("outbox", workspace, &path, reason, Some(n));
+                (kept, Some(n))
+            }
+        };
+        let outbox = Outbox {
             inner: Arc::new(OutboxInner {
                 path,
                 data: Mutex::new(data),
                 sending: tokio::sync::Mutex::new(()),
                 in_flight: Mutex::new(None),
             }),
-        })
+        };
+        if salvaged.is_some_and(|n| n > 0) {
+            // The tasks read back go into a new file at once, so that nothing rests on memory.
+            if let Err(e) = outbox.update(|_| ()) {
+                log::error!(
+                    "the outbox's salvaged tasks could not be written: {}",
+                    e.message
+                );
+            }
+        }
+        Ok(outbox)
     }
 
     fn remove_stale_temporaries(dir: &Path, path: &Path) {
@@ -417,6 +510,8 @@ impl Outbox {
                 next_attempt_at: DateTime::<Utc>::UNIX_EPOCH,
                 queued_at: Utc::now(),
                 last_error: None,
+                unproven_lookups: 0,
+                send_without_lookup: false,
                 draft,
             });
             id
@@ -476,12 +571,28 @@ impl Outbox {
         .ok_or_else(|| Self::unknown_entry(id))
     }
 
-    /// Makes a blocked or waiting entry due at once.
+    /// Makes a blocked or waiting entry due at once. An entry whose lookups could not prove
+    /// absence looks again (it is never posted blind by a Retry).
     pub fn retry_now(&self, id: &str) -> Result<()> {
         self.update(|d| {
             let e = d.entries.iter_mut().find(|e| e.id == id)?;
             e.state = EntryState::Waiting;
             e.next_attempt_at = DateTime::<Utc>::UNIX_EPOCH;
+            e.unproven_lookups = 0;
+            Some(())
+        })?
+        .ok_or_else(|| Self::unknown_entry(id))
+    }
+
+    /// The admin's decision after lookups could not prove absence (they looked in ServiceNow
+    /// and found no ticket): the next attempt posts without a lookup.
+    pub fn send_anyway(&self, id: &str) -> Result<()> {
+        self.update(|d| {
+            let e = d.entries.iter_mut().find(|e| e.id == id)?;
+            e.state = EntryState::Waiting;
+            e.next_attempt_at = DateTime::<Utc>::UNIX_EPOCH;
+            e.unproven_lookups = 0;
+            e.send_without_lookup = true;
             Some(())
         })?
         .ok_or_else(|| Self::unknown_entry(id))
@@ -557,7 +668,7 @@ impl Outbox {
             let outcome = self.attempt(api, &entry).await;
             let stop = match &outcome {
                 Attempt::Failed(e) => stops_the_round(e),
-                Attempt::Sent { .. } => false,
+                Attempt::Sent { .. } | Attempt::Unproven(_) => false,
             };
             let recorded = self.record_outcome(&entry, outcome, now, &mut report).await;
             self.set_in_flight(None);
@@ -586,6 +697,7 @@ impl Outbox {
                 number,
                 found_existing,
                 warnings,
+                record,
             } => {
                 let sent = SentTicket {
                     id: entry.id.clone(),
@@ -598,6 +710,7 @@ impl Outbox {
                     sent_at: Utc::now(),
                     found_existing,
                     warnings,
+                    record: Some(record),
                 };
                 log::info!(
                     "outbox: {} sent as {}{}",
@@ -621,9 +734,55 @@ impl Outbox {
                 .await?;
                 report.sent.push(sent);
             }
+            Attempt::Unproven(error) => {
+                let tries = entry.unproven_lookups.saturating_add(1);
+                let (id, last) = (entry.id.clone(), error.clone());
+                if tries >= UNPROVEN_LOOKUPS_MAX {
+                    log::warn!(
+                        "outbox: {} waits for the admin: {} lookups could not prove it absent",
+                        entry.id,
+                        tries
+                    );
+                    self.update_async(move |d| {
+                        if let Some(e) = d.entries.iter_mut().find(|e| e.id == id) {
+                            e.unproven_lookups = tries;
+                            e.state = EntryState::Blocked {
+                                error: last.clone(),
+                            };
+                            e.last_error = Some(last);
+                        }
+                    })
+                    .await?;
+                    report.blocked.push(NotSent {
+                        id: entry.id.clone(),
+                        error,
+                        next_attempt_at: None,
+                    });
+                } else {
+                    let at = now.checked_add_signed(backoff(tries)).unwrap_or(now);
+                    log::warn!(
+                        "outbox: {} looks again at {at}: {}",
+                        entry.id,
+                        error.message
+                    );
+                    self.update_async(move |d| {
+                        if let Some(e) = d.entries.iter_mut().find(|e| e.id == id) {
+                            e.unproven_lookups = tries;
+                            e.next_attempt_at = at;
+                            e.last_error = Some(last);
+                        }
+                    })
+                    .await?;
+                    report.waiting.push(NotSent {
+                        id: entry.id.clone(),
+                        error,
+                        next_attempt_at: Some(at),
+                    });
+                }
+            }
             Attempt::Failed(error) => match retry_delay(&error, entry.attempts) {
                 Some(wait) => {
-                    let at = now + wait;
+                    let at = now.checked_add_signed(wait).unwrap_or(now);
                     log::warn!("outbox: {} waits until {at}: {}", entry.id, error.message);
                     let (id, last) = (entry.id.clone(), error.clone());
                     self.update_async(move |d| {
@@ -677,22 +836,24 @@ impl Outbox {
             return Attempt::Failed(wrong_instance(instance, api.instance()));
         }
         let correlation = entry.correlation_id.to_string();
-        if entry.attempts > 1 {
+        if entry.attempts > 1 && !entry.send_without_lookup {
             match find_by_correlation(api, entry.kind, &correlation).await {
-                Ok(Some(stored)) => {
+                Ok(Lookup::Found(stored)) => {
                     return match sent_ids(stored.value()) {
                         Some((sys_id, number)) => Attempt::Sent {
                             warnings: check_stored(entry, stored.value()),
                             sys_id,
                             number,
                             found_existing: true,
+                            record: stored.value().clone(),
                         },
                         None => Attempt::Failed(errors::unreadable_answer(
                             "check whether the ticket was created",
                         )),
                     };
                 }
-                Ok(None) => {}
+                Ok(Lookup::Absent) => {}
+                Ok(Lookup::Unprovable(why)) => return Attempt::Unproven(unproven(entry, why)),
                 Err(e) => return Attempt::Failed(e),
             }
         }
@@ -706,6 +867,7 @@ impl Outbox {
                     sys_id,
                     number,
                     found_existing: false,
+                    record: stored.value().clone(),
                 },
                 // Created or not, the answer does not say: the next attempt looks it up.
                 None => Attempt::Failed(errors::unreadable_answer(&format!(
@@ -730,22 +892,99 @@ fn wrong_instance(made_for: &InstanceUrl, connected: &InstanceUrl) -> Error {
 
 fn sent_ids(stored: &Value) -> Option<(String, String)> {
     let sys_id = field_str(stored, "sys_id")?.to_owned();
+    // Created all the same (the answer has an id); an id that is not a sys_id is never used in
+    // a URL or a query.
+    let sys_id = if crate::servicenow::table::is_sys_id(&sys_id) {
+        sys_id
+    } else {
+        log::warn!("ServiceNow answered the write with a sys_id that is not one: {sys_id:?}");
+        String::new()
+    };
     let number = field_str(stored, "number").unwrap_or("").to_owned();
     Some((sys_id, number))
 }
 
-/// The record with this exact correlation id in `kind`'s table, if ServiceNow has one.
+/// What a lookup by correlation id proved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lookup {
+    /// The record with this exact correlation id.
+    Found(Record),
+    /// ServiceNow answered with no row at all: no such record.
+    Absent,
+    /// Rows came back and none has this correlation id, or the field is not in the answer:
+    /// ServiceNow ignored the condition (it does, silently, for a condition it cannot use) or
+    /// hides the field from the integration user. Absence is not proven.
+    Unprovable(Unprovable),
+}
+
+/// Why a lookup could not prove absence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unprovable {
+    /// Rows without the `correlation_id` field (a read ACL hides it).
+    FieldHidden,
+    /// Rows with other correlation ids (the condition was not applied).
+    ConditionIgnored,
+}
+
+/// Looks the record with this exact correlation id up in `kind`'s table.
 pub async fn find_by_correlation(
     api: &ServiceNow,
     kind: TicketKind,
     correlation_id: &str,
-) -> Result<Option<Record>> {
+) -> Result<Lookup> {
     let rows = api
         .find_by_correlation(kind, correlation_id, READ_BACK)
         .await?;
-    Ok(rows
+    Ok(judge_lookup(rows, correlation_id))
+}
+
+/// What the rows of a lookup prove (pure, for tests).
+pub fn judge_lookup(rows: Vec<Record>, correlation_id: &str) -> Lookup {
+    if rows.is_empty() {
+        return Lookup::Absent;
+    }
+    if rows.iter().any(|r| r.str("correlation_id").is_none()) {
+        // A hidden field: a row may be ours without saying so.
+        return match rows
+            .into_iter()
+            .find(|r| r.str("correlation_id") == Some(correlation_id))
+        {
+            Some(r) => Lookup::Found(r),
+            None => Lookup::Unprovable(Unprovable::FieldHidden),
+        };
+    }
+    match rows
         .into_iter()
-        .find(|r| r.str("correlation_id") == Some(correlation_id)))
+        .find(|r| r.str("correlation_id") == Some(correlation_id))
+    {
+        Some(r) => Lookup::Found(r),
+        None => Lookup::Unprovable(Unprovable::ConditionIgnored),
+    }
+}
+
+fn unproven(entry: &OutboxEntry, why: Unprovable) -> Error {
+    let (message, hint, reason) = match why {
+        Unprovable::FieldHidden => (
+            format!(
+                "Ticket Bridge cannot tell whether \"{}\" already reached ServiceNow: the integration user may not read the correlation ID of {} records.",
+                entry.draft.name.trim(),
+                entry.kind.table()
+            ),
+            "Ask a ServiceNow administrator to let the integration user read task.correlation_id (a field ACL). Until then, look for the ticket in ServiceNow: discard the task if it is there, or select Send anyway.",
+            "lookup_field_hidden",
+        ),
+        Unprovable::ConditionIgnored => (
+            format!(
+                "Ticket Bridge cannot tell whether \"{}\" already reached ServiceNow: the instance ignored the search by correlation ID.",
+                entry.draft.name.trim()
+            ),
+            "Run the connection check on the manage page. Until it passes, look for the ticket in ServiceNow: discard the task if it is there, or select Send anyway.",
+            "lookup_condition_ignored",
+        ),
+    };
+    Error::new(ErrorKind::ServiceNow, message, hint)
+        .with_reason(reason)
+        .with_param("table", entry.kind.table())
 }
 
 #[cfg(test)]
@@ -788,6 +1027,8 @@ mod tests {
             next_attempt_at: Utc::now(),
             queued_at: Utc::now(),
             last_error: None,
+            unproven_lookups: 0,
+            send_without_lookup: false,
             draft,
         };
         let good = serde_json::json!({"impact":"1","urgency":"2","priority":"2",
@@ -806,6 +1047,34 @@ mod tests {
             w[0].message
         );
         assert!(w[1].message.contains("3 - Moderate"), "{}", w[1].message);
+    }
+
+    #[test]
+    fn only_an_empty_answer_proves_absence() {
+        let row = |v: serde_json::Value| Record::from_value(v).unwrap();
+        let id = "tb1/x/A/00000000";
+        assert_eq!(judge_lookup(vec![], id), Lookup::Absent);
+        let mine = row(serde_json::json!({"sys_id": "a", "correlation_id": id}));
+        assert!(matches!(
+            judge_lookup(vec![mine.clone()], id),
+            Lookup::Found(_)
+        ));
+        // The condition ignored: rows, none of them ours.
+        let other = row(serde_json::json!({"sys_id": "b", "correlation_id": "tb1/x/B/11111111"}));
+        assert_eq!(
+            judge_lookup(vec![other.clone()], id),
+            Lookup::Unprovable(Unprovable::ConditionIgnored)
+        );
+        // The field hidden: rows without it prove nothing, even beside one of another id.
+        let hidden = row(serde_json::json!({"sys_id": "c"}));
+        assert_eq!(
+            judge_lookup(vec![hidden.clone(), other], id),
+            Lookup::Unprovable(Unprovable::FieldHidden)
+        );
+        assert!(matches!(
+            judge_lookup(vec![hidden, mine], id),
+            Lookup::Found(_)
+        ));
     }
 
     #[test]

@@ -109,20 +109,8 @@ struct WatchFile {
 }
 
 impl WatchFile {
-    fn read(path: &Path) -> Self {
-        std::fs::read(path)
-            .ok()
-            .and_then(|b| match serde_json::from_slice(&b) {
-                Ok(f) => Some(f),
-                Err(e) => {
-                    log::warn!(
-                        "ignoring the unreadable watch state {}: {e}",
-                        path.display()
-                    );
-                    None
-                }
-            })
-            .unwrap_or_default()
+    fn read(path: &Path, ctx: &crate::files::Ctx) -> Self {
+        ctx.read(path, "watch")
     }
 }
 
@@ -153,22 +141,38 @@ impl TicketService {
         connection: Arc<ConnectionManager>,
         sources: Vec<Arc<dyn ActionSource>>,
     ) -> Result<Self> {
-        std::fs::create_dir_all(dir).map_err(|e| {
+        Self::open_in(dir, connection, sources, &crate::files::Ctx::default())
+    }
+
+    /// [`Self::open`], reporting damaged files to `ctx` (each is moved aside; the service
+    /// starts with what could be read).
+    pub fn open_in(
+        dir: &Path,
+        connection: Arc<ConnectionManager>,
+        sources: Vec<Arc<dyn ActionSource>>,
+        ctx: &crate::files::Ctx,
+    ) -> Result<Self> {
+        crate::files::create_private_dir(dir).map_err(|e| {
             Error::internal(format_args!("the data folder could not be created ({e})"))
         })?;
-        let board = Board::open(dir.join(BOARD_FILE));
-        let typed = Arc::new(TypedActions::open(
+        let board = Board::open_in(dir.join(BOARD_FILE), ctx);
+        let typed = Arc::new(TypedActions::open_in(
             dir.join(TYPED_ACTIONS_FILE),
             board.take_legacy_actions()?,
+            ctx,
         )?);
         let mut sources = sources;
         sources.push(typed.clone());
         Ok(Self {
-            outbox: Outbox::open(dir.join(OUTBOX_FILE))?,
+            outbox: Outbox::open_reporting(
+                dir.join(OUTBOX_FILE),
+                &ctx.damage,
+                ctx.workspace.as_deref(),
+            )?,
             board,
             typed,
             sources,
-            watch: tokio::sync::Mutex::new(WatchFile::read(&dir.join(WATCH_FILE))),
+            watch: tokio::sync::Mutex::new(WatchFile::read(&dir.join(WATCH_FILE), ctx)),
             watch_path: dir.join(WATCH_FILE),
             connection,
             initiating_user: local_user(),
@@ -338,6 +342,9 @@ impl TicketService {
             return Vec::new();
         }
         let report = self.outbox.send_due(&api, Utc::now()).await;
+        if !report.sent.is_empty() {
+            self.learn_sent(&api, &report.sent).await;
+        }
         if !report.sent.is_empty()
             && let Err(e) = self.board.refresh(&api, LOCAL_TENANT).await
         {
@@ -349,6 +356,40 @@ impl TicketService {
         report.sent
     }
 
+    /// The watcher knows each ticket from its creation (see [`watch::learn_created`]).
+    async fn learn_sent(&self, api: &crate::servicenow::client::ServiceNow, sent: &[SentTicket]) {
+        let instance = api.instance().as_str().to_owned();
+        let mut file = self.watch.lock().await;
+        if file.instance.as_deref() != Some(instance.as_str()) {
+            *file = WatchFile {
+                instance: Some(instance),
+                mark: Watermark::default(),
+            };
+        }
+        for s in sent {
+            if let Some(record) = &s.record {
+                watch::learn_created(&mut file.mark, record);
+            }
+        }
+        let bytes = match serde_json::to_vec(&*file) {
+            Ok(b) => b,
+            Err(e) => {
+                log::warn!("the watch state could not be written: {e}");
+                return;
+            }
+        };
+        let path = self.watch_path.clone();
+        if let Err(e) = blocking(move || {
+            crate::files::write_atomic(&path, &bytes).map_err(|e| {
+                Error::internal(format_args!("the watch state could not be saved ({e})"))
+            })
+        })
+        .await
+        {
+            log::warn!("{}", e.message);
+        }
+    }
+
     pub fn outbox_items(&self) -> Vec<OutboxItem> {
         self.outbox.list().iter().map(Self::item).collect()
     }
@@ -356,6 +397,11 @@ impl TicketService {
     pub async fn retry(&self, id: &str) -> Result<()> {
         let (outbox, id) = (self.outbox.clone(), id.to_owned());
         blocking(move || outbox.retry_now(&id)).await
+    }
+
+    pub async fn send_anyway(&self, id: &str) -> Result<()> {
+        let (outbox, id) = (self.outbox.clone(), id.to_owned());
+        blocking(move || outbox.send_anyway(&id)).await
     }
 
     pub async fn discard(&self, id: &str) -> Result<()> {

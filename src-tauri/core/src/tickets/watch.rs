@@ -52,6 +52,10 @@ pub struct Seen {
     /// Journal entries already reported that were written in the second of `updated_on`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub journal_ids: Vec<String>,
+    /// Learned from ServiceNow's answer when Ticket Bridge created the ticket, not from a poll:
+    /// a change after it is told even by the very first poll.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_creation: bool,
 }
 
 /// Where the last poll stopped, and what it knows.
@@ -162,7 +166,23 @@ fn seen_of(record: &Value, t: &Ticket) -> Seen {
         updated_on: t.sys_updated_on,
         due_reported: false,
         journal_ids: Vec::new(),
+        from_creation: false,
     }
+}
+
+/// Learns a ticket Ticket Bridge just created, from ServiceNow's answer to the write: its state
+/// and `sys_mod_count` at creation. Any change made after it is then a change, however soon it
+/// comes (even before the first poll). A ticket the watermark knows already is left alone.
+pub fn learn_created(mark: &mut Watermark, record: &Value) {
+    let Some(t) = Ticket::from_record(record, None) else {
+        return;
+    };
+    if !crate::servicenow::table::is_sys_id(&t.sys_id) || mark.tickets.contains_key(&t.sys_id) {
+        return;
+    }
+    let mut seen = seen_of(record, &t);
+    seen.from_creation = true;
+    mark.tickets.insert(t.sys_id, seen);
 }
 
 /// What differs between two sightings of one ticket.
@@ -218,9 +238,10 @@ pub fn apply(mark: &mut Watermark, records: &[Value], now: DateTime<Utc>) -> Pol
             Some(old) if new.mod_count <= old.mod_count => {}
             Some(old) => {
                 let changes = diff(old, &new);
+                new.from_creation = false;
                 // A due date that did not move keeps its "reported" mark.
                 new.due_reported = old.due_reported && old.due_date == new.due_date;
-                if !changes.is_empty() && !first_poll {
+                if !changes.is_empty() && (!first_poll || old.from_creation) {
                     out.changes.push(TicketChange {
                         sys_id: t.sys_id.clone(),
                         number: new.number.clone(),
@@ -415,8 +436,13 @@ mod tests {
         apply(m, r, Utc::now()).changes
     }
 
+    /// A sys_id (32 hex characters) for a short test id.
+    fn sid(id: &str) -> String {
+        format!("{id:0>32}")
+    }
+
     fn rec(id: &str, state: &str, mods: u64, at: &str) -> Value {
-        json!({"sys_id": id, "number": format!("INC{id}"), "sys_class_name": "incident",
+        json!({"sys_id": sid(id), "number": format!("INC{id}"), "sys_class_name": "incident",
                "short_description": "x", "state": state, "priority": "3", "active": "true",
                "assigned_to": "", "sys_updated_on": at, "sys_mod_count": mods.to_string(),
                "correlation_id": "tb1/local/A/00000000"})
@@ -484,7 +510,7 @@ mod tests {
         assert!(due_passed(&mut m, at("2026-11-24 11:59:59")).is_empty());
         let due = due_passed(&mut m, at("2026-11-24 12:00:01"));
         assert_eq!(due.len(), 1);
-        assert_eq!(due[0].sys_id, "1");
+        assert_eq!(due[0].sys_id, sid("1"));
         assert!(matches!(due[0].changes[0], Change::DuePassed { .. }));
         assert!(
             due_passed(&mut m, at("2026-11-25 09:00:00")).is_empty(),
@@ -516,7 +542,7 @@ mod tests {
         );
         let entry = |id: &str, when: &str, text: &str| JournalEntry {
             sys_id: id.into(),
-            ticket: "1".into(),
+            ticket: sid("1"),
             work_note: true,
             text: text.into(),
             created_on: parse_sn_datetime(when),

@@ -184,7 +184,7 @@ impl WatchControl {
 /// when the interval is the shorter wait.
 pub fn backoff(failures: u32, retry_after_secs: Option<u64>, interval: Duration) -> Duration {
     if let Some(s) = retry_after_secs {
-        return Duration::from_secs(s.max(1));
+        return Duration::from_secs(s.clamp(1, crate::retry_after::SERVICENOW_MAX.as_secs()));
     }
     let exp = failures.saturating_sub(1).min(10);
     let wait = FIRST_BACKOFF.saturating_mul(1 << exp).min(MAX_BACKOFF);

@@ -54,6 +54,12 @@ use tokio_util::sync::CancellationToken;
 /// After this long, opening the actions page reads the score again.
 pub const STALE_MINUTES: i64 = 10;
 
+/// What opening a workspace needs besides its services.
+pub(crate) struct Opening<'a> {
+    pub interval_secs: u64,
+    pub damage: &'a crate::files::DamageReport,
+}
+
 /// The actions page's header: the tenant's score and where it stands.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -162,17 +168,27 @@ impl Workspace {
         records: Arc<Records>,
         connection: Arc<ConnectionManager>,
         microsoft: Arc<MicrosoftSignIn>,
-        interval_secs: u64,
+        opening: Opening<'_>,
     ) -> crate::Result<Self> {
-        std::fs::create_dir_all(dir).map_err(|e| {
+        let Opening {
+            interval_secs,
+            damage,
+        } = opening;
+        crate::files::create_private_dir(dir).map_err(|e| {
             crate::Error::internal(format_args!(
                 "the workspace folder could not be created ({e})"
             ))
         })?;
-        let score = Arc::new(ScoreStore::open(dir.join(SCORE_FILE)));
-        let csv = Arc::new(CsvActions::open(dir.join(CSV_FILE)));
+        let ctx = crate::files::Ctx::new(damage, Some(id));
+        let score = Arc::new(ScoreStore::open_in(dir.join(SCORE_FILE), &ctx));
+        let csv = Arc::new(CsvActions::open_in(dir.join(CSV_FILE), &ctx));
         let sources: Vec<Arc<dyn ActionSource>> = vec![score.clone(), csv.clone()];
-        let tickets = Arc::new(TicketService::open(dir, connection.clone(), sources)?);
+        let tickets = Arc::new(TicketService::open_in(
+            dir,
+            connection.clone(),
+            sources,
+            &ctx,
+        )?);
         let mut seen = Seen::default();
         if let Ok(list) = tickets.cached_tickets() {
             seen.recent = list.tickets.into_iter().take(RECENT).collect();
@@ -371,6 +387,14 @@ impl Workspace {
     /// Sends a waiting or blocked task now.
     pub async fn retry(&self, outbox_id: &str) -> crate::Result<()> {
         self.tickets.retry(outbox_id).await?;
+        self.wake_sender(false);
+        Ok(())
+    }
+
+    /// Sends a task whose lookups could not prove absence without looking again: the admin
+    /// looked in ServiceNow and found no ticket.
+    pub async fn send_anyway(&self, outbox_id: &str) -> crate::Result<()> {
+        self.tickets.send_anyway(outbox_id).await?;
         self.wake_sender(false);
         Ok(())
     }

@@ -30,6 +30,8 @@ pub struct OpenOptions {
     pub callback_timeout: Duration,
     /// Graph's first backoff when throttled without `Retry-After` (tests shorten it).
     pub graph_backoff: Option<Duration>,
+    /// Where damaged data files are reported (the shell adds the settings file's).
+    pub damage: crate::files::DamageReport,
 }
 
 impl Default for OpenOptions {
@@ -37,6 +39,7 @@ impl Default for OpenOptions {
         Self {
             callback_timeout: crate::oauth::loopback::DEFAULT_TIMEOUT,
             graph_backoff: None,
+            damage: crate::files::DamageReport::default(),
         }
     }
 }
@@ -160,7 +163,10 @@ impl Workspaces {
                 records.clone(),
                 manager,
                 microsoft,
-                interval,
+                super::Opening {
+                    interval_secs: interval,
+                    damage: &registry.options.damage,
+                },
             )?;
             write(&registry.list).push(Arc::new(ws));
         }
@@ -238,6 +244,16 @@ impl Workspaces {
             }
             app.publish().await;
         }));
+    }
+
+    /// The data files that could not be read at start (moved aside), for the banner.
+    pub fn damaged(&self) -> Vec<crate::files::DamagedFile> {
+        self.options.damage.list()
+    }
+
+    /// The admin read the banner about damaged files.
+    pub fn dismiss_damaged(&self) {
+        self.options.damage.clear();
     }
 
     pub fn host(&self) -> &Arc<dyn Host> {
@@ -549,7 +565,10 @@ impl Workspaces {
                         records.clone(),
                         manager,
                         microsoft,
-                        interval,
+                        super::Opening {
+                            interval_secs: interval,
+                            damage: &options.damage,
+                        },
                     )?;
                     records.update(|f| {
                         f.selected = Some(id.clone());

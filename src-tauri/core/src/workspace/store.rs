@@ -56,11 +56,13 @@ pub struct FileKv {
 
 impl FileKv {
     pub fn open(path: impl Into<PathBuf>) -> Self {
+        Self::open_reporting(path, &crate::files::DamageReport::default())
+    }
+
+    /// [`Self::open`]; a settings file that cannot be read is moved aside and reported.
+    pub fn open_reporting(path: impl Into<PathBuf>, damage: &crate::files::DamageReport) -> Self {
         let path = path.into();
-        let data = std::fs::read(&path)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default();
+        let data = crate::files::read_json_or_quarantine(&path, "settings", None, damage);
         Self {
             path,
             data: Mutex::new(data),

@@ -1,0 +1,139 @@
+//! Never lost, never doubled: the app killed (SIGKILL) while a task's answer was lost, its
+//! outbox file damaged meanwhile, then started again. It opens normally, says which file it set
+//! aside and that the task was kept, and the task becomes exactly one ticket.
+
+use servicenow_sim::Scenario;
+use std::time::Duration;
+use ticket_bridge_e2e::steps::{sign_in_microsoft, start_connected};
+use ticket_bridge_e2e::{Harness, PATIENCE};
+
+async fn wait_text(h: &Harness, selector: &str, what: &str) -> String {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let text = h
+            .app()
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';",
+                vec![serde_json::json!(selector)],
+            )
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if text.contains(what) {
+            return text;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{selector} never said {what:?}: {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn mine(h: &Harness) -> Vec<serde_json::Value> {
+    h.sim
+        .handle()
+        .records("incident")
+        .into_iter()
+        .filter(|r| r["correlation_display"] == "Ticket Bridge")
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_send_with_a_damaged_outbox_the_task_is_sent_once() {
+    let mut h = start_connected("reliability_kill").await;
+    sign_in_microsoft(&mut h).await;
+
+    // ServiceNow keeps the write but the answer never comes back.
+    h.sim.handle().set_scenario(Scenario::DropAfterWrite);
+    h.app()
+        .execute("location.hash = '#/share/AdminMFAV2'", vec![])
+        .await
+        .unwrap();
+    h.click("#task-kind-incident").await;
+    h.click("#send-task").await;
+    h.wait_visible("#task-waiting").await;
+    assert_eq!(mine(&h).len(), 1, "the write reached ServiceNow");
+
+    // A crash before the next attempt; the outbox file gets a second entry this version cannot
+    // read (as a newer version, or a disk error, could leave it).
+    h.kill_app();
+    let ws = h.workspaces()[0].0.clone();
+    let path = h
+        .app_data_dir()
+        .join("workspaces")
+        .join(&ws)
+        .join("outbox.json");
+    let mut file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(file["entries"].as_array().unwrap().len(), 1);
+    file["entries"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"id": "garbled", "state": {"status": "?"}}));
+    std::fs::write(&path, serde_json::to_vec(&file).unwrap()).unwrap();
+    h.sim.handle().clear_scenario("drop-after-write");
+
+    // Started again: the banner says what was set aside and what was kept; the task goes out
+    // once (the lookup finds the record the lost answer had created).
+    h.restart_app().await;
+    h.wait_visible("#damaged-banner").await;
+    let banner = wait_text(&h, "#damaged-banner", "moved to").await;
+    assert!(banner.contains("The tasks waiting to be sent"), "{banner}");
+    assert!(
+        banner.contains("1 task could still be read and is kept"),
+        "{banner}"
+    );
+    let moved: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("outbox.json.damaged-")
+        })
+        .collect();
+    assert_eq!(
+        moved.len(),
+        1,
+        "the damaged file is kept beside the new one"
+    );
+    h.shot("damaged-banner").await;
+
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let outbox: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        if outbox["entries"].as_array().is_some_and(|e| e.is_empty()) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the task never left the outbox: {outbox}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(mine(&h).len(), 1, "exactly one ticket");
+    let posts = h
+        .sim
+        .handle()
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/api/now/table/incident")
+        .count();
+    assert_eq!(posts, 1, "never posted again");
+
+    h.click("#damaged-dismiss").await;
+    let gone = h
+        .app()
+        .execute(
+            "return document.getElementById('damaged-banner') === null",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(gone, serde_json::json!(true));
+    h.finish().await;
+}
