@@ -71,7 +71,7 @@ pub fn show<R: Runtime>(app: &AppHandle<R>, notice: &Notice, url: Option<String>
         .builder()
         .id(id)
         .title(&notice.title)
-        .body(&notice.body)
+        .body(body_for_server(&notice.body))
         .show();
     match shown {
         Ok(()) => log::info!("notification shown: {}", notice.title),
@@ -80,4 +80,30 @@ pub fn show<R: Runtime>(app: &AppHandle<R>, notice: &Notice, url: Option<String>
             notice.title
         ),
     }
+}
+
+/// The body as the notification server will read it: servers that advertise `body-markup` (most
+/// Linux desktops) read it as markup, so ServiceNow's text (a ticket's name, a comment) is
+/// escaped for them and shows as written. Others show the text as it is.
+fn body_for_server(body: &str) -> String {
+    if server_reads_markup() {
+        ticket_bridge_core::tickets::notice::escape_markup(body)
+    } else {
+        body.to_owned()
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn server_reads_markup() -> bool {
+    static MARKUP: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *MARKUP.get_or_init(|| match notify_rust::get_capabilities() {
+        Ok(caps) => caps.iter().any(|c| c == "body-markup"),
+        // Unknown: escape, so that nothing is ever read as markup.
+        Err(_) => true,
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn server_reads_markup() -> bool {
+    false
 }

@@ -334,3 +334,84 @@ async fn an_earlier_versions_connection_becomes_the_first_workspace_without_a_si
     // A second start finds the workspace as it is, and migrates nothing again.
     drop(app.registry);
 }
+
+/// Each install has its own correlation segment: its tickets carry it, a ticket someone else's
+/// install (or anyone who can create a task) made is neither listed nor told, and tickets made
+/// before installs had their own (`tb1/local/`) stay this install's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_install_recognises_its_own_tickets_only() {
+    let a = instance("owner").await;
+    let mut app = open_in(tempfile::tempdir().unwrap());
+    let id = app.connect(None, &a).await;
+    let ws = app.registry.get(&id).unwrap();
+    let sent = ws
+        .submit(common::incident_draft("AdminMFAV2"))
+        .await
+        .unwrap()
+        .sent
+        .expect("sent");
+    let created = a.created();
+    let correlation = created[0]["correlation_id"].as_str().unwrap().to_owned();
+    let segment = correlation.split('/').nth(1).unwrap().to_owned();
+    assert!(
+        segment.starts_with('i') && segment.len() == 11,
+        "{correlation}"
+    );
+
+    // Someone else's install, and a ticket from before installs had their own.
+    let h = a.sim.handle();
+    h.insert_record(
+        "incident",
+        serde_json::json!({"short_description": "planted",
+            "correlation_id": "tb1/i0000000000/AdminMFAV2/12345678", "correlation_display": "Ticket Bridge"}),
+    );
+    h.insert_record(
+        "incident",
+        serde_json::json!({"short_description": "from 0.1",
+            "correlation_id": "tb1/local/DLPEnabled/87654321", "correlation_display": "Ticket Bridge"}),
+    );
+    let list = ws.refresh_tickets().await.unwrap();
+    let names: Vec<_> = list.tickets.iter().map(|t| t.name.clone()).collect();
+    assert!(names.iter().any(|n| n == "from 0.1"), "{names:?}");
+    assert!(!names.iter().any(|n| n == "planted"), "{names:?}");
+    assert!(list.tickets.iter().any(|t| t.sys_id == sent.sys_id));
+
+    // A change to the planted ticket is never told; one to ours is.
+    ws.tickets().watch_poll().await.unwrap();
+    let planted = h
+        .records("incident")
+        .into_iter()
+        .find(|r| r["short_description"] == "planted")
+        .unwrap();
+    assert!(h.update_record(
+        "incident",
+        planted["sys_id"].as_str().unwrap(),
+        serde_json::json!({"state": "2"})
+    ));
+    assert!(h.update_record("incident", &sent.sys_id, serde_json::json!({"state": "2"})));
+    let report = ws.tickets().watch_poll().await.unwrap();
+    let told: Vec<_> = report.changes.iter().map(|c| c.sys_id.clone()).collect();
+    assert_eq!(told, vec![sent.sys_id.clone()]);
+
+    // The segment survives a restart of the app.
+    drop(ws);
+    let dir = app._dir;
+    let again = open_in(dir);
+    let ws = again.registry.get(&id).unwrap();
+    until("the connection was restored", || {
+        ws.connection().api().is_ok()
+    })
+    .await;
+    ws.submit(common::incident_draft("DLPEnabled"))
+        .await
+        .unwrap();
+    assert!(
+        a.created()
+            .iter()
+            .filter(|r| r["correlation_id"]
+                .as_str()
+                .is_some_and(|c| c.starts_with(&format!("tb1/{segment}/"))))
+            .count()
+            == 2
+    );
+}

@@ -72,7 +72,8 @@ impl Server {
     ) -> zbus::Result<()>;
 
     fn get_capabilities(&self) -> Vec<String> {
-        vec!["body".into(), "actions".into()]
+        // As GNOME Shell and KDE Plasma do: the body is read as markup.
+        vec!["body".into(), "body-markup".into(), "actions".into()]
     }
 
     fn get_server_information(&self) -> (String, String, String, String) {
@@ -124,6 +125,11 @@ impl NotificationServer {
     }
 
     /// Everything received so far, oldest first.
+    /// Forgets what was received so far.
+    pub fn clear(&self) {
+        self.rec.log.lock().unwrap().clear();
+    }
+
     pub fn received(&self) -> Vec<Notification> {
         self.rec.log.lock().unwrap().clone()
     }

@@ -15,7 +15,11 @@ fn created_for(h: &Harness, table: &str, action: &str) -> usize {
         .filter(|r| {
             r["correlation_id"]
                 .as_str()
-                .is_some_and(|c| c.starts_with(&format!("tb1/local/{action}/")))
+                // tb1/<this install's segment>/<action>/<draft>
+                .is_some_and(|c| {
+                    let parts: Vec<&str> = c.split('/').collect();
+                    parts.len() == 4 && parts[0] == "tb1" && parts[2] == action
+                })
         })
         .count()
 }

@@ -133,7 +133,21 @@ async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
         h.notifications.received()
     );
 
-    // The fulfiller takes the ticket over the Table API.
+    // The fulfiller takes the ticket over the Table API (and puts markup in its title).
+    assert!(h.sim.handle().update_record(
+        "incident",
+        &sys_id,
+        serde_json::json!({"short_description": "MFA <b>now</b> & <a href=\"https://x.example\">here</a>"})
+    ));
+    let seen = h.watch_polls();
+    until("the watcher never polled", || h.watch_polls() > seen).await;
+    let _ = h
+        .notifications
+        .wait_for(Duration::from_secs(20), |n| {
+            n.summary.contains("INC0010001")
+        })
+        .await;
+    h.notifications.clear();
     let changed = Instant::now();
     fulfiller_sets_state(&h, &sys_id, "2");
     let n = h
@@ -150,8 +164,11 @@ async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
         });
     let latency = changed.elapsed();
     assert_eq!(n.summary, "INC0010001 is now Being fixed");
-    let record = h.sim.handle().record("incident", &sys_id).unwrap();
-    assert_eq!(n.body, record["short_description"].as_str().unwrap());
+    // The server reads the body as markup: ServiceNow's text arrives escaped, shown as written.
+    assert_eq!(
+        n.body,
+        "MFA &lt;b&gt;now&lt;/b&gt; &amp; &lt;a href=&quot;https://x.example&quot;&gt;here&lt;/a&gt;"
+    );
     assert!(n.actions.iter().any(|a| a == "default"), "{:?}", n.actions);
     eprintln!("change to notification: {} ms", latency.as_millis());
 

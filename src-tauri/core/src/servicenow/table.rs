@@ -78,7 +78,8 @@ impl Record {
 /// cannot change its meaning: a value with `^` or a line break is refused by [`Query::encode`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Query {
-    parts: Vec<(String, String)>,
+    /// `(joined with OR to the part before, head, value)`.
+    parts: Vec<(bool, String, String)>,
 }
 
 fn safe_field(f: &str) -> bool {
@@ -93,7 +94,18 @@ impl Query {
     }
 
     fn part(mut self, field: &str, op: &str, value: &str) -> Self {
-        self.parts.push((format!("{field}{op}"), value.to_owned()));
+        self.parts
+            .push((false, format!("{field}{op}"), value.to_owned()));
+        self
+    }
+
+    /// `field` starts with any of `prefixes` (`…STARTSWITHa^ORfield STARTSWITHb`); nothing when
+    /// the list is empty.
+    pub fn starts_with_any(mut self, field: &str, prefixes: &[String]) -> Self {
+        for (i, p) in prefixes.iter().enumerate() {
+            self.parts
+                .push((i > 0, format!("{field}STARTSWITH"), p.clone()));
+        }
         self
     }
 
@@ -121,20 +133,21 @@ impl Query {
     }
 
     pub fn order_by(mut self, field: &str) -> Self {
-        self.parts.push((format!("ORDERBY{field}"), String::new()));
+        self.parts
+            .push((false, format!("ORDERBY{field}"), String::new()));
         self
     }
 
     pub fn order_by_desc(mut self, field: &str) -> Self {
         self.parts
-            .push((format!("ORDERBYDESC{field}"), String::new()));
+            .push((false, format!("ORDERBYDESC{field}"), String::new()));
         self
     }
 
     /// The query as ServiceNow reads it, or an error when a part could be misread.
     pub fn encode(&self) -> Result<String> {
-        let mut out = Vec::with_capacity(self.parts.len());
-        for (head, value) in &self.parts {
+        let mut out = String::new();
+        for (i, (or, head, value)) in self.parts.iter().enumerate() {
             let field = head
                 .trim_start_matches("ORDERBYDESC")
                 .trim_start_matches("ORDERBY")
@@ -149,9 +162,13 @@ impl Query {
                     "a value from ServiceNow could not be used in a query",
                 ));
             }
-            out.push(format!("{head}{value}"));
+            if i > 0 {
+                out.push_str(if *or { "^OR" } else { "^" });
+            }
+            out.push_str(head);
+            out.push_str(value);
         }
-        Ok(out.join("^"))
+        Ok(out)
     }
 }
 
@@ -287,7 +304,7 @@ impl ServiceNow {
     /// `since`, oldest change first. One request, no count.
     pub async fn tickets_changed_since(
         &self,
-        prefix: &str,
+        prefixes: &[String],
         since: Option<DateTime<Utc>>,
         fields: &[&str],
         limit: usize,
@@ -295,7 +312,7 @@ impl ServiceNow {
         let doing = "look for ticket changes";
         let mut query = Query::new()
             .of_kinds()
-            .starts_with("correlation_id", prefix);
+            .starts_with_any("correlation_id", prefixes);
         if let Some(s) = since {
             query = query.at_or_after("sys_updated_on", s);
         }
@@ -314,7 +331,7 @@ impl ServiceNow {
     /// One page of the tickets whose correlation id starts with `prefix`, in creation order.
     pub async fn tickets_page(
         &self,
-        prefix: &str,
+        prefixes: &[String],
         fields: &[&str],
         limit: usize,
         offset: usize,
@@ -322,7 +339,7 @@ impl ServiceNow {
         let doing = "read the tickets";
         let query = Query::new()
             .of_kinds()
-            .starts_with("correlation_id", prefix)
+            .starts_with_any("correlation_id", prefixes)
             .order_by("sys_created_on")
             .order_by("sys_id");
         let path = list_path(&List {
@@ -336,17 +353,17 @@ impl ServiceNow {
         rows(self.get(&path, doing).await?.body, doing)
     }
 
-    /// The active tickets whose correlation id starts with `prefix`, newest first.
+    /// The active tickets whose correlation id starts with one of `prefixes`, newest first.
     pub async fn open_tickets(
         &self,
-        prefix: &str,
+        prefixes: &[String],
         fields: &[&str],
         limit: usize,
     ) -> Result<Vec<Record>> {
         let doing = "check for an open ticket for this action";
         let query = Query::new()
             .of_kinds()
-            .starts_with("correlation_id", prefix)
+            .starts_with_any("correlation_id", prefixes)
             .eq("active", "true")
             .order_by_desc("sys_created_on");
         let path = list_path(&List {
@@ -544,6 +561,28 @@ impl ServiceNow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefixes_are_or_ed_inside_the_and() {
+        let q = Query::new()
+            .of_kinds()
+            .starts_with_any(
+                "correlation_id",
+                &["tb1/iabc/".to_owned(), "tb1/local/".to_owned()],
+            )
+            .eq("active", "true");
+        assert_eq!(
+            q.encode().unwrap(),
+            "sys_class_nameINchange_request,incident^correlation_idSTARTSWITHtb1/iabc/^ORcorrelation_idSTARTSWITHtb1/local/^active=true"
+        );
+        assert_eq!(Query::new().starts_with_any("f", &[]).encode().unwrap(), "");
+        assert!(
+            Query::new()
+                .starts_with_any("correlation_id", &["a^b".to_owned()])
+                .encode()
+                .is_err()
+        );
+    }
 
     #[test]
     fn queries_encode_and_refuse_what_would_change_their_meaning() {

@@ -233,8 +233,12 @@ impl Board {
 
     /// Reads every ticket of the tenant and the state labels, then saves them (the file on a
     /// blocking thread).
-    pub async fn refresh(&self, api: &ServiceNow, tenant: &str) -> Result<TicketList> {
-        let tickets = sync::fetch_all(api, tenant).await?;
+    pub async fn refresh<O: super::correlation::Owners + ?Sized>(
+        &self,
+        api: &ServiceNow,
+        owners: &O,
+    ) -> Result<TicketList> {
+        let tickets = sync::fetch_all(api, owners).await?;
         let labels = sync::state_labels(api).await.unwrap_or_default();
         let board = self.clone();
         tokio::task::spawn_blocking(move || board.replace(tickets, labels))
@@ -371,11 +375,11 @@ impl Board {
     /// The actions page: the actions of every source, each with its newest active ticket and
     /// whether a task for it waits in the outbox. An id that two sources give is shown once,
     /// from the first source.
-    pub fn actions(
+    pub fn actions<O: super::correlation::Owners + ?Sized>(
         &self,
         sources: &[Arc<dyn ActionSource>],
         outbox: &Outbox,
-        tenant: &str,
+        owners: &O,
         instance: &InstanceUrl,
     ) -> Vec<ActionView> {
         let mut seen = std::collections::HashSet::new();
@@ -410,7 +414,7 @@ impl Board {
                         t.correlation_id
                             .as_deref()
                             .and_then(CorrelationId::parse)
-                            .is_some_and(|c| c.is_for(tenant, &action.id))
+                            .is_some_and(|c| owners.owns(&c, &action.id))
                     })
                     .collect();
                 // The open ticket; else the newest one the score has judged (a verified fix,
@@ -441,7 +445,7 @@ impl Board {
                             score: v.score,
                         }
                     });
-                let queued = outbox.pending_for_action(tenant, &action.id).is_some();
+                let queued = outbox.pending_for_action(owners, &action.id).is_some();
                 ActionView {
                     action,
                     ticket,

@@ -167,11 +167,109 @@ pub fn tenant_prefix(tenant: &str) -> String {
     format!("{PREFIX}/{}/", tenant_segment(tenant))
 }
 
+/// The tenant segment of tickets made before installs had their own: still this install's.
+pub const LEGACY_TENANT: &str = "local";
+
+/// The tenant segments whose tickets are this install's: the first is the one new tickets get;
+/// the others are recognised (a `str` is one segment).
+pub trait Owners {
+    fn segments(&self) -> Vec<&str>;
+
+    /// The one new tickets get.
+    fn current(&self) -> &str;
+
+    fn prefixes(&self) -> Vec<String> {
+        self.segments().into_iter().map(tenant_prefix).collect()
+    }
+
+    fn action_prefixes(&self, action_id: &str) -> Vec<String> {
+        self.segments()
+            .into_iter()
+            .map(|t| action_prefix(t, action_id))
+            .collect()
+    }
+
+    /// Whether `c` is one of these segments' ticket for `action_id`.
+    fn owns(&self, c: &CorrelationId, action_id: &str) -> bool {
+        self.segments().into_iter().any(|t| c.is_for(t, action_id))
+    }
+
+    /// Whether the correlation id text is one of these segments'.
+    fn owns_text(&self, correlation: &str) -> bool {
+        self.prefixes().iter().any(|p| correlation.starts_with(p))
+    }
+}
+
+impl Owners for str {
+    fn segments(&self) -> Vec<&str> {
+        vec![self]
+    }
+    fn current(&self) -> &str {
+        self
+    }
+}
+
+impl Owners for [String] {
+    fn segments(&self) -> Vec<&str> {
+        self.iter().map(String::as_str).collect()
+    }
+    fn current(&self) -> &str {
+        self.first().map_or(LEGACY_TENANT, String::as_str)
+    }
+}
+
+impl Owners for Vec<String> {
+    fn segments(&self) -> Vec<&str> {
+        self.as_slice().segments()
+    }
+    fn current(&self) -> &str {
+        self.as_slice().current()
+    }
+}
+
+/// A new random install segment: `i` and 10 lowercase hex characters.
+pub fn new_install_segment() -> String {
+    let n: u64 = rand::rng().random();
+    format!("i{:010x}", n & 0xff_ffff_ffff)
+}
+
+/// Whether `s` is an install segment as [`new_install_segment`] makes them.
+pub fn is_install_segment(s: &str) -> bool {
+    s.len() == 11
+        && s.starts_with('i')
+        && s[1..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+    #[test]
+    fn an_install_owns_its_own_and_the_legacy_tickets_only() {
+        let seg = new_install_segment();
+        assert!(is_install_segment(&seg), "{seg}");
+        assert!(!is_install_segment("local") && !is_install_segment("iXYZ0000000"));
+        let owners = vec![seg.clone(), LEGACY_TENANT.to_owned()];
+        assert_eq!(owners.current(), seg);
+        let mine = CorrelationId::new(&seg, "AdminMFAV2");
+        let legacy = CorrelationId::new(LEGACY_TENANT, "AdminMFAV2");
+        let other = CorrelationId::new("i0123456789", "AdminMFAV2");
+        assert!(owners.owns(&mine, "AdminMFAV2") && owners.owns(&legacy, "AdminMFAV2"));
+        assert!(!owners.owns(&other, "AdminMFAV2"));
+        assert!(owners.owns_text(&mine.to_string()) && !owners.owns_text(&other.to_string()));
+        assert!(
+            !owners.owns_text("tb1/locale/x/00000000"),
+            "a prefix, not a start of a word"
+        );
+        assert_eq!(
+            owners.prefixes(),
+            [format!("tb1/{seg}/"), "tb1/local/".to_owned()]
+        );
+    }
 
     #[test]
     fn plain_ids_read_as_written_and_round_trip() {

@@ -2,7 +2,7 @@
 //! open in ServiceNow? One read covers every kind.
 //! Reads only; it never creates or changes a ticket.
 
-use super::correlation::action_prefix;
+use super::correlation::Owners;
 use super::model::{TICKET_FIELDS, Ticket};
 use crate::error::Result;
 use crate::servicenow::client::ServiceNow;
@@ -13,13 +13,13 @@ const LIMIT: usize = 20;
 
 /// The newest active ticket Ticket Bridge raised for `action_id` in `tenant`, if any, so the UI
 /// can say "CHG0030012 is already open for this action".
-pub async fn open_ticket_for_action(
+pub async fn open_ticket_for_action<O: Owners + ?Sized>(
     api: &ServiceNow,
-    tenant: &str,
+    owners: &O,
     action_id: &str,
 ) -> Result<Option<Ticket>> {
-    let prefix = action_prefix(tenant, action_id);
-    let rows = api.open_tickets(&prefix, TICKET_FIELDS, LIMIT).await?;
+    let prefixes = owners.action_prefixes(action_id);
+    let rows = api.open_tickets(&prefixes, TICKET_FIELDS, LIMIT).await?;
     // ServiceNow ignores query parts it cannot parse: check again here.
     Ok(rows
         .iter()
@@ -28,6 +28,6 @@ pub async fn open_ticket_for_action(
             t.active != Some(false)
                 && t.correlation_id
                     .as_deref()
-                    .is_some_and(|c| c.starts_with(&prefix))
+                    .is_some_and(|c| prefixes.iter().any(|p| c.starts_with(p)))
         }))
 }

@@ -144,6 +144,23 @@ pub fn line(lang: &str, t: &TicketChange, change: &Change, labels: &dyn StateLab
     }
 }
 
+/// Text for a notification server that reads the body as markup (the FreeDesktop
+/// `body-markup` capability): ServiceNow's text shows as written, never as formatting or links.
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The one notification for what a poll found, or `None` when nothing the admin asked for
 /// changed.
 pub fn notice(
@@ -227,6 +244,15 @@ pub fn reconnect(lang: &str) -> Notice {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markup_is_escaped_for_servers_that_read_it() {
+        assert_eq!(
+            escape_markup("<b>Fix</b> & <a href='x'>\"MFA\"</a>"),
+            "&lt;b&gt;Fix&lt;/b&gt; &amp; &lt;a href=&#39;x&#39;&gt;&quot;MFA&quot;&lt;/a&gt;"
+        );
+        assert_eq!(escape_markup("plain"), "plain");
+    }
 
     fn labels(_: Option<TicketKind>, value: &str) -> String {
         match value {

@@ -533,11 +533,15 @@ impl Outbox {
     }
 
     /// An entry for the same action that is still to send, for the duplicate warning.
-    pub fn pending_for_action(&self, tenant: &str, action_id: &str) -> Option<OutboxEntry> {
+    pub fn pending_for_action<O: super::correlation::Owners + ?Sized>(
+        &self,
+        owners: &O,
+        action_id: &str,
+    ) -> Option<OutboxEntry> {
         self.lock()
             .entries
             .iter()
-            .find(|e| e.correlation_id.is_for(tenant, action_id))
+            .find(|e| owners.owns(&e.correlation_id, action_id))
             .cloned()
     }
 

@@ -10,6 +10,7 @@
 //! tenant; the initiating user is the computer's account name until then.
 
 use super::board::{ActionView, Board, StateNames, TicketList, TicketRef};
+use super::correlation::Owners;
 use super::draft::FieldError;
 use super::outbox::{EntryState, Outbox, SentTicket};
 use super::watch::{self, TicketChange, Watermark};
@@ -25,7 +26,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// The tenant part of correlation ids until Graph names the tenant.
-pub const LOCAL_TENANT: &str = "local";
+pub const LOCAL_TENANT: &str = super::correlation::LEGACY_TENANT;
 
 /// The task form as the UI sends it (the initiating user is filled in here).
 #[derive(Debug, Clone, Deserialize)]
@@ -91,6 +92,9 @@ pub struct TicketService {
     watch_path: std::path::PathBuf,
     connection: Arc<ConnectionManager>,
     initiating_user: String,
+    /// The tenant segments of this install's tickets: new ones get the first (the install's
+    /// own); `local` (before installs had their own) stays recognised.
+    owners: Vec<String>,
 }
 
 /// The files of a workspace's folder.
@@ -176,7 +180,18 @@ impl TicketService {
             watch_path: dir.join(WATCH_FILE),
             connection,
             initiating_user: local_user(),
+            owners: vec![LOCAL_TENANT.to_owned()],
         })
+    }
+
+    /// New tickets carry `segment` (the install's own, see
+    /// [`super::correlation::new_install_segment`]); those made under `local` stay this
+    /// install's.
+    pub fn with_install(mut self, segment: &str) -> Self {
+        if super::correlation::is_install_segment(segment) {
+            self.owners = vec![segment.to_owned(), LOCAL_TENANT.to_owned()];
+        }
+        self
     }
 
     /// The connection this service sends to.
@@ -209,7 +224,7 @@ impl TicketService {
     pub fn actions(&self) -> Result<Vec<ActionView>> {
         Ok(self
             .board
-            .actions(&self.sources, &self.outbox, LOCAL_TENANT, &self.instance()?))
+            .actions(&self.sources, &self.outbox, &self.owners, &self.instance()?))
     }
 
     pub async fn add_action(
@@ -231,7 +246,7 @@ impl TicketService {
     /// An active ticket already made for this action, from the instance (not the cache).
     pub async fn open_ticket_for_action(&self, action_id: &str) -> Result<Option<TicketRef>> {
         let api = self.connection.api()?;
-        let found = dedup::open_ticket_for_action(&api, LOCAL_TENANT, action_id).await?;
+        let found = dedup::open_ticket_for_action(&api, &self.owners, action_id).await?;
         let instance = api.instance().clone();
         Ok(found.map(|t| {
             let list = self.board.cached(&instance);
@@ -261,7 +276,7 @@ impl TicketService {
     pub fn preview(&self, input: DraftInput) -> Preview {
         let draft = self.draft(input);
         let errors = draft.validate(today()).err().unwrap_or_default();
-        let correlation = CorrelationId::new(LOCAL_TENANT, &draft.action_id);
+        let correlation = CorrelationId::new(self.owners.current(), &draft.action_id);
         let category_field = self.board.category_field(draft.category);
         Preview {
             errors,
@@ -307,10 +322,11 @@ impl TicketService {
         let category_field = self.board.category_field(draft.category);
         let instance = self.instance()?;
         let outbox = self.outbox.clone();
+        let tenant = self.owners.current().to_owned();
         let id = blocking(move || {
             outbox.enqueue(
                 draft,
-                LOCAL_TENANT,
+                &tenant,
                 &instance,
                 category_field.as_deref(),
                 today(),
@@ -346,7 +362,7 @@ impl TicketService {
             self.learn_sent(&api, &report.sent).await;
         }
         if !report.sent.is_empty()
-            && let Err(e) = self.board.refresh(&api, LOCAL_TENANT).await
+            && let Err(e) = self.board.refresh(&api, &self.owners).await
         {
             log::warn!(
                 "the ticket list could not be refreshed after sending: {}",
@@ -433,7 +449,7 @@ impl TicketService {
 
     pub async fn refresh_tickets(&self) -> Result<TicketList> {
         let api = self.connection.api()?;
-        self.board.refresh(&api, LOCAL_TENANT).await
+        self.board.refresh(&api, &self.owners).await
     }
 
     /// One round of the watcher: one poll since the watermark, the changed tickets put into the
@@ -450,7 +466,7 @@ impl TicketService {
         }
         // poll_full changes the watermark only once ServiceNow has answered: an error leaves it
         // where it was.
-        let result = watch::poll_full(&api, LOCAL_TENANT, &mut file.mark, Utc::now()).await?;
+        let result = watch::poll_full(&api, &self.owners, &mut file.mark, Utc::now()).await?;
         // An idle poll read nothing and told nothing: nothing to merge or save.
         if result.tickets.is_empty() && result.changes.is_empty() {
             return Ok(WatchReport {

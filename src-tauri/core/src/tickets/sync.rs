@@ -2,7 +2,7 @@
 //! ([`fetch_all`], paged) and the state labels of every kind ([`state_labels`], from
 //! `sys_choice`). Reads only. Watching for changes (the watermark query) builds on these.
 
-use super::correlation::tenant_prefix;
+use super::correlation::Owners;
 use super::model::{TICKET_FIELDS, Ticket, TicketKind};
 use crate::error::Result;
 use crate::servicenow::client::ServiceNow;
@@ -14,24 +14,30 @@ pub const PAGE: usize = 100;
 /// A bound on pages, so a misbehaving answer can never loop forever (100,000 tickets).
 const MAX_PAGES: usize = 1000;
 
-/// Every incident and change request Ticket Bridge raised in `tenant`, oldest first. Pages
-/// until a page comes back empty: a short page is not the end, because ServiceNow applies the
-/// limit before ACL filtering.
-pub async fn fetch_all(api: &ServiceNow, tenant: &str) -> Result<Vec<Ticket>> {
-    let prefix = tenant_prefix(tenant);
+/// Every incident and change request Ticket Bridge raised under `owners`' tenant segments,
+/// oldest first. Pages until a page comes back empty: a short page is not the end, because
+/// ServiceNow applies the limit before ACL filtering.
+pub async fn fetch_all<O: Owners + ?Sized>(api: &ServiceNow, owners: &O) -> Result<Vec<Ticket>> {
+    let prefixes = owners.prefixes();
     let mut tickets: Vec<Ticket> = Vec::new();
     // A record can shift between pages while they are read; keep the first copy of each.
     let mut seen = std::collections::HashSet::new();
     for page in 0..MAX_PAGES {
         let rows = api
-            .tickets_page(&prefix, TICKET_FIELDS, PAGE, page * PAGE)
+            .tickets_page(&prefixes, TICKET_FIELDS, PAGE, page * PAGE)
             .await?;
         if rows.is_empty() {
             break;
         }
+        // ServiceNow ignores query parts it cannot use: only this install's tickets are kept.
         for t in rows
             .iter()
             .filter_map(|r| Ticket::from_record(r.value(), None))
+            .filter(|t| {
+                t.correlation_id
+                    .as_deref()
+                    .is_some_and(|c| owners.owns_text(c))
+            })
         {
             if seen.insert(t.sys_id.clone()) {
                 tickets.push(t);

@@ -10,7 +10,7 @@
 //! No timers and no Tauri here: the watcher loop ([`super::watcher`]) calls [`poll_full`].
 
 use super::model::{TICKET_FIELDS, Ticket, field_str};
-use super::{TicketKind, correlation::tenant_prefix};
+use super::{TicketKind, correlation::Owners};
 use crate::error::Result;
 use crate::servicenow::client::ServiceNow;
 use crate::servicenow::table::JournalEntry;
@@ -388,21 +388,26 @@ async fn name_assignees(api: &ServiceNow, changes: &mut [TicketChange]) {
 
 /// One poll: one request when nothing changed; when something did, one more for the comments
 /// of the changed tickets and one per new assignee. Then the due dates that passed.
-pub async fn poll_full(
+pub async fn poll_full<O: Owners + ?Sized>(
     api: &ServiceNow,
-    tenant: &str,
+    owners: &O,
     mark: &mut Watermark,
     now: DateTime<Utc>,
 ) -> Result<PollResult> {
     let rows = api
         .tickets_changed_since(
-            &tenant_prefix(tenant),
+            &owners.prefixes(),
             mark.updated_on,
             &watch_fields(),
             WATCH_LIMIT,
         )
         .await?;
-    let records: Vec<Value> = rows.into_iter().map(|r| r.value().clone()).collect();
+    // ServiceNow ignores query parts it cannot use: only this install's tickets are watched.
+    let records: Vec<Value> = rows
+        .into_iter()
+        .filter(|r| r.str("correlation_id").is_some_and(|c| owners.owns_text(c)))
+        .map(|r| r.value().clone())
+        .collect();
     let mut result = apply(mark, &records, now);
     if let Some((ids, since)) = journal_scope(&result.changes) {
         match api.journal_entries(&ids, since, 100).await {
@@ -418,12 +423,12 @@ pub async fn poll_full(
 }
 
 /// One poll, the changes only (see [`poll_full`]).
-pub async fn poll(
+pub async fn poll<O: Owners + ?Sized>(
     api: &ServiceNow,
-    tenant: &str,
+    owners: &O,
     mark: &mut Watermark,
 ) -> Result<Vec<TicketChange>> {
-    Ok(poll_full(api, tenant, mark, Utc::now()).await?.changes)
+    Ok(poll_full(api, owners, mark, Utc::now()).await?.changes)
 }
 
 #[cfg(test)]

@@ -58,6 +58,8 @@ pub const STALE_MINUTES: i64 = 10;
 pub(crate) struct Opening<'a> {
     pub interval_secs: u64,
     pub damage: &'a crate::files::DamageReport,
+    /// This install's correlation segment (see [`crate::tickets::correlation`]).
+    pub install: &'a str,
 }
 
 /// The actions page's header: the tenant's score and where it stands.
@@ -173,6 +175,7 @@ impl Workspace {
         let Opening {
             interval_secs,
             damage,
+            install,
         } = opening;
         crate::files::create_private_dir(dir).map_err(|e| {
             crate::Error::internal(format_args!(
@@ -183,12 +186,9 @@ impl Workspace {
         let score = Arc::new(ScoreStore::open_in(dir.join(SCORE_FILE), &ctx));
         let csv = Arc::new(CsvActions::open_in(dir.join(CSV_FILE), &ctx));
         let sources: Vec<Arc<dyn ActionSource>> = vec![score.clone(), csv.clone()];
-        let tickets = Arc::new(TicketService::open_in(
-            dir,
-            connection.clone(),
-            sources,
-            &ctx,
-        )?);
+        let tickets = Arc::new(
+            TicketService::open_in(dir, connection.clone(), sources, &ctx)?.with_install(install),
+        );
         let mut seen = Seen::default();
         if let Ok(list) = tickets.cached_tickets() {
             seen.recent = list.tickets.into_iter().take(RECENT).collect();

@@ -108,6 +108,34 @@ pub struct Workspaces {
     list: RwLock<Vec<Arc<Workspace>>>,
     signing_in: Mutex<Option<SignIn>>,
     options: OpenOptions,
+    /// This install's correlation segment, made once and kept in the settings file.
+    install: String,
+}
+
+/// The settings key of this install's correlation segment.
+const INSTALL_KEY: &str = "install";
+
+/// This install's correlation segment: the saved one, or a new one, saved.
+fn install_segment(kv: &Arc<dyn SettingsKv>) -> String {
+    use crate::tickets::correlation::{is_install_segment, new_install_segment};
+    if let Some(id) = kv
+        .get(INSTALL_KEY)
+        .and_then(|v| v.get("segment").and_then(|s| s.as_str()).map(str::to_owned))
+        .filter(|s| is_install_segment(s))
+    {
+        return id;
+    }
+    let id = new_install_segment();
+    if let Err(e) = kv.write(
+        vec![(INSTALL_KEY, serde_json::json!({ "segment": id }))],
+        &[],
+    ) {
+        log::warn!(
+            "the install's correlation segment could not be saved: {}",
+            e.message
+        );
+    }
+    id
 }
 
 fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
@@ -135,6 +163,7 @@ impl Workspaces {
     ) -> Result<Arc<Self>> {
         let records = Arc::new(Records::load(kv.clone()));
         migrate::run(root, &records)?;
+        let install = install_segment(&kv);
         let notifications = Notifications::load(kv);
         let interval = notifications.prefs().interval_secs;
         let registry = Arc::new_cyclic(|me| Self {
@@ -147,6 +176,7 @@ impl Workspaces {
             list: RwLock::new(Vec::new()),
             signing_in: Mutex::new(None),
             options,
+            install,
         });
         for r in records.snapshot().list {
             if !is_workspace_id(&r.id) {
@@ -166,6 +196,7 @@ impl Workspaces {
                 super::Opening {
                     interval_secs: interval,
                     damage: &registry.options.damage,
+                    install: &registry.install,
                 },
             )?;
             write(&registry.list).push(Arc::new(ws));
@@ -545,13 +576,14 @@ impl Workspaces {
     /// one reads its tickets again and starts watching.
     async fn connected(&self, sign_in: &SignIn, info: &ConnectionInfo) -> Result<()> {
         let ws = if sign_in.new {
-            let (id, root, records, manager, me, options) = (
+            let (id, root, records, manager, me, options, install) = (
                 sign_in.id.clone(),
                 self.root.clone(),
                 self.records.clone(),
                 sign_in.manager.clone(),
                 self.me.clone(),
                 self.options.clone(),
+                self.install.clone(),
             );
             let interval = self.notifications.prefs().interval_secs;
             let ws = Arc::new(
@@ -568,6 +600,7 @@ impl Workspaces {
                         super::Opening {
                             interval_secs: interval,
                             damage: &options.damage,
+                            install: &install,
                         },
                     )?;
                     records.update(|f| {
