@@ -366,6 +366,39 @@ mod tests {
         .map(|r| r.deserialize::<serde_json::Value>().unwrap())
     }
 
+    /// The UI may call exactly the app's commands: the permission set the capability grants
+    /// lists every command of generate_handler!, and nothing else.
+    #[test]
+    fn the_capability_grants_every_command_and_nothing_more() {
+        let lib = include_str!("lib.rs");
+        let start = lib.find("generate_handler![").unwrap();
+        let block = &lib[start..start + lib[start..].find(']').unwrap()];
+        let mut commands: Vec<String> = block
+            .split(',')
+            .filter_map(|i| i.trim().rsplit("::").next())
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            .map(|n| format!("allow-{}", n.replace('_', "-")))
+            .collect();
+        let set = include_str!("../permissions/app-commands.toml");
+        let mut granted: Vec<String> = set
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('"'))
+            .filter_map(|l| l.split('"').next())
+            .map(str::to_owned)
+            .collect();
+        commands.sort();
+        granted.sort();
+        assert!(commands.len() > 40, "{commands:?}");
+        assert_eq!(granted, commands);
+        let capability: serde_json::Value =
+            serde_json::from_str(include_str!("../capabilities/default.json")).unwrap();
+        assert_eq!(
+            capability["permissions"],
+            serde_json::json!(["app-commands", "core:event:allow-listen", "core:event:allow-unlisten"])
+        );
+    }
+
     #[test]
     fn app_state_reports_version_language_workspaces_kinds_and_limits() {
         let app = app(Shell {

@@ -32,6 +32,34 @@ async fn starts_on_the_connection_card() {
 
     let shot = h.shot("home").await;
     assert!(is_png(&shot), "{} is not a screenshot", shot.display());
+
+    // The page may call the app's own commands and nothing of the plugins behind them.
+    let call = |cmd: &'static str| {
+        let app = h.app().clone();
+        async move {
+            app.execute_async(
+                "const [cmd, done] = arguments;\
+                 window.__TAURI__.core.invoke(cmd, {}).then(() => done('allowed'), (e) => done(String(e)));",
+                vec![serde_json::json!(cmd)],
+            )
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+        }
+    };
+    assert_eq!(call("list_workspaces").await, "allowed");
+    for denied in [
+        "plugin:window|close",
+        "plugin:tray|new",
+        "plugin:path|resolve_directory",
+        "plugin:opener|open_url",
+        "plugin:notification|notify",
+    ] {
+        let answer = call(denied).await;
+        assert!(answer.contains("not allowed"), "{denied}: {answer}");
+    }
     h.finish().await;
 }
 
