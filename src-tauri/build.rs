@@ -9,7 +9,10 @@ fn commands() -> Vec<&'static str> {
     let start = lib
         .find("generate_handler![")
         .expect("generate_handler! in src/lib.rs");
-    let end = start + lib[start..].find(']').expect("the end of generate_handler!");
+    let end = start
+        + lib[start..]
+            .find(']')
+            .expect("the end of generate_handler!");
     lib[start..end]
         .split(',')
         .filter_map(|item| item.trim().rsplit("::").next())

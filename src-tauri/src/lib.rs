@@ -395,7 +395,11 @@ mod tests {
             serde_json::from_str(include_str!("../capabilities/default.json")).unwrap();
         assert_eq!(
             capability["permissions"],
-            serde_json::json!(["app-commands", "core:event:allow-listen", "core:event:allow-unlisten"])
+            serde_json::json!([
+                "app-commands",
+                "core:event:allow-listen",
+                "core:event:allow-unlisten"
+            ])
         );
     }
 

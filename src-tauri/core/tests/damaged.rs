@@ -134,3 +134,48 @@ fn every_data_file_of_a_workspace_and_the_settings() {
     assert!(damage.list().iter().any(|d| d.file == "settings"));
     assert!(!settings.exists() || fs::read(&settings).unwrap() != b"[1, 2");
 }
+
+mod fuzz {
+    use proptest::prelude::*;
+    use std::fs;
+    use ticket_bridge_core::files::{Ctx, DamageReport};
+    use ticket_bridge_core::tickets::outbox::Outbox;
+    use ticket_bridge_core::workspace::{FileKv, SettingsKv};
+
+    /// Bytes that look like our files often enough to reach past the first parse error.
+    fn file_bytes() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            any::<Vec<u8>>(),
+            "\\{\"version\":[0-9]{1,3},\"entries\":\\[.{0,80}\\]\\}".prop_map(String::into_bytes),
+            "\\{\"tickets\":\\[\\{\"sysId\":\".{0,40}\"\\}\\].{0,20}\\}"
+                .prop_map(String::into_bytes),
+            "\\{\"workspaces\":.{0,60}\\}".prop_map(String::into_bytes),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        /// Whatever a data file holds, opening it never panics and never fails the start: it is
+        /// read, or moved aside and reported.
+        #[test]
+        fn every_data_file_opens_whatever_it_holds(bytes in file_bytes()) {
+            let dir = tempfile::tempdir().unwrap();
+            let damage = DamageReport::default();
+            let ctx = Ctx::new(&damage, Some("w1"));
+            for f in ["outbox.json", "tickets.json", "watch.json", "typed-actions.json", "secure-score.json", "csv-actions.json", "settings.json"] {
+                fs::write(dir.path().join(f), &bytes).unwrap();
+            }
+            prop_assert!(Outbox::open_reporting(dir.path().join("outbox.json"), &damage, Some("w1")).is_ok());
+            let _ = ticket_bridge_core::tickets::board::Board::open_in(dir.path().join("tickets.json"), &ctx);
+            let _ = ticket_bridge_core::secure_score::score::ScoreStore::open_in(dir.path().join("secure-score.json"), &ctx);
+            let _ = ticket_bridge_core::secure_score::csv_source::CsvActions::open_in(dir.path().join("csv-actions.json"), &ctx);
+            prop_assert!(ticket_bridge_core::secure_score::TypedActions::open_in(dir.path().join("typed-actions.json"), vec![], &ctx).is_ok());
+            let kv = FileKv::open_reporting(dir.path().join("settings.json"), &damage);
+            let _ = kv.get("workspaces");
+            // Every file that was not read is still on disk, under its own name or set aside.
+            for d in damage.list() {
+                prop_assert!(d.moved_to.as_ref().is_some_and(|p| p.exists()) || d.path.exists());
+            }
+        }
+    }
+}

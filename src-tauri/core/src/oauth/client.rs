@@ -407,3 +407,24 @@ mod tests {
         }
     }
 }
+
+/// Arbitrary bytes and odd shapes as a token answer: never a panic.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn token_answers_never_panic(bytes in any::<Vec<u8>>(), expires in any::<i64>(), text in ".{0,40}") {
+            let _ = serde_json::from_slice::<Tokens>(&bytes);
+            let odd = serde_json::json!({
+                "access_token": text, "token_type": text, "expires_in": expires,
+                "refresh_token": text, "scope": text,
+            });
+            let _ = serde_json::from_value::<Tokens>(odd);
+            let odd = serde_json::json!({"access_token": "a", "expires_in": text, "scope": [text]});
+            let _ = serde_json::from_value::<Tokens>(odd);
+        }
+    }
+}

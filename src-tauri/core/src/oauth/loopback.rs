@@ -633,3 +633,52 @@ mod tests {
         assert!(Loopback::bind(80).await.is_err());
     }
 }
+
+/// Arbitrary bytes against the request head and the callback query: never a panic, and the
+/// listener still takes the real callback after a hostile one.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn heads_and_queries_never_panic(head in any::<Vec<u8>>(), query in ".{0,200}") {
+            let text = String::from_utf8_lossy(&head);
+            let h = parse_head(&text);
+            let _ = parse_query(&h.query);
+            let _ = parse_query(&query);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+        #[test]
+        fn a_hostile_request_leaves_the_listener_working(junk in any::<Vec<u8>>()) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                let port = probe.local_addr().unwrap().port();
+                drop(probe);
+                let lb = Loopback::bind(port).await.unwrap();
+                let waiter = tokio::spawn(async move {
+                    lb.wait("st", Duration::from_secs(10), std::future::pending()).await
+                });
+                if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)).await {
+                    let _ = s.write_all(&junk).await;
+                    let _ = s.write_all(b"\r\n\r\n").await;
+                    let mut out = Vec::new();
+                    let _ = tokio::time::timeout(Duration::from_secs(2), s.read_to_end(&mut out)).await;
+                }
+                let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+                s.write_all(format!("GET /callback?code=c&state=st HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n").as_bytes())
+                    .await
+                    .unwrap();
+                let mut out = String::new();
+                s.read_to_string(&mut out).await.unwrap();
+                assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+                assert!(matches!(waiter.await.unwrap(), Ok(Callback::Code(_))));
+            });
+        }
+    }
+}

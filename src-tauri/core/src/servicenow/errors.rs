@@ -387,3 +387,42 @@ mod tests {
         assert!(e.hint.contains("Re-authorize"));
     }
 }
+
+/// Arbitrary answers as errors: never a panic, always a kind, a message and a hint.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_answer_becomes_an_error_with_a_hint(
+            status in 100u16..600,
+            body in any::<Vec<u8>>(),
+            ct in proptest::option::of(".{0,40}"),
+            retry in proptest::option::of(".{0,40}"),
+        ) {
+            let e = map_api_error(status, ct.as_deref(), retry.as_deref(), &body, "read");
+            prop_assert!(!e.message.is_empty());
+            prop_assert!(!e.hint.is_empty());
+            if let Some(s) = e.retry_after_secs {
+                prop_assert!(s <= crate::retry_after::SERVICENOW_MAX.as_secs());
+            }
+        }
+
+        #[test]
+        fn the_envelope_in_any_shape(message in ".{0,80}", detail in ".{0,80}", n in any::<i64>()) {
+            for body in [
+                serde_json::json!({"error": {"message": message, "detail": detail}, "status": "failure"}),
+                serde_json::json!({"error": message}),
+                serde_json::json!({"error": {"message": n, "detail": [detail]}}),
+                serde_json::json!({"error_description": message, "error": n}),
+                serde_json::json!([message]),
+            ] {
+                let bytes = serde_json::to_vec(&body).unwrap();
+                let e = map_api_error(400, Some("application/json"), None, &bytes, "create");
+                prop_assert!(!e.hint.is_empty());
+            }
+        }
+    }
+}

@@ -653,3 +653,54 @@ mod tests {
         );
     }
 }
+
+/// Arbitrary answers of the Table API, journal rows and `current_user`: never a panic.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            ".{0,30}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 32, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                proptest::collection::btree_map(
+                    prop_oneof![
+                        Just("result".to_owned()),
+                        Just("sys_id".to_owned()),
+                        Just("element_id".to_owned()),
+                        Just("sys_created_on".to_owned()),
+                        Just("value".to_owned()),
+                        Just("user_name".to_owned()),
+                        ".{0,8}"
+                    ],
+                    inner,
+                    0..6
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn rows_records_and_dates_never_panic(body in any_json(), text in ".{0,40}") {
+            if let Ok(rows) = rows(body.clone(), "read") {
+                for r in rows {
+                    let _ = r.sys_id();
+                    let _ = r.str("correlation_id");
+                    let _ = crate::tickets::model::Ticket::from_record(r.value(), None);
+                }
+            }
+            let _ = crate::tickets::model::Ticket::list_from_body(&body, None);
+            let _ = parse_sn_datetime(&text);
+            let _ = field_str(&body, &text);
+        }
+    }
+}

@@ -334,3 +334,22 @@ mod tests {
         assert!(CorrelationId::parse(&format!("tb1/{}/a/0a1b2c3d", "t".repeat(100))).is_none());
     }
 }
+
+/// Arbitrary text as a correlation id: never a panic; what parses prints back the same.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parse_never_panics_and_round_trips(text in ".{0,120}", tb in "tb1/[a-z0-9._/-]{0,60}") {
+            for t in [text.as_str(), tb.as_str()] {
+                if let Some(c) = CorrelationId::parse(t) {
+                    prop_assert_eq!(CorrelationId::parse(&c.to_string()), Some(c.clone()));
+                    prop_assert!(c.to_string().len() <= MAX_LEN);
+                }
+            }
+        }
+    }
+}
