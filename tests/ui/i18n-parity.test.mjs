@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
 import { LOCALES, UI, flatten, placeholders, read, readLocale, rel, walk } from "./helpers.mjs";
 
 const en = flatten(readLocale("en"));
@@ -123,5 +124,41 @@ test("every error kind of the back end has a message and a hint", () => {
   for (const kind of kinds) {
     assert.ok(en[`errors.${kind}.message`], `errors.${kind}.message`);
     assert.ok(en[`errors.${kind}.hint`], `errors.${kind}.hint`);
+  }
+});
+
+test("every error kind and every reason Rust sets has its words in every catalog", () => {
+  const rust = [];
+  const stack = [join(UI, "..", "src-tauri")];
+  while (stack.length) {
+    const dir = stack.pop();
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!["target", "gen", "tests"].includes(entry.name)) stack.push(p);
+      } else if (entry.name.endsWith(".rs")) rust.push(readFileSync(p, "utf8"));
+    }
+  }
+  const text = rust.join("\n");
+  const reasons = new Set([...text.matchAll(/with_reason\("([a-z_]+)"\)/g)].map((m) => m[1]));
+  // The CSV import's reasons are csv_<code> of CsvError::code().
+  for (const m of text.matchAll(/CsvError::\w+(?: \{ \.\. \})? => "([a-z_]+)"/g)) reasons.add(`csv_${m[1]}`);
+  // Reasons chosen by a match arm (`.with_reason(match …)`).
+  for (const m of text.matchAll(/^\s+\d+(?: \| \d+)* => "([a-z_]+)",$/gm)) reasons.add(m[1]);
+  for (const m of text.matchAll(/^\s+_ => "([a-z_]+)",$/gm)) reasons.add(m[1]);
+  assert.ok(reasons.size > 30, `found only ${reasons.size} reasons`);
+  const kindsBlock = text.slice(text.indexOf("pub enum ErrorKind"), text.indexOf("}", text.indexOf("pub enum ErrorKind")));
+  // A variant's wire name: an explicit #[serde(rename = "…")] above it, else snake_case.
+  const kinds = [...kindsBlock.matchAll(/(?:#\[serde\(rename = "([a-z_]+)"\)\]\s+)?^\s+([A-Z][A-Za-z]+),$/gm)].map(
+    (m) => m[1] ?? m[2].replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase(),
+  );
+  assert.ok(kinds.includes("internal") && kinds.includes("consent_required"), kinds.join(","));
+  for (const lang of LOCALES) {
+    const messages = flatten(readLocale(lang));
+    const missing = [
+      ...kinds.filter((k) => !messages[`errors.${k}.message`] || !messages[`errors.${k}.hint`]).map((k) => `errors.${k}`),
+      ...[...reasons].filter((r) => !messages[`errors.reasons.${r}.message`]).map((r) => `errors.reasons.${r}`),
+    ];
+    assert.deepEqual(missing, [], `${lang} lacks words for`);
   }
 });

@@ -54,6 +54,7 @@ fn no_refresh_token(provider: &str) -> Error {
         format!("Sign in to {provider} again (Reconnect)."),
     )
     .with_reason("no_refresh_token")
+    .with_param("provider", provider)
 }
 
 impl Session {

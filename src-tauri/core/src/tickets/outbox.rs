@@ -320,6 +320,22 @@ fn check_stored(entry: &OutboxEntry, stored: &Value) -> Vec<FieldWarning> {
         .collect()
 }
 
+/// The entry being sent, for as long as this value lives.
+struct InFlight<'a>(&'a Outbox);
+
+impl<'a> InFlight<'a> {
+    fn set(outbox: &'a Outbox, id: &str) -> Self {
+        outbox.set_in_flight(Some(id.to_owned()));
+        Self(outbox)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.set_in_flight(None);
+    }
+}
+
 enum Attempt {
     Sent {
         sys_id: String,
@@ -668,14 +684,16 @@ impl Outbox {
                     break;
                 }
             };
-            self.set_in_flight(Some(id.clone()));
+            // Cleared when this attempt ends however it ends (an error, a panic, a cancelled
+            // round): Discard is refused only while a POST may really be on its way.
+            let in_flight = InFlight::set(self, &id);
             let outcome = self.attempt(api, &entry).await;
             let stop = match &outcome {
                 Attempt::Failed(e) => stops_the_round(e),
                 Attempt::Sent { .. } | Attempt::Unproven(_) => false,
             };
             let recorded = self.record_outcome(&entry, outcome, now, &mut report).await;
-            self.set_in_flight(None);
+            drop(in_flight);
             if let Err(e) = recorded {
                 report.storage_error = Some(e);
                 break;
