@@ -311,6 +311,48 @@ async fn fetch_all_pages_until_an_empty_page() {
     assert_eq!(pages, 4, "three pages and the empty one that ends it");
 }
 
+/// A first sync reads the pages the count promises a few at a time, each page once, in order,
+/// and the empty page that ends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_all_reads_each_page_once_a_few_at_a_time() {
+    let (w, api) = connected("tk-window").await;
+    let sim = w.sim.handle();
+    for i in 0..1050 {
+        sim.insert_record(
+            if i % 2 == 0 { "incident" } else { "change_request" },
+            json!({"short_description": format!("t{i}"), "correlation_id": format!("tb1/{TENANT}/A{i}/{i:08x}")}),
+        )
+        .unwrap();
+    }
+    sim.clear_requests();
+    let all = fetch_all(&api, TENANT).await.unwrap();
+    assert_eq!(all.len(), 1050);
+    let names: std::collections::HashSet<_> =
+        all.iter().map(|t| t.short_description.clone()).collect();
+    assert_eq!(names.len(), 1050, "each ticket once");
+    let offsets: Vec<usize> = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/now/table/task")
+        .filter_map(|r| {
+            r.query.as_deref().and_then(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .find(|(k, _)| k == "sysparm_offset")
+                    .and_then(|(_, v)| v.parse().ok())
+            })
+        })
+        .collect();
+    let mut sorted = offsets.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(
+        sorted.len(),
+        offsets.len(),
+        "no page read twice: {offsets:?}"
+    );
+    assert_eq!(sorted, (0..=11).map(|p| p * 100).collect::<Vec<_>>());
+}
+
 #[tokio::test]
 async fn a_server_error_waits_with_backoff_and_sends_once() {
     let (w, api) = connected("tk-500").await;

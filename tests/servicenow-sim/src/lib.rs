@@ -47,7 +47,7 @@ use serde_json::Value;
 use state::{AppState, Shared};
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -147,7 +147,7 @@ pub async fn start(config: SimConfig) -> std::io::Result<RunningSim> {
         seed::seed_demo(&mut shared, now);
     }
     let app = AppState {
-        shared: Arc::new(Mutex::new(shared)),
+        shared: Arc::new(std::sync::RwLock::new(shared)),
         clock,
     };
     let handle = SimHandle { app: app.clone() };

@@ -9,7 +9,7 @@ use crate::store::{Actor, Record, Store};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 /// An OAuth application registry record (`oauth_entity`).
@@ -215,17 +215,25 @@ impl Shared {
     }
 }
 
-/// Shared state plus the clock; cheap to clone.
+/// Shared state plus the clock; cheap to clone. Reads of the Table API share the lock, as a
+/// real instance serves concurrent reads at once; everything else takes it alone.
 #[derive(Clone)]
 pub struct AppState {
-    pub shared: Arc<Mutex<Shared>>,
+    pub shared: Arc<RwLock<Shared>>,
     pub clock: Clock,
 }
 
 impl AppState {
-    pub fn lock(&self) -> MutexGuard<'_, Shared> {
+    pub fn lock(&self) -> RwLockWriteGuard<'_, Shared> {
         self.shared
-            .lock()
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// For reads that change nothing (a Table API list or record).
+    pub fn read(&self) -> RwLockReadGuard<'_, Shared> {
+        self.shared
+            .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

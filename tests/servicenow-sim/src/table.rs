@@ -233,8 +233,13 @@ fn render(shared: &Shared, def: &TableDef, rec: &Record, opts: &Options) -> Valu
 }
 
 /// The rows a table shows now (scenarios may change what is there).
-fn visible_rows(shared: &Shared, table: &str) -> Vec<Record> {
-    let mut rows: Vec<Record> = shared.store.rows(table).into_iter().cloned().collect();
+fn visible_rows<'a>(shared: &'a Shared, table: &str) -> Vec<std::borrow::Cow<'a, Record>> {
+    let rows = shared.store.rows(table);
+    // Only the tables a scenario rewrites are copied; the others are read where they are.
+    if table != "sys_properties" && table != "sys_user_has_role" {
+        return rows.into_iter().map(std::borrow::Cow::Borrowed).collect();
+    }
+    let mut rows: Vec<Record> = rows.into_iter().cloned().collect();
     if table == "sys_properties"
         && let Some(Scenario::Release(release)) = shared.scenario("release")
     {
@@ -251,7 +256,7 @@ fn visible_rows(shared: &Shared, table: &str) -> Vec<Record> {
         let itil = crate::seed::stable_id("role:itil");
         rows.retain(|r| str_field(r, "role") != itil);
     }
-    rows
+    rows.into_iter().map(std::borrow::Cow::Owned).collect()
 }
 
 /// Checks shared by every Table API call: auth, scenarios, table name.
@@ -347,7 +352,7 @@ pub async fn list(
         Err(resp) => return *resp,
     };
     let opts = Options::for_actor(raw.as_deref(), &actor);
-    let shared = app.lock();
+    let shared = app.read();
     let query = crate::query::Query::parse_ignoring(
         &opts.query,
         def,
@@ -356,7 +361,11 @@ pub async fn list(
         &|f| opts.hidden(&shared, f),
     );
     let rows = visible_rows(&shared, def.name);
-    let mut matched: Vec<&Record> = rows.iter().filter(|r| query.matches(r)).collect();
+    let mut matched: Vec<&Record> = rows
+        .iter()
+        .map(|r| r.as_ref())
+        .filter(|r| query.matches(r))
+        .collect();
     query.sort(&mut matched);
     let total = matched.len();
     let page: Vec<Value> = matched
@@ -422,7 +431,7 @@ pub async fn get_one(
     } else {
         sys_id
     };
-    let shared = app.lock();
+    let shared = app.read();
     let rows = visible_rows(&shared, def.name);
     match rows.iter().find(|r| str_field(r, "sys_id") == sys_id) {
         Some(rec) => json_response(

@@ -328,14 +328,15 @@ impl ServiceNow {
         rows(self.get(&path, doing).await?.body, doing)
     }
 
-    /// One page of the tickets whose correlation id starts with `prefix`, in creation order.
+    /// One page of the tickets whose correlation id starts with one of `prefixes`, in creation
+    /// order, and how many there are in all (ServiceNow's `X-Total-Count`, when it sends one).
     pub async fn tickets_page(
         &self,
         prefixes: &[String],
         fields: &[&str],
         limit: usize,
         offset: usize,
-    ) -> Result<Vec<Record>> {
+    ) -> Result<(Vec<Record>, Option<u64>)> {
         let doing = "read the tickets";
         let query = Query::new()
             .of_kinds()
@@ -350,7 +351,9 @@ impl ServiceNow {
             offset: Some(offset),
             count: true,
         })?;
-        rows(self.get(&path, doing).await?.body, doing)
+        let answer = self.get(&path, doing).await?;
+        let total = answer.total_count;
+        Ok((rows(answer.body, doing)?, total))
     }
 
     /// The active tickets whose correlation id starts with one of `prefixes`, newest first.

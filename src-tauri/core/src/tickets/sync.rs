@@ -14,21 +14,24 @@ pub const PAGE: usize = 100;
 /// A bound on pages, so a misbehaving answer can never loop forever (100,000 tickets).
 const MAX_PAGES: usize = 1000;
 
+/// Pages read at once on a first sync (ServiceNow's own guidance keeps integrations to a few
+/// concurrent requests).
+pub const IN_FLIGHT: usize = 4;
+/// How often one page is asked again after a 429 before the sync gives up (and is retried as a
+/// whole later).
+const RATE_LIMIT_TRIES: u32 = 3;
+
 /// Every incident and change request Ticket Bridge raised under `owners`' tenant segments,
-/// oldest first. Pages until a page comes back empty: a short page is not the end, because
-/// ServiceNow applies the limit before ACL filtering.
+/// oldest first. The first page says how many there are (`X-Total-Count`); the other pages are
+/// then read [`IN_FLIGHT`] at a time, in order, and reading goes on past the count until a page
+/// comes back empty: a short page is not the end, because ServiceNow applies the limit before
+/// ACL filtering, and tickets may be created meanwhile. A 429 waits `Retry-After` and asks that
+/// page again. A ticket read twice (pages shift while they are read) is kept once.
 pub async fn fetch_all<O: Owners + ?Sized>(api: &ServiceNow, owners: &O) -> Result<Vec<Ticket>> {
     let prefixes = owners.prefixes();
     let mut tickets: Vec<Ticket> = Vec::new();
-    // A record can shift between pages while they are read; keep the first copy of each.
     let mut seen = std::collections::HashSet::new();
-    for page in 0..MAX_PAGES {
-        let rows = api
-            .tickets_page(&prefixes, TICKET_FIELDS, PAGE, page * PAGE)
-            .await?;
-        if rows.is_empty() {
-            break;
-        }
+    let mut keep = |rows: Vec<crate::servicenow::table::Record>, tickets: &mut Vec<Ticket>| {
         // ServiceNow ignores query parts it cannot use: only this install's tickets are kept.
         for t in rows
             .iter()
@@ -43,8 +46,67 @@ pub async fn fetch_all<O: Owners + ?Sized>(api: &ServiceNow, owners: &O) -> Resu
                 tickets.push(t);
             }
         }
+    };
+    let (first, total) = page(api, &prefixes, 0).await?;
+    if first.is_empty() {
+        return Ok(tickets);
+    }
+    keep(first, &mut tickets);
+    // The pages the count promises, a window at a time.
+    let counted = total
+        .map(|t| (t as usize).div_ceil(PAGE).min(MAX_PAGES))
+        .unwrap_or(1);
+    let mut next = 1;
+    while next < counted {
+        let window: Vec<usize> = (next..counted.min(next + IN_FLIGHT)).collect();
+        let mut set = tokio::task::JoinSet::new();
+        for p in window.iter().copied() {
+            let (api, prefixes) = (api.clone(), prefixes.clone());
+            set.spawn(async move { (p, page(&api, &prefixes, p * PAGE).await) });
+        }
+        let mut done = std::collections::BTreeMap::new();
+        while let Some(joined) = set.join_next().await {
+            let (p, result) = joined.map_err(crate::error::Error::internal)?;
+            done.insert(p, result?.0);
+        }
+        for rows in done.into_values() {
+            keep(rows, &mut tickets);
+        }
+        next += window.len();
+    }
+    // Then one page at a time until an empty one.
+    for p in next..MAX_PAGES {
+        let (rows, _) = page(api, &prefixes, p * PAGE).await?;
+        if rows.is_empty() {
+            break;
+        }
+        keep(rows, &mut tickets);
     }
     Ok(tickets)
+}
+
+/// One page, asked again (after `Retry-After`) when ServiceNow says to slow down.
+async fn page(
+    api: &ServiceNow,
+    prefixes: &[String],
+    offset: usize,
+) -> Result<(Vec<crate::servicenow::table::Record>, Option<u64>)> {
+    let mut tries = 0;
+    loop {
+        match api
+            .tickets_page(prefixes, TICKET_FIELDS, PAGE, offset)
+            .await
+        {
+            Err(e)
+                if e.kind == crate::error::ErrorKind::RateLimited && tries < RATE_LIMIT_TRIES =>
+            {
+                tries += 1;
+                let wait = e.retry_after_secs.unwrap_or(1).clamp(1, 60);
+                tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// State value → label, per kind. Serialized by kind name (`change_request`); files written
