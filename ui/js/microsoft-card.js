@@ -35,6 +35,34 @@ export function scoreText(summary, lang = currentLang()) {
   });
 }
 
+/**
+ * The Refresh button of the score (home card and actions page): reads the score now, says so,
+ * and hands the new ScoreView to `onView`; a failure shows in `errorSlot` and the button comes
+ * back.
+ */
+export function refreshButton({ id, workspace, errorSlot, onView }) {
+  const button = el("button", { type: "button", id, class: "btn btn-secondary", text: t("microsoft.card.refresh") });
+  const busy = (on) => {
+    button.disabled = on;
+    button.setAttribute("aria-busy", on ? "true" : "false");
+    button.textContent = t(on ? "microsoft.card.refreshing" : "microsoft.card.refresh");
+  };
+  button.addEventListener("click", async () => {
+    busy(true);
+    errorSlot.replaceChildren();
+    try {
+      const next = await api.refreshScore(workspace);
+      announce(t("microsoft.card.refreshed"));
+      onView(next);
+    } catch (error) {
+      if (!button.isConnected) return;
+      showError(error, errorSlot);
+      busy(false);
+    }
+  });
+  return button;
+}
+
 function errorCallout(error) {
   const text = errorText(error);
   return el("div", { class: "callout callout-warning", id: "microsoft-score-error" }, [
@@ -131,34 +159,10 @@ export function createMicrosoftCard(workspace) {
       actions.append(button);
     } else {
       flow = null;
-      const refreshButton = el("button", {
-        type: "button",
-        id: "microsoft-refresh",
-        class: "btn btn-secondary",
-        text: t("microsoft.card.refresh"),
-        on: {
-          click: async () => {
-            refreshButton.disabled = true;
-            refreshButton.setAttribute("aria-busy", "true");
-            refreshButton.textContent = t("microsoft.card.refreshing");
-            errorSlot.replaceChildren();
-            try {
-              const next = await api.refreshScore(workspace);
-              announce(t("microsoft.card.refreshed"));
-              show(next);
-            } catch (error) {
-              if (!alive) return;
-              showError(error, errorSlot);
-              refreshButton.disabled = false;
-              refreshButton.setAttribute("aria-busy", "false");
-              refreshButton.textContent = t("microsoft.card.refresh");
-            }
-          },
-        },
-      });
+      const refresh = refreshButton({ id: "microsoft-refresh", workspace, errorSlot, onView: (next) => show(next) });
       actions.append(
         el("a", { href: "#/actions", id: "microsoft-view-actions", class: "btn btn-primary", text: t("microsoft.card.viewActions") }),
-        refreshButton,
+        refresh,
         signOutButton(errorSlot),
       );
     }

@@ -454,6 +454,43 @@ impl Harness {
         }
     }
 
+    /// Waits until the element shows text containing `what`; returns its text. Read by script
+    /// (WebKitWebDriver's own text of some elements is empty), only while it is displayed.
+    pub async fn wait_text(&self, selector: &str, what: &str) -> String {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let now = self
+                .app()
+                .execute(
+                    "const e = document.querySelector(arguments[0]);\
+                     return e && !e.closest('[hidden]') && e.getClientRects().length ? e.innerText : null;",
+                    vec![serde_json::json!(selector)],
+                )
+                .await
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned));
+            if let Some(text) = now.as_deref().filter(|t| t.contains(what)) {
+                return text.to_owned();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{selector} never showed {what:?}: {now:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Goes to a screen (`#/actions`, `#/manage`, …).
+    pub async fn go(&self, hash: &str) {
+        self.app()
+            .execute(
+                "location.hash = arguments[0]",
+                vec![serde_json::json!(hash)],
+            )
+            .await
+            .expect("the page takes a new hash");
+    }
+
     fn next_shot(&mut self, label: &str) -> PathBuf {
         self.shots += 1;
         self.out_dir.join(format!("{:02}-{label}.png", self.shots))

@@ -7,31 +7,6 @@ use std::time::Duration;
 use ticket_bridge_e2e::steps::{sign_in_microsoft, start_connected};
 use ticket_bridge_e2e::{Harness, PATIENCE};
 
-async fn wait_text(h: &Harness, selector: &str, what: &str) -> String {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let text = h
-            .app()
-            .execute(
-                "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';",
-                vec![serde_json::json!(selector)],
-            )
-            .await
-            .unwrap()
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        if text.contains(what) {
-            return text;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{selector} never said {what:?}: {text:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 fn mine(h: &Harness) -> Vec<serde_json::Value> {
     h.sim
         .handle()
@@ -80,7 +55,7 @@ async fn killed_mid_send_with_a_damaged_outbox_the_task_is_sent_once() {
     // once (the lookup finds the record the lost answer had created).
     h.restart_app().await;
     h.wait_visible("#damaged-banner").await;
-    let banner = wait_text(&h, "#damaged-banner", "moved to").await;
+    let banner = h.wait_text("#damaged-banner", "moved to").await;
     assert!(banner.contains("The tasks waiting to be sent"), "{banner}");
     assert!(
         banner.contains("1 task could still be read and is kept"),

@@ -6,42 +6,8 @@
 //! restart, which brings the sign-in back from the keychain).
 
 use std::time::Duration;
+use ticket_bridge_e2e::PATIENCE;
 use ticket_bridge_e2e::steps::{microsoft_pages, start_connected};
-use ticket_bridge_e2e::{Harness, PATIENCE};
-
-/// Waits until the element's text contains `what` (read by script: WebKitWebDriver leaves
-/// some text out).
-async fn wait_text(h: &Harness, selector: &str, what: &str) -> String {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let text = h
-            .app()
-            .execute(
-                "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';",
-                vec![serde_json::json!(selector)],
-            )
-            .await
-            .unwrap()
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        if text.contains(what) {
-            return text;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{selector} never said {what:?}: {text:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn go(h: &Harness, hash: &str) {
-    h.app()
-        .execute(&format!("location.hash = '{hash}'"), vec![])
-        .await
-        .unwrap();
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
@@ -49,13 +15,13 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
     let ms = h.microsoft.handle();
 
     // Home: the Microsoft 365 card asks for the sign-in, or the export.
-    go(&h, "#/").await;
+    h.go("#/").await;
     h.wait_visible("#microsoft-card:not([aria-busy]) #microsoft-sign-in")
         .await;
     h.shot("home-microsoft-signed-out").await;
 
     // The actions page before anything: no points anywhere, three ways to get actions.
-    go(&h, "#/actions").await;
+    h.go("#/actions").await;
     h.wait_visible("#actions-empty").await;
     h.wait_visible("#score-sign-in").await;
 
@@ -73,21 +39,21 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
         .iter()
         .filter(|p| p["deprecated"] != true)
         .count();
-    wait_text(
-        &h,
+    h.wait_text(
         "#csv-preview-count",
         &format!("{live} actions in Secure Score export.csv"),
     )
     .await;
     h.shot("csv-preview").await;
     h.click("#csv-import").await;
-    wait_text(&h, "#actions-count", &format!("{live} actions")).await;
-    wait_text(&h, "#csv-last", "Secure Score export.csv").await;
+    h.wait_text("#actions-count", &format!("{live} actions"))
+        .await;
+    h.wait_text("#csv-last", "Secure Score export.csv").await;
 
     // The sign-in page, pre-filled with the demo tenant; who should sign in is said first.
     h.click("#actions-sign-in").await;
     h.wait_visible("#ms-tenant").await;
-    wait_text(&h, "#ms-who", "Security Reader").await;
+    h.wait_text("#ms-who", "Security Reader").await;
     h.shot("microsoft-sign-in").await;
     let n = h.opened_urls().len() + 1;
     h.click("#ms-sign-in").await;
@@ -107,7 +73,7 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
     // rows of the same titles are not shown twice.
     let newest = ms.newest_snapshot().unwrap();
     let score = newest["currentScore"].as_f64().unwrap();
-    wait_text(&h, "#score-value", "points").await;
+    h.wait_text("#score-value", "points").await;
     // Graph's actions replace the imported ones of the same titles: no title twice.
     let titles = h
         .app()
@@ -123,19 +89,21 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
     // Every profile that is not deprecated, and the scores Graph gives without a profile.
     let graph_actions = live + servicenow_sim::microsoft::ORPHAN_CONTROLS.len();
     assert_eq!(titles.len(), graph_actions);
-    wait_text(&h, "#actions-count", &format!("{graph_actions} actions")).await;
-    let shown = wait_text(&h, "#score-value", "of").await;
+    h.wait_text("#actions-count", &format!("{graph_actions} actions"))
+        .await;
+    let shown = h.wait_text("#score-value", "of").await;
     let whole = format!("{}", score.trunc() as i64);
     assert!(shown.contains(&whole), "{shown} shows {score}");
-    let row = wait_text(&h, "tr[data-action-id='AdminMFAV2']", "of").await;
+    let row = h.wait_text("tr[data-action-id='AdminMFAV2']", "of").await;
     let max = ms.control_max("AdminMFAV2");
     assert!(row.contains(&format!("of {max}")), "{row}");
     h.shot("actions-scored").await;
 
     // Search and filter.
     h.fill("actions-search", "legacy authentication").await;
-    wait_text(&h, "#actions-table", "block legacy authentication").await;
-    let filtered = wait_text(&h, "#actions-count", " of ").await;
+    h.wait_text("#actions-table", "block legacy authentication")
+        .await;
+    let filtered = h.wait_text("#actions-count", " of ").await;
     assert!(!filtered.starts_with(&format!("{live} ")), "{filtered}");
     h.app()
         .execute(
@@ -144,7 +112,7 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
         )
         .await
         .unwrap();
-    wait_text(&h, "#actions-count", "actions").await;
+    h.wait_text("#actions-count", "actions").await;
 
     // A task from a Graph action: the remediation and the points go along.
     h.click("#share-AdminMFAV2").await;
@@ -159,7 +127,7 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
         !description.trim().is_empty(),
         "the remediation comes along"
     );
-    wait_text(&h, "#task-points", &format!("of {max}")).await;
+    h.wait_text("#task-points", &format!("of {max}")).await;
     h.click("#task-kind-incident").await;
     h.click("#send-task").await;
     let sent = h.wait_visible("#task-sent").await.text().await.unwrap();
@@ -178,9 +146,9 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
     ms.set_control_score("AdminMFAV2", max);
 
     // The watcher sees the close; Refresh reads the score: Verified, told once.
-    go(&h, "#/manage").await;
+    h.go("#/manage").await;
     h.click("#watch-now").await;
-    go(&h, "#/actions").await;
+    h.go("#/actions").await;
     h.click("#score-refresh").await;
     let n = h
         .notifications
@@ -188,7 +156,8 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
         .await
         .expect("no notification for the verified fix");
     assert_eq!(n.summary, "Secure Score confirms the fix of INC0010001");
-    wait_text(&h, "#verdict-AdminMFAV2", "Verified by Secure Score").await;
+    h.wait_text("#verdict-AdminMFAV2", "Verified by Secure Score")
+        .await;
     h.app()
         .execute(
             "document.querySelector(\"tr[data-action-id='AdminMFAV2']\")?.scrollIntoView({block: 'center'})",
@@ -210,7 +179,7 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
         .await
         .expect("no notification for the regression");
     assert!(n.summary.contains("INC0010001"), "{}", n.summary);
-    wait_text(&h, "#verdict-AdminMFAV2", "Regressed").await;
+    h.wait_text("#verdict-AdminMFAV2", "Regressed").await;
     h.app()
         .execute(
             "document.querySelector(\"tr[data-action-id='AdminMFAV2']\")?.scrollIntoView({block: 'center'})",
@@ -223,7 +192,8 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
     ms.new_snapshot();
     ms.set_control_score("AdminMFAV2", max);
     h.click("#score-refresh").await;
-    wait_text(&h, "#verdict-AdminMFAV2", "Verified by Secure Score").await;
+    h.wait_text("#verdict-AdminMFAV2", "Verified by Secure Score")
+        .await;
     let told = h
         .notifications
         .received()
@@ -236,23 +206,26 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
     );
 
     // The list and the home card say so too.
-    go(&h, "#/tickets").await;
-    wait_text(&h, "main", "Verified by Secure Score").await;
-    go(&h, "#/").await;
-    wait_text(&h, "#microsoft-card", "Megan Bowen").await;
-    wait_text(&h, "#incident-card", "Verified by Secure Score").await;
+    h.go("#/tickets").await;
+    h.wait_text("main", "Verified by Secure Score").await;
+    h.go("#/").await;
+    h.wait_text("#microsoft-card", "Megan Bowen").await;
+    h.wait_text("#incident-card", "Verified by Secure Score")
+        .await;
     h.shot("home-verified").await;
 
     // After a restart (in the dark theme), the sign-in comes back from the keychain: the score
     // and the verdict are there without signing in again.
     h.options_mut().dark = true;
     h.restart_app().await;
-    go(&h, "#/").await;
-    wait_text(&h, "#microsoft-card", "Megan Bowen").await;
-    wait_text(&h, "#incident-card", "Verified by Secure Score").await;
+    h.go("#/").await;
+    h.wait_text("#microsoft-card", "Megan Bowen").await;
+    h.wait_text("#incident-card", "Verified by Secure Score")
+        .await;
     h.shot("home-verified-dark").await;
-    go(&h, "#/actions").await;
-    wait_text(&h, "#verdict-AdminMFAV2", "Verified by Secure Score").await;
+    h.go("#/actions").await;
+    h.wait_text("#verdict-AdminMFAV2", "Verified by Secure Score")
+        .await;
     h.shot("actions-verified-dark").await;
 
     // No Microsoft token anywhere on disk or in the logs: only the keychain has them.

@@ -20,42 +20,9 @@ async fn until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-/// Waits until the element is shown with `text` in it. Read with a script: WebKit's WebDriver
-/// gives no text for a `nav` of buttons and calls the header's name "not displayed".
-async fn wait_text(h: &Harness, selector: &str, text: &str) {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let now = h
-            .app()
-            .execute(
-                "const e = document.querySelector(arguments[0]);
-                 return e && !e.closest('[hidden]') && e.getClientRects().length ? e.textContent : null;",
-                vec![serde_json::json!(selector)],
-            )
-            .await
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned));
-        if now.as_deref().is_some_and(|t| t.contains(text)) {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{selector} never showed {text:?}: {now:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn go(h: &Harness, hash: &str) {
-    h.app()
-        .execute(&format!("location.hash = '{hash}'"), vec![])
-        .await
-        .unwrap();
-}
-
 /// Names the selected workspace on the manage page.
 async fn name_workspace(h: &Harness, name: &str) {
-    go(h, "#/manage").await;
+    h.go("#/manage").await;
     h.fill("workspace-name", name).await;
     h.click("#save-workspace-name").await;
     h.wait_visible("#workspace-name-saved").await;
@@ -63,7 +30,7 @@ async fn name_workspace(h: &Harness, name: &str) {
 
 /// Manage → Add another ServiceNow instance → sign in to `sim` as the integration user.
 async fn add_instance(h: &mut Harness, sim: &RunningSim, opened: usize) {
-    go(h, "#/manage").await;
+    h.go("#/manage").await;
     h.click("#add-instance").await;
     h.wait_visible("#client-id").await;
     let title = h
@@ -97,7 +64,7 @@ fn polls(sim: &RunningSim) -> usize {
 
 /// Asks the selected workspace's watcher to look now and waits until it has.
 async fn check_now(h: &Harness, sim: &RunningSim) {
-    go(h, "#/manage").await;
+    h.go("#/manage").await;
     let before = polls(sim);
     h.click("#watch-now").await;
     until("the watcher never polled", || polls(sim) > before).await;
@@ -115,7 +82,7 @@ async fn two_instances_each_get_only_their_own_tickets() {
     let production = h.sim.base_url();
     name_workspace(&h, "Production").await;
     // No switcher with one instance.
-    go(&h, "#/").await;
+    h.go("#/").await;
     h.wait_visible("#connection-card").await;
     let switcher = h
         .app()
@@ -148,12 +115,13 @@ async fn two_instances_each_get_only_their_own_tickets() {
     assert_ne!(ws_production, ws_test);
 
     // Home: the switcher names both, Test selected.
-    go(&h, "#/").await;
+    h.go("#/").await;
     h.wait_visible("#workspace-switcher").await;
-    wait_text(&h, "#workspace-switcher", "Production").await;
-    wait_text(&h, "#workspace-switcher", "Test").await;
-    wait_text(&h, "#workspace-switcher [aria-current='page']", "Test").await;
-    wait_text(&h, "#header-workspace", "Test").await;
+    h.wait_text("#workspace-switcher", "Production").await;
+    h.wait_text("#workspace-switcher", "Test").await;
+    h.wait_text("#workspace-switcher [aria-current='page']", "Test")
+        .await;
+    h.wait_text("#header-workspace", "Test").await;
 
     // A task shared while Test is selected goes to Test, and only there.
     let sent = send_incident(&h, "AdminMFAV2").await;
@@ -162,9 +130,9 @@ async fn two_instances_each_get_only_their_own_tickets() {
     assert!(incidents(&h.sim).is_empty(), "nothing reached production");
 
     // Switch to Production: its own (empty) cards; a task shared now goes to production.
-    go(&h, "#/").await;
+    h.go("#/").await;
     h.click(&format!("#workspace-{ws_production}")).await;
-    wait_text(&h, "#header-workspace", "Production").await;
+    h.wait_text("#header-workspace", "Production").await;
     h.wait_visible("#incident-card-empty").await;
     h.shot("switcher").await;
     let sent = send_incident(&h, "DLPEnabled").await;
@@ -174,9 +142,9 @@ async fn two_instances_each_get_only_their_own_tickets() {
 
     // The watchers learn the new tickets (a ticket the app created is not news).
     check_now(&h, &h.sim).await;
-    go(&h, "#/").await;
+    h.go("#/").await;
     h.click(&format!("#workspace-{ws_test}")).await;
-    wait_text(&h, "#header-workspace", "Test").await;
+    h.wait_text("#header-workspace", "Test").await;
     check_now(&h, &test).await;
     assert!(h.notifications.received().is_empty());
 
@@ -203,20 +171,21 @@ async fn two_instances_each_get_only_their_own_tickets() {
 
     // Test goes down and a task waits there; removing Test names it and asks.
     test.handle().set_scenario(Scenario::ServerError);
-    go(&h, "#/actions").await;
+    h.go("#/actions").await;
     h.click("#share-BlockLegacyAuthentication").await;
     h.click("#task-kind-incident").await;
     h.click("#send-task").await;
     h.wait_visible("#task-waiting").await;
-    go(&h, "#/manage").await;
+    h.go("#/manage").await;
     h.click("#remove-connection").await;
     h.wait_visible("#confirm-remove-tasks").await;
-    wait_text(&h, "#confirm-remove-tasks", "block legacy authentication").await;
+    h.wait_text("#confirm-remove-tasks", "block legacy authentication")
+        .await;
     h.wait_visible("#confirm-remove-keep").await;
     h.shot("removal-prompt").await;
     h.click("#confirm-remove-discard").await;
     // Back home: Production only, no switcher, its ticket still on its card.
-    wait_text(&h, "#incident-card", "INC0010001").await;
+    h.wait_text("#incident-card", "INC0010001").await;
     until("the Test workspace is still listed", || {
         h.workspaces().len() == 1
     })

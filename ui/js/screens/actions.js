@@ -11,7 +11,7 @@ import { announce, el, errorText, showError } from "../ui.js";
 import { formatAbsolute, formatRelative } from "../connection.js";
 import { CATEGORIES, checkNewAction } from "../tickets-model.js";
 import { SORTS, TICKET_FILTERS, base64Of, facets, filterActions, formatNumber, sortActions } from "../score-model.js";
-import { scoreText } from "../microsoft-card.js";
+import { refreshButton, scoreText } from "../microsoft-card.js";
 import { breadcrumb, categoryLabel, field, openRecord, shareIcon, verdictBadge, watchOutbox } from "../widgets.js";
 
 export const name = "actions";
@@ -128,24 +128,7 @@ function scoreCard(workspace, view, onView) {
   const lang = currentLang();
   const summary = view.summary;
   const errorSlot = el("div", { class: "form-error-slot", id: "score-refresh-error" });
-  const refresh = el("button", { type: "button", id: "score-refresh", class: "btn btn-secondary", text: t("microsoft.card.refresh") });
-  refresh.addEventListener("click", async () => {
-    refresh.disabled = true;
-    refresh.setAttribute("aria-busy", "true");
-    refresh.textContent = t("microsoft.card.refreshing");
-    errorSlot.replaceChildren();
-    try {
-      const next = await api.refreshScore(workspace);
-      announce(t("microsoft.card.refreshed"));
-      onView(next);
-    } catch (error) {
-      if (!refresh.isConnected) return;
-      showError(error, errorSlot);
-      refresh.disabled = false;
-      refresh.setAttribute("aria-busy", "false");
-      refresh.textContent = t("microsoft.card.refresh");
-    }
-  });
+  const refresh = refreshButton({ id: "score-refresh", workspace, errorSlot, onView });
   const text = scoreText(summary, lang);
   const when = [];
   if (summary?.asOf) when.push(t("actions.score.asOf", { date: formatAbsolute(summary.asOf, lang) ?? "" }));

@@ -334,10 +334,18 @@ impl TicketService {
         })
         .await?;
         let report = self.send_due().await;
-        if let Some(s) = report.iter().find(|s| s.id == id) {
+        // Sent in this round, or in the background sender's round this one waited for.
+        let sent = report.iter().find(|s| s.id == id).cloned().or_else(|| {
+            self.outbox
+                .recently_sent()
+                .into_iter()
+                .rev()
+                .find(|s| s.id == id)
+        });
+        if let Some(s) = sent {
             return Ok(SubmitOutcome {
                 outbox_id: id,
-                sent: Some(self.sent_view(s)),
+                sent: Some(self.sent_view(&s)),
                 waiting: None,
             });
         }
