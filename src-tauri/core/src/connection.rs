@@ -23,7 +23,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::oneshot;
 
 /// The default loopback port of the redirect URL.
 pub const DEFAULT_PORT: u16 = 8765;
@@ -314,7 +313,7 @@ pub struct ConnectionManager {
     workspace: String,
     settings: Arc<dyn SettingsStore>,
     inner: Mutex<Inner>,
-    cancel: Mutex<Option<oneshot::Sender<()>>>,
+    cancel: crate::oauth::loopback::CancelSwitch,
     callback_timeout: Duration,
 }
 
@@ -328,7 +327,7 @@ impl ConnectionManager {
             workspace: workspace.into(),
             settings,
             inner: Mutex::new(Inner::default()),
-            cancel: Mutex::new(None),
+            cancel: Default::default(),
             callback_timeout: loopback::DEFAULT_TIMEOUT,
         }
     }
@@ -490,9 +489,7 @@ impl ConnectionManager {
 
     /// Stops a sign-in that is waiting for the browser.
     pub fn cancel(&self) {
-        if let Some(tx) = self.cancel.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            let _ = tx.send(());
-        }
+        self.cancel.fire();
         self.inner().pending = None;
     }
 
@@ -504,8 +501,7 @@ impl ConnectionManager {
                 "Select Sign in to ServiceNow to start.",
             )
         })?;
-        let (tx, rx) = oneshot::channel();
-        *self.cancel.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
+        let cancelled = self.cancel.arm();
         let Pending {
             req,
             oauth,
@@ -516,9 +512,7 @@ impl ConnectionManager {
         let port = listener.port();
         let redirect_uri = listener.redirect_uri();
         let waited = listener
-            .wait(state.expose(), self.callback_timeout, async {
-                let _ = rx.await;
-            })
+            .wait(state.expose(), self.callback_timeout, cancelled)
             .await;
         let code = match waited {
             Ok(Callback::Code(code)) => code,

@@ -33,6 +33,28 @@ const MAX_CONNECTIONS: usize = 8;
 /// After a failed accept (out of file descriptors, say), wait this long before the next.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(200);
 
+/// The Cancel button of a sign-in that waits for the browser: [`CancelSwitch::arm`] gives the
+/// future a wait ends on, [`CancelSwitch::fire`] ends it (and does nothing when none waits).
+#[derive(Debug, Default)]
+pub struct CancelSwitch(std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>);
+
+impl CancelSwitch {
+    /// Arms the switch for the wait about to start; a cancel before it does nothing.
+    pub fn arm(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
+        async move {
+            let _ = rx.await;
+        }
+    }
+
+    pub fn fire(&self) {
+        if let Some(tx) = self.0.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
 /// The redirect URL for `port`, exactly as it must be registered in ServiceNow.
 pub fn redirect_uri(port: u16) -> String {
     format!("http://127.0.0.1:{port}{CALLBACK_PATH}")

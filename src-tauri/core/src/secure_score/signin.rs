@@ -24,7 +24,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::oneshot;
 
 /// What a workspace keeps about its Microsoft sign-in: nothing secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,7 +131,7 @@ pub struct MicrosoftSignIn {
     workspace: String,
     store: Arc<dyn MicrosoftStore>,
     inner: Mutex<Inner>,
-    cancel: Mutex<Option<oneshot::Sender<()>>>,
+    cancel: crate::oauth::loopback::CancelSwitch,
     callback_timeout: Duration,
     graph_backoff: Option<Duration>,
 }
@@ -162,7 +161,7 @@ impl MicrosoftSignIn {
             workspace: workspace.to_owned(),
             store,
             inner: Mutex::default(),
-            cancel: Mutex::default(),
+            cancel: Default::default(),
             callback_timeout: crate::oauth::loopback::DEFAULT_TIMEOUT,
             graph_backoff: None,
         }
@@ -268,9 +267,7 @@ impl MicrosoftSignIn {
 
     /// Stops a sign-in that waits for the browser.
     pub fn cancel(&self) {
-        if let Some(tx) = self.cancel.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            let _ = tx.send(());
-        }
+        self.cancel.fire();
         self.inner().pending = None;
     }
 
@@ -282,8 +279,7 @@ impl MicrosoftSignIn {
                 "Select Sign in to Microsoft 365 to start.",
             )
         })?;
-        let (tx, rx) = oneshot::channel();
-        *self.cancel.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
+        let cancelled = self.cancel.arm();
         let Pending {
             app,
             listener,
@@ -292,9 +288,7 @@ impl MicrosoftSignIn {
         } = pending;
         let redirect_uri = listener.redirect_uri();
         let waited = listener
-            .wait(state.expose(), self.callback_timeout, async {
-                let _ = rx.await;
-            })
+            .wait(state.expose(), self.callback_timeout, cancelled)
             .await;
         let code = match waited {
             Ok(Callback::Code(code)) => code,
