@@ -516,28 +516,24 @@ impl ServiceNow {
     pub async fn correlation_probe(&self, prefix: &str, absent: &str) -> Result<CorrelationProbe> {
         let doing = "search tickets by correlation ID";
         let fields = ["sys_id", "correlation_id"];
-        let none = Query::new().eq("correlation_id", absent);
-        let path = list_path(&List {
-            table: "task",
-            query: Some(&none),
-            fields: &fields,
-            limit: 1,
-            offset: None,
-            count: false,
-        })?;
-        if !rows(self.get(&path, doing).await?.body, doing)?.is_empty() {
+        let first = |query: Query| async move {
+            let path = list_path(&List {
+                table: "task",
+                query: Some(&query),
+                fields: &fields,
+                limit: 1,
+                offset: None,
+                count: false,
+            })?;
+            rows(self.get(&path, doing).await?.body, doing)
+        };
+        if !first(Query::new().eq("correlation_id", absent))
+            .await?
+            .is_empty()
+        {
             return Ok(CorrelationProbe::ConditionIgnored);
         }
-        let ours = Query::new().starts_with("correlation_id", prefix);
-        let path = list_path(&List {
-            table: "task",
-            query: Some(&ours),
-            fields: &fields,
-            limit: 1,
-            offset: None,
-            count: false,
-        })?;
-        let found = rows(self.get(&path, doing).await?.body, doing)?;
+        let found = first(Query::new().starts_with("correlation_id", prefix)).await?;
         Ok(match found.first() {
             None => CorrelationProbe::NothingYet,
             Some(r) if r.str("correlation_id").is_none() => CorrelationProbe::FieldHidden,

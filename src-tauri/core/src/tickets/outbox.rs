@@ -758,28 +758,12 @@ impl Outbox {
             }
             Attempt::Unproven(error) => {
                 let tries = entry.unproven_lookups.saturating_add(1);
-                let (id, last) = (entry.id.clone(), error.clone());
                 if tries >= UNPROVEN_LOOKUPS_MAX {
                     log::warn!(
-                        "outbox: {} waits for the admin: {} lookups could not prove it absent",
-                        entry.id,
-                        tries
+                        "outbox: {} waits for the admin: {tries} lookups could not prove it absent",
+                        entry.id
                     );
-                    self.update_async(move |d| {
-                        if let Some(e) = d.entries.iter_mut().find(|e| e.id == id) {
-                            e.unproven_lookups = tries;
-                            e.state = EntryState::Blocked {
-                                error: last.clone(),
-                            };
-                            e.last_error = Some(last);
-                        }
-                    })
-                    .await?;
-                    report.blocked.push(NotSent {
-                        id: entry.id.clone(),
-                        error,
-                        next_attempt_at: None,
-                    });
+                    self.hold(entry, error, None, tries, report).await?;
                 } else {
                     let at = now.checked_add_signed(backoff(tries)).unwrap_or(now);
                     log::warn!(
@@ -787,38 +771,15 @@ impl Outbox {
                         entry.id,
                         error.message
                     );
-                    self.update_async(move |d| {
-                        if let Some(e) = d.entries.iter_mut().find(|e| e.id == id) {
-                            e.unproven_lookups = tries;
-                            e.next_attempt_at = at;
-                            e.last_error = Some(last);
-                        }
-                    })
-                    .await?;
-                    report.waiting.push(NotSent {
-                        id: entry.id.clone(),
-                        error,
-                        next_attempt_at: Some(at),
-                    });
+                    self.hold(entry, error, Some(at), tries, report).await?;
                 }
             }
             Attempt::Failed(error) => match retry_delay(&error, entry.attempts) {
                 Some(wait) => {
                     let at = now.checked_add_signed(wait).unwrap_or(now);
                     log::warn!("outbox: {} waits until {at}: {}", entry.id, error.message);
-                    let (id, last) = (entry.id.clone(), error.clone());
-                    self.update_async(move |d| {
-                        if let Some(e) = d.entries.iter_mut().find(|e| e.id == id) {
-                            e.next_attempt_at = at;
-                            e.last_error = Some(last);
-                        }
-                    })
-                    .await?;
-                    report.waiting.push(NotSent {
-                        id: entry.id.clone(),
-                        error,
-                        next_attempt_at: Some(at),
-                    });
+                    let tries = entry.unproven_lookups;
+                    self.hold(entry, error, Some(at), tries, report).await?;
                 }
                 None => {
                     let error = Error {
@@ -829,23 +790,48 @@ impl Outbox {
                         ..error
                     };
                     log::warn!("outbox: {} blocked: {}", entry.id, error.message);
-                    let (id, last) = (entry.id.clone(), error.clone());
-                    self.update_async(move |d| {
-                        if let Some(e) = d.entries.iter_mut().find(|e| e.id == id) {
-                            e.state = EntryState::Blocked {
-                                error: last.clone(),
-                            };
-                            e.last_error = Some(last);
-                        }
-                    })
-                    .await?;
-                    report.blocked.push(NotSent {
-                        id: entry.id.clone(),
-                        error,
-                        next_attempt_at: None,
-                    });
+                    let tries = entry.unproven_lookups;
+                    self.hold(entry, error, None, tries, report).await?;
                 }
             },
+        }
+        Ok(())
+    }
+
+    /// Keeps an entry that did not go out: waiting until `at`, or (`None`) blocked until the
+    /// admin acts; either way with the error it says, on disk first, then in the report.
+    async fn hold(
+        &self,
+        entry: &OutboxEntry,
+        error: Error,
+        at: Option<DateTime<Utc>>,
+        unproven_lookups: u32,
+        report: &mut SendReport,
+    ) -> Result<()> {
+        let (id, last) = (entry.id.clone(), error.clone());
+        self.update_async(move |d| {
+            if let Some(e) = d.entries.iter_mut().find(|e| e.id == id) {
+                e.unproven_lookups = unproven_lookups;
+                match at {
+                    Some(at) => e.next_attempt_at = at,
+                    None => {
+                        e.state = EntryState::Blocked {
+                            error: last.clone(),
+                        }
+                    }
+                }
+                e.last_error = Some(last);
+            }
+        })
+        .await?;
+        let not_sent = NotSent {
+            id: entry.id.clone(),
+            error,
+            next_attempt_at: at,
+        };
+        match at {
+            Some(_) => report.waiting.push(not_sent),
+            None => report.blocked.push(not_sent),
         }
         Ok(())
     }
