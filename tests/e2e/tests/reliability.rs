@@ -112,3 +112,44 @@ async fn killed_mid_send_with_a_damaged_outbox_the_task_is_sent_once() {
     assert_eq!(gone, serde_json::json!(true));
     h.finish().await;
 }
+
+/// The answer lost and the instance hiding `correlation_id`: the outbox says it cannot tell,
+/// looks again without posting, and offers the admin Send anyway.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lookup_that_proves_nothing_lets_the_admin_decide() {
+    let mut h = start_connected("reliability_unproven").await;
+    sign_in_microsoft(&mut h).await;
+    let sim = h.sim.handle();
+    sim.insert_record(
+        "incident",
+        serde_json::json!({"short_description": "someone else's", "correlation_id": "other/1"}),
+    );
+    sim.set_scenario(Scenario::DropAfterWrite);
+    h.go("#/share/AdminMFAV2").await;
+    h.click("#task-kind-incident").await;
+    h.click("#send-task").await;
+    h.wait_visible("#task-waiting").await;
+    sim.clear_scenario("drop-after-write");
+    sim.set_scenario(Scenario::HideField("correlation_id".into()));
+
+    h.go("#/outbox").await;
+    h.click("[id^='retry-']").await;
+    h.wait_text("#outbox-items", "cannot tell whether").await;
+    h.wait_visible("[id^='send-anyway-']").await;
+    let look_again = h.wait_text("[id^='retry-']", "Look again").await;
+    assert_eq!(look_again.trim(), "Look again");
+    let posts = || {
+        sim.requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path == "/api/now/table/incident")
+            .count()
+    };
+    assert_eq!(posts(), 1, "the lookup never posts again");
+    h.shot("outbox-unproven").await;
+
+    // The admin looked in ServiceNow and chose to send it: one more POST, on their word.
+    h.click("[id^='send-anyway-']").await;
+    h.wait_visible("#outbox-empty").await;
+    assert_eq!(posts(), 2);
+    h.finish().await;
+}

@@ -14,9 +14,12 @@ import { breadcrumb, kindLabel } from "../widgets.js";
 export const name = "outbox";
 export const titleKey = "outbox.title";
 
-/** A task whose lookups could not prove that no ticket exists: the admin decides. */
+/**
+ * A task whose last lookup could not prove that no ticket exists: while it looks again on its
+ * own, and once it waits for the admin, the admin may decide (Send anyway).
+ */
 function unproven(item) {
-  return item.state === "blocked" && typeof item.error?.reason === "string" && item.error.reason.startsWith("lookup_");
+  return typeof item.error?.reason === "string" && item.error.reason.startsWith("lookup_");
 }
 
 function itemNode(item, { onRetry, onDiscard, onSendAnyway }) {
