@@ -1,13 +1,50 @@
 // Every locale has exactly the keys of en.json, no empty values, and the same
-// {placeholders}; every key the code uses exists in en.json.
+// {placeholders}; every key the code uses exists in en.json. A value may be a plural object
+// ({ "one": …, "other": … }): each language has the CLDR categories its integers reach, and
+// every form keeps the placeholders of English.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readdirSync, readFileSync } from "node:fs";
-import { LOCALES, UI, flatten, placeholders, read, readLocale, rel, walk } from "./helpers.mjs";
+import { LOCALES, PLURAL_CATEGORIES, UI, flatten, forms, isPlural, placeholders, read, readLocale, rel, walk } from "./helpers.mjs";
 
 const en = flatten(readLocale("en"));
 const enKeys = Object.keys(en).sort();
+
+// Integers that reach every category CLDR gives the six languages (French "many" is 1 000 000).
+const SAMPLES = [...Array(1001).keys(), 1e4, 1e5, 1e6, 2e6, 1e7, 1e9];
+
+/** category → the integers of SAMPLES that fall in it, in `lang`. */
+function integersByCategory(lang) {
+  const rules = new Intl.PluralRules(lang);
+  const by = new Map();
+  for (const n of SAMPLES) {
+    const c = rules.select(n);
+    if (!by.has(c)) by.set(c, []);
+    by.get(c).push(n);
+  }
+  return by;
+}
+
+/**
+ * The categories a plural value must have in `lang`: those of Intl.PluralRules that integers
+ * reach (the ones only fractions reach are left out: counts are whole), and at least one and
+ * other where the language has a singular.
+ */
+export function requiredCategories(lang) {
+  const declared = new Intl.PluralRules(lang).resolvedOptions().pluralCategories;
+  const reached = integersByCategory(lang);
+  return PLURAL_CATEGORIES.filter((c) => declared.includes(c) && reached.has(c));
+}
+
+test("required plural categories follow CLDR", () => {
+  assert.deepEqual(requiredCategories("en"), ["one", "other"]);
+  assert.deepEqual(requiredCategories("fr"), ["one", "many", "other"]);
+  assert.deepEqual(requiredCategories("nl"), ["one", "other"]);
+  assert.deepEqual(requiredCategories("sv"), ["one", "other"]);
+  assert.deepEqual(requiredCategories("ja"), ["other"]);
+  assert.deepEqual(requiredCategories("zh-TW"), ["other"]);
+});
 
 test("en.json is non-trivial", () => {
   assert.ok(enKeys.length > 40, `only ${enKeys.length} keys`);
@@ -21,17 +58,47 @@ for (const lang of LOCALES) {
     assert.deepEqual({ missing, extra }, { missing: [], extra: [] });
   });
 
-  test(`${lang}.json has no empty or non-string values`, () => {
+  test(`${lang}.json has no empty values; strings or plural objects only`, () => {
     for (const [key, value] of Object.entries(flatten(readLocale(lang)))) {
-      assert.equal(typeof value, "string", `${lang}:${key} is not a string`);
-      assert.ok(value.trim().length > 0, `${lang}:${key} is empty`);
+      assert.ok(typeof value === "string" || isPlural(value), `${lang}:${key} is neither a string nor a plural object`);
+      for (const [category, text] of forms(value)) {
+        assert.equal(typeof text, "string", `${lang}:${key}.${category} is not a string`);
+        assert.ok(text.trim().length > 0, `${lang}:${key}${category ? `.${category}` : ""} is empty`);
+      }
     }
   });
 
-  test(`${lang}.json keeps the {placeholders} of en.json`, () => {
+  test(`${lang}.json: a plural in English is a plural here, with the categories ${lang} needs`, () => {
     const messages = flatten(readLocale(lang));
+    const needed = requiredCategories(lang);
+    const allowed = new Intl.PluralRules(lang).resolvedOptions().pluralCategories;
     for (const key of enKeys) {
-      assert.deepEqual(placeholders(messages[key]), placeholders(en[key]), `${lang}:${key}`);
+      if (!isPlural(en[key])) {
+        assert.ok(!isPlural(messages[key]), `${lang}:${key} is a plural object, but English's is a string`);
+        continue;
+      }
+      assert.ok(isPlural(messages[key]), `${lang}:${key} must be a plural object like English's`);
+      const have = Object.keys(messages[key]);
+      const missing = needed.filter((c) => !have.includes(c));
+      const unknown = have.filter((c) => !allowed.includes(c));
+      assert.deepEqual({ missing, unknown }, { missing: [], unknown: [] }, `${lang}:${key}`);
+    }
+  });
+
+  test(`${lang}.json keeps the {placeholders} of en.json, in every plural form`, () => {
+    const messages = flatten(readLocale(lang));
+    const byCategory = integersByCategory(lang);
+    for (const key of enKeys) {
+      const expected = placeholders(isPlural(en[key]) ? en[key].other : en[key]);
+      for (const [category, text] of forms(messages[key])) {
+        let names = placeholders(text);
+        // A form for a single number ("once", "1 task") may leave out {count}: English "one"
+        // is only 1, but French "one" is 0 and 1, so French keeps it.
+        if (category && byCategory.get(category)?.length === 1 && !names.includes("count") && expected.includes("count")) {
+          names = [...names, "count"].sort();
+        }
+        assert.deepEqual(names, expected, `${lang}:${key}${category ? `.${category}` : ""}`);
+      }
     }
   });
 }
@@ -92,7 +159,7 @@ const MAY_EQUAL_ENGLISH = new Set([
 test("translations are translated (not copies of English)", () => {
   for (const lang of LOCALES.filter((l) => l !== "en")) {
     const messages = flatten(readLocale(lang));
-    const same = enKeys.filter((k) => messages[k] === en[k] && !MAY_EQUAL_ENGLISH.has(k));
+    const same = enKeys.filter((k) => JSON.stringify(messages[k]) === JSON.stringify(en[k]) && !MAY_EQUAL_ENGLISH.has(k));
     assert.deepEqual(same, [], `${lang}: untranslated ${same.join(", ")}`);
   }
 });

@@ -12,7 +12,7 @@ export function damagedLine(d, names = {}) {
   const where = d.workspace && names[d.workspace] ? t("damaged.of", { what, instance: names[d.workspace] }) : what;
   const moved = d.movedTo ? t("damaged.moved", { what: where, path: d.movedTo }) : t("damaged.left", { what: where, path: d.path });
   if (typeof d.kept === "number" && d.file === "outbox") {
-    return `${moved} ${t(d.kept === 1 ? "damaged.keptOne" : "damaged.keptMany", { count: d.kept })}`;
+    return `${moved} ${t("damaged.kept", { count: d.kept })}`;
   }
   return moved;
 }

@@ -5,6 +5,8 @@
 
 export const SUPPORTED = Object.freeze(["en", "fr", "ja", "nl", "sv", "zh-TW"]);
 export const FALLBACK = "en";
+/** The test-only pseudo-locale: English, accented and about 40 % longer. */
+export const PSEUDO = "x-pseudo";
 
 const state = { lang: FALLBACK, messages: {}, fallback: {} };
 
@@ -31,26 +33,97 @@ export function matchLocale(languages, supported = SUPPORTED) {
   return FALLBACK;
 }
 
-/** Reads "a.b.c" from nested objects (or a flat key containing dots). */
-export function lookup(messages, key) {
-  if (!messages || typeof key !== "string") return undefined;
-  if (typeof messages[key] === "string") return messages[key];
-  let node = messages;
-  for (const part of key.split(".")) {
-    if (node === null || typeof node !== "object" || !(part in node)) return undefined;
-    node = node[part];
-  }
-  return typeof node === "string" ? node : undefined;
+// A catalog value is a string, or a plural object of CLDR categories: { "one": "{count} task",
+// "other": "{count} tasks" }, `other` always present (ja and zh-TW usually have only `other`).
+// Rust reads the same objects (src-tauri/core/src/i18n.rs).
+export const PLURAL_CATEGORIES = Object.freeze(["zero", "one", "two", "few", "many", "other"]);
+
+/** True for a plural object: only CLDR category keys, string values, `other` among them. */
+export function isPlural(value) {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return (
+    typeof value.other === "string" &&
+    keys.every((k) => PLURAL_CATEGORIES.includes(k) && typeof value[k] === "string")
+  );
 }
 
-/** Replaces {name} placeholders; unknown placeholders are left as they are. */
-export function format(template, params) {
+function isValue(node) {
+  return typeof node === "string" || isPlural(node);
+}
+
+/** Reads "a.b.c" from nested objects (or a flat key containing dots): a string or a plural object. */
+export function lookup(messages, key) {
+  if (!messages || typeof key !== "string") return undefined;
+  if (isValue(messages[key])) return messages[key];
+  let node = messages;
+  for (const part of key.split(".")) {
+    if (node === null || typeof node !== "object" || isPlural(node) || !(part in node)) return undefined;
+    node = node[part];
+  }
+  return isValue(node) ? node : undefined;
+}
+
+// The tag Intl is given: the pseudo-locale is English underneath.
+function intlTag(lang) {
+  return lang === PSEUDO ? FALLBACK : lang;
+}
+
+const cache = new Map();
+function intl(kind, lang, options = {}) {
+  const id = `${kind}|${lang}|${JSON.stringify(options)}`;
+  let made = cache.get(id);
+  if (!made) {
+    const Ctor = Intl[kind];
+    try {
+      made = new Ctor(intlTag(lang), options);
+    } catch {
+      made = new Ctor(FALLBACK, options);
+    }
+    cache.set(id, made);
+  }
+  return made;
+}
+
+/** A count as a number for plural rules: numbers, and strings that are plain numbers (from Rust). */
+function countOf(value) {
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  if (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+  return null;
+}
+
+/** The CLDR category of `count` in `lang` ("one", "other"…); "other" for anything not a number. */
+export function pluralCategory(count, lang = state.lang) {
+  const n = countOf(count);
+  if (n === null) return "other";
+  return intl("PluralRules", lang).select(n);
+}
+
+/** The form of a plural object for `count` in `lang`, `other` when the category has no form. */
+export function pluralForm(value, count, lang = state.lang) {
+  if (typeof value === "string") return value;
+  const category = pluralCategory(count, lang);
+  return typeof value[category] === "string" ? value[category] : value.other;
+}
+
+/** A number in `lang`'s digits and grouping ("1,234", "1 234", "1.234"). */
+export function formatNumber(value, lang = state.lang, options = {}) {
+  if (typeof value !== "number" || !Number.isFinite(value)) return String(value ?? "");
+  return intl("NumberFormat", lang, options).format(value);
+}
+
+/**
+ * Replaces {name} placeholders; unknown placeholders are left as they are. Number params are
+ * written with Intl.NumberFormat in `lang` (strings go in as they are).
+ */
+export function format(template, params, lang = state.lang) {
   if (!params) return template;
-  return template.replace(/\{([A-Za-z0-9_]+)\}/g, (whole, name) =>
-    Object.prototype.hasOwnProperty.call(params, name) && params[name] !== undefined && params[name] !== null
-      ? String(params[name])
-      : whole,
-  );
+  return template.replace(/\{([A-Za-z0-9_]+)\}/g, (whole, name) => {
+    if (!Object.prototype.hasOwnProperty.call(params, name)) return whole;
+    const value = params[name];
+    if (value === undefined || value === null) return whole;
+    return typeof value === "number" ? formatNumber(value, lang) : String(value);
+  });
 }
 
 /** Installs the messages for `lang` and the English fallback messages. */
@@ -64,14 +137,27 @@ export function currentLang() {
   return state.lang;
 }
 
-/** Translates `key` in the current locale, then English, then returns the key itself. */
+/** The BCP 47 tag to give Intl and <html lang> for the current language ("en" for the pseudo-locale). */
+export function intlLang(lang = state.lang) {
+  return intlTag(lang);
+}
+
+/**
+ * Translates `key` in the current locale, then English, then returns the key itself.
+ * A plural value picks its form from `params.count` by the rules of the language it came from.
+ */
 export function t(key, params) {
-  const text = lookup(state.messages, key) ?? lookup(state.fallback, key);
+  let text = lookup(state.messages, key);
+  let lang = state.lang;
+  if (text === undefined) {
+    text = lookup(state.fallback, key);
+    lang = FALLBACK;
+  }
   if (text === undefined) {
     if (typeof console !== "undefined") console.warn(`i18n: missing key ${key}`);
     return key;
   }
-  return format(text, params);
+  return format(pluralForm(text, params?.count, lang), params, state.lang);
 }
 
 /** True when the key exists in the current locale or in English. */

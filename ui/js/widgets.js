@@ -95,7 +95,7 @@ export function outboxBanner(items) {
   return el("div", { class: ["banner", blocked ? "banner-warning" : "banner-info"], id: "outbox-banner", role: "status" }, [
     el("span", { class: "banner-icon", "aria-hidden": "true", text: blocked ? "!" : "i" }),
     el("div", { class: "banner-body" }, [
-      el("p", { class: "banner-message", text: count === 1 ? t("outbox.bannerOne") : t("outbox.bannerMany", { count }) }),
+      el("p", { class: "banner-message", text: t("outbox.banner", { count }) }),
     ]),
     el("a", { href: "#/outbox", id: "outbox-review", class: "btn btn-secondary", text: t("outbox.review") }),
   ]);

@@ -109,7 +109,7 @@ function keptCard(summary, ctx) {
         el("p", {
           class: "callout-text",
           text: summary.waiting
-            ? t(summary.waiting === 1 ? "home.kept.waitingOne" : "home.kept.waitingMany", { count: summary.waiting, instance: summary.name })
+            ? t("home.kept.waiting", { count: summary.waiting, instance: summary.name })
             : t("home.kept.none", { instance: summary.name }),
         }),
       ]),

@@ -525,7 +525,7 @@ export async function render(view) {
     waitingSlot.replaceChildren(
       ...(some
         ? [
-            el("p", { id: "confirm-remove-waiting-intro", text: t(waiting.length === 1 ? "manage.remove.waitingOne" : "manage.remove.waitingMany", { count: waiting.length, instance: summary?.name ?? "" }) }),
+            el("p", { id: "confirm-remove-waiting-intro", text: t("manage.remove.waiting", { count: waiting.length, instance: summary?.name ?? "" }) }),
             el("ul", { class: "plain-list waiting-list", id: "confirm-remove-tasks" }, waiting.map((item) => el("li", {}, [
               el("span", { class: "waiting-name", text: item.name }),
               el("span", { class: "muted", text: ` · ${t(`kinds.${item.kind}`)}` }),
