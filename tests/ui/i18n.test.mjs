@@ -1,7 +1,7 @@
 // t() substitution and English fallback, locale matching, lookup of nested keys.
 import { test, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { format, has, lookup, matchLocale, setMessages, t, currentLang } from "../../ui/js/i18n.js";
+import { format, formatNumber, has, isPlural, lookup, matchLocale, pluralCategory, setMessages, t, currentLang } from "../../ui/js/i18n.js";
 import { readLocale } from "./helpers.mjs";
 
 const en = readLocale("en");
@@ -75,4 +75,90 @@ test("matchLocale picks the best of the six, English otherwise", () => {
   assert.equal(matchLocale([]), "en");
   assert.equal(matchLocale("FR"), "fr");
   assert.equal(matchLocale([undefined, "", "nl"]), "nl");
+});
+
+// Plurals and numbers ------------------------------------------------------------
+
+const plural = {
+  task: { one: "{count} task", other: "{count} tasks" },
+  frTask: { one: "{count} tâche", many: "{count} de tâches", other: "{count} tâches" },
+  jaTask: { other: "{count} 件のタスク" },
+  once: { one: "{number} changed once", other: "{number} changed {count} times" },
+  group: { ok: "fine", warn: "careful" },
+};
+
+test("isPlural knows plural objects from groups of keys", () => {
+  assert.equal(isPlural(plural.task), true);
+  assert.equal(isPlural(plural.jaTask), true);
+  assert.equal(isPlural(plural.group), false, "a group without other");
+  assert.equal(isPlural({ one: "x" }), false, "other is required");
+  assert.equal(isPlural({ one: "x", other: "y", label: "z" }), false, "only CLDR categories");
+  assert.equal(isPlural({ other: 3 }), false);
+  assert.equal(isPlural("text"), false);
+});
+
+test("lookup and has treat a plural object as one value", () => {
+  assert.deepEqual(lookup({ a: plural }, "a.task"), plural.task);
+  assert.equal(lookup({ a: plural }, "a.task.one"), undefined, "a form is not a key");
+  assert.equal(lookup({ a: plural }, "a.group"), undefined, "a group is not a value");
+  setMessages("en", { a: plural }, { a: plural });
+  assert.equal(has("a.task"), true);
+  assert.equal(has("a.group"), false);
+});
+
+test("t picks the CLDR form from params.count in the current language", () => {
+  setMessages("en", { a: plural }, { a: plural });
+  assert.equal(t("a.task", { count: 1 }), "1 task");
+  assert.equal(t("a.task", { count: 0 }), "0 tasks");
+  assert.equal(t("a.task", { count: 2 }), "2 tasks");
+  assert.equal(t("a.task"), "{count} tasks", "no count: other");
+  assert.equal(t("a.once", { count: 1, number: "CHG1" }), "CHG1 changed once");
+  assert.equal(t("a.once", { count: 3, number: "CHG1" }), "CHG1 changed 3 times");
+  const fr = { a: { task: plural.frTask } };
+  setMessages("fr", fr, { a: plural });
+  assert.equal(t("a.task", { count: 0 }), "0 tâche", "French: 0 is singular");
+  assert.equal(t("a.task", { count: 1 }), "1 tâche");
+  assert.equal(t("a.task", { count: 2 }), "2 tâches");
+  assert.equal(t("a.task", { count: 1000000 }).replace(/\s/g, " "), "1 000 000 de tâches", "French many");
+  setMessages("ja", { a: { task: plural.jaTask } }, { a: plural });
+  assert.equal(t("a.task", { count: 1 }), "1 件のタスク");
+});
+
+test("a form missing for the category falls back to other; an English fallback uses English rules", () => {
+  setMessages("fr", { a: { task: { one: "{count} tâche", other: "{count} tâches" } } }, { a: plural });
+  assert.equal(t("a.task", { count: 1000000 }).replace(/\s/g, " "), "1 000 000 tâches");
+  setMessages("fr", {}, { a: plural });
+  assert.equal(t("a.task", { count: 0 }), "0 tasks", "English 0 is other, even in French");
+});
+
+test("counts that arrive as strings (from Rust's params) pick the form too", () => {
+  setMessages("en", { a: plural }, { a: plural });
+  assert.equal(t("a.task", { count: "1" }), "1 task");
+  assert.equal(t("a.task", { count: "12" }), "12 tasks");
+  assert.equal(pluralCategory("x"), "other");
+});
+
+test("number params are written in the current language; strings are left alone", () => {
+  setMessages("en", { a: plural, n: "{count} of {max}", p: "Port {port}" }, {});
+  assert.equal(t("a.task", { count: 1234 }), "1,234 tasks");
+  assert.equal(t("n", { count: 3, max: 160 }), "3 of 160");
+  assert.equal(t("p", { port: "8765" }), "Port 8765");
+  setMessages("fr", { a: { task: plural.frTask } }, {});
+  assert.equal(t("a.task", { count: 1234 }).replace(/\s/g, " "), "1 234 tâches");
+  setMessages("nl", { a: { task: { one: "{count} taak", other: "{count} taken" } } }, {});
+  assert.equal(t("a.task", { count: 1234 }), "1.234 taken");
+  assert.equal(formatNumber(2.5, "sv"), "2,5");
+});
+
+test("every plural value in the catalogs reads well for 0, 1, 2 and 1 000 000 in its language", () => {
+  for (const lang of ["en", "fr", "ja", "nl", "sv", "zh-TW"]) {
+    const messages = readLocale(lang);
+    setMessages(lang, messages, en);
+    for (const key of ["outbox.banner", "csv.import", "home.kept.waiting"]) {
+      for (const count of [0, 1, 2, 1000000]) {
+        const text = t(key, { count, instance: "X" });
+        assert.ok(!text.includes("{count}"), `${lang}:${key}:${count} → ${text}`);
+      }
+    }
+  }
 });
