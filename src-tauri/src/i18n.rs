@@ -1,7 +1,7 @@
 //! The shell's side of the translations: the operating system's language. The texts and the
 //! matching live in `ticket_bridge_core::i18n`.
 
-pub use ticket_bridge_core::i18n::{format, text};
+pub use ticket_bridge_core::i18n::{plural, text};
 
 /// The operating system's language, matched to one of the six.
 pub fn system_locale() -> &'static str {

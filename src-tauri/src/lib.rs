@@ -33,8 +33,11 @@ pub struct Shell {
     pub demo_microsoft: Option<app_info::DemoMicrosoft>,
     /// When the process started, for the "ui ready" log line the start benchmark reads.
     pub started: std::time::Instant,
-    /// The operating system's language, matched to the six the app speaks.
+    /// The operating system's language, matched to the six the app speaks (the language
+    /// setting's `system`).
     pub locale: &'static str,
+    /// Offer the pseudo-locale in Settings (`TICKET_BRIDGE_PSEUDO_LOCALE=1`, tests only).
+    pub pseudo_locale: bool,
     /// Started at login (`--minimized`): stay in the tray, keep the window closed.
     pub start_hidden: bool,
 }
@@ -46,6 +49,7 @@ impl Default for Shell {
             demo_microsoft: None,
             started: std::time::Instant::now(),
             locale: "en",
+            pseudo_locale: false,
             start_hidden: false,
         }
     }
@@ -81,6 +85,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, options: Options
         .invoke_handler(tauri::generate_handler![
             commands::home::app_state,
             commands::home::ui_ready,
+            commands::home::set_language,
             commands::home::damaged_files,
             commands::home::dismiss_damaged_files,
             commands::workspaces::list_workspaces,
@@ -190,6 +195,7 @@ pub fn open<R: Runtime>(
         locale,
         OpenOptions {
             damage,
+            pseudo_locale: app.state::<Shell>().pseudo_locale,
             ..OpenOptions::default()
         },
     )?;
@@ -228,6 +234,17 @@ pub(crate) fn show_main_window<R: Runtime>(app: &tauri::AppHandle<R>) {
     window_seen(app);
 }
 
+/// The event that tells the UI to show a screen (`/settings`), for the tray's menu.
+pub const NAVIGATE_EVENT: &str = "navigate";
+
+/// Shows a screen of the UI by its route.
+pub(crate) fn navigate<R: Runtime>(app: &tauri::AppHandle<R>, route: &str) {
+    use tauri::Emitter;
+    if let Err(e) = app.emit_to(MAIN_WINDOW, NAVIGATE_EVENT, route) {
+        log::warn!("could not show {route}: {e}");
+    }
+}
+
 fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
     use tauri_plugin_log::{RotationStrategy, Target, TargetKind};
     tauri_plugin_log::Builder::new()
@@ -257,6 +274,7 @@ pub fn run() {
         ),
         started,
         locale: i18n::system_locale(),
+        pseudo_locale: std::env::var(ticket_bridge_core::i18n::PSEUDO_ENV).is_ok_and(|v| v == "1"),
         start_hidden: std::env::args().any(|a| a == AUTOSTART_ARG),
     };
 
@@ -418,6 +436,45 @@ mod tests {
         assert_eq!(v["locale"], "ja");
         assert_eq!(v["kinds"].as_array().unwrap().len(), 2);
         assert_eq!(v["limits"]["defaultPort"], 8765);
+    }
+
+    #[test]
+    fn the_language_setting_changes_what_app_state_says_at_once() {
+        let app = app(Shell {
+            locale: "fr",
+            ..Shell::default()
+        });
+        let v = invoke(&app, "app_state", serde_json::json!({})).unwrap();
+        assert_eq!(v["language"], "system");
+        assert_eq!(v["systemLocale"], "fr");
+        assert_eq!(
+            v["languages"],
+            serde_json::json!(["system", "en", "fr", "ja", "nl", "sv", "zh-TW"])
+        );
+        let set = invoke(
+            &app,
+            "set_language",
+            serde_json::json!({"language": "zh-TW"}),
+        )
+        .unwrap();
+        assert_eq!(set["locale"], "zh-TW");
+        let v = invoke(&app, "app_state", serde_json::json!({})).unwrap();
+        assert_eq!(
+            (v["language"].as_str(), v["locale"].as_str()),
+            (Some("zh-TW"), Some("zh-TW"))
+        );
+        let e = invoke(
+            &app,
+            "set_language",
+            serde_json::json!({"language": "x-pseudo"}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e["reason"], "language",
+            "not offered without the test variable"
+        );
+        let v = invoke(&app, "app_state", serde_json::json!({})).unwrap();
+        assert_eq!(v["locale"], "zh-TW", "a refused choice changes nothing");
     }
 
     #[test]

@@ -6,9 +6,10 @@
 //! no click events and no tooltip: everything the tray offers is in its menu, and the count of
 //! changed tickets is also the tray's title (shown beside the icon there).
 //!
-//! Menu: Open Ticket Bridge, the five most recently changed tickets of every workspace (a click
-//! opens the record on its own instance; with several workspaces each names its instance),
-//! Refresh now, Pause notifications for an hour (or Resume), Quit. The icon carries a badge with
+//! Menu: Open Ticket Bridge, the five most recently changed tickets of every workspace by number,
+//! short title and state (a click opens the record on its own instance; with several workspaces
+//! each names its instance), Refresh now, Pause notifications for an hour (or Resume),
+//! Settings…, Quit. The icon carries a badge with
 //! the number of tickets changed since they were last looked at. Everything it shows comes from
 //! the registry's `tray()` view; its menu items call the registry.
 
@@ -27,6 +28,7 @@ const QUIT: &str = "quit";
 const REFRESH: &str = "refresh";
 const PAUSE: &str = "pause";
 const RESUME: &str = "resume";
+const SETTINGS: &str = "settings";
 const TICKET: &str = "ticket:";
 
 const ICON: &[u8] = include_bytes!("../../icons/tray.png");
@@ -89,24 +91,8 @@ fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
         );
     }
     for item in &recent {
-        let ticket = &item.ticket;
-        let label = match &item.instance_name {
-            Some(instance) => i18n::format(
-                lang,
-                "tray.recentItemOn",
-                &[
-                    ("number", &ticket.number),
-                    ("state", &ticket.state_label),
-                    ("instance", instance),
-                ],
-            ),
-            None => i18n::format(
-                lang,
-                "tray.recentItem",
-                &[("number", &ticket.number), ("state", &ticket.state_label)],
-            ),
-        };
-        let id = format!("{TICKET}{}:{}", item.workspace, ticket.sys_id);
+        let label = item.label(lang);
+        let id = format!("{TICKET}{}:{}", item.workspace, item.ticket.sys_id);
         b = b.item(&MenuItemBuilder::with_id(id, label).build(app)?);
     }
     let (pause_id, pause_key) = if paused {
@@ -117,6 +103,7 @@ fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
     b.separator()
         .item(&MenuItemBuilder::with_id(REFRESH, t("tray.refresh")).build(app)?)
         .item(&MenuItemBuilder::with_id(pause_id, t(pause_key)).build(app)?)
+        .item(&MenuItemBuilder::with_id(SETTINGS, t("tray.settings")).build(app)?)
         .separator()
         .item(&MenuItemBuilder::with_id(QUIT, t("tray.quit")).build(app)?)
         .build()
@@ -128,6 +115,10 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     };
     match id {
         OPEN => crate::show_main_window(app),
+        SETTINGS => {
+            crate::show_main_window(app);
+            crate::navigate(app, "/settings");
+        }
         QUIT => app.exit(0),
         REFRESH => {
             let _ = registry.watch_now(None);
@@ -189,7 +180,7 @@ pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
         let tooltip = if count == 0 {
             i18n::text(lang, "tray.tooltip")
         } else {
-            i18n::format(lang, "tray.tooltipCount", &[("count", &count.to_string())])
+            i18n::plural(lang, "tray.tooltipCount", count as u64, &[])
         };
         tray.set_tooltip(Some(tooltip))?;
         #[cfg(target_os = "linux")]

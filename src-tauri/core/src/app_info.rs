@@ -72,9 +72,15 @@ pub struct AppState {
     pub demo_microsoft: Option<DemoMicrosoft>,
     /// The global service's sign-in authority and Graph endpoint (the form's placeholders).
     pub microsoft_defaults: MicrosoftDefaults,
-    /// The operating system's language, as one of the six the UI speaks. WebKit's
-    /// `navigator.language` does not always follow the OS on Linux, so the UI asks Rust.
+    /// The language the app speaks: the admin's choice in Settings, or the operating system's
+    /// as one of the six. WebKit's `navigator.language` does not always follow the OS on Linux,
+    /// so the UI asks Rust, and Rust and the UI always agree.
     pub locale: String,
+    /// The language setting (`system` or a language tag) and what it may be set to.
+    pub language: String,
+    pub languages: Vec<&'static str>,
+    /// The operating system's language, matched to the six (what `system` stands for).
+    pub system_locale: String,
     /// Every workspace, and the one the home page shows.
     pub workspaces: Vec<WorkspaceSummary>,
     pub selected: Option<String>,
@@ -138,6 +144,9 @@ impl AppState {
             demo_microsoft: None,
             microsoft_defaults: MICROSOFT_DEFAULTS,
             locale: locale.to_owned(),
+            language: crate::i18n::SYSTEM.to_owned(),
+            languages: crate::i18n::choices(false),
+            system_locale: locale.to_owned(),
             workspaces,
             selected,
             kinds: &KINDS,
@@ -147,6 +156,14 @@ impl AppState {
 }
 
 impl AppState {
+    pub fn with_language(mut self, state: crate::workspace::language::LanguageState) -> Self {
+        self.locale = state.locale;
+        self.language = state.language;
+        self.languages = state.languages;
+        self.system_locale = state.system;
+        self
+    }
+
     pub fn with_demo_microsoft(mut self, demo: Option<DemoMicrosoft>) -> Self {
         self.demo_microsoft = demo;
         self

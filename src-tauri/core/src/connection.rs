@@ -315,6 +315,8 @@ pub struct ConnectionManager {
     inner: Mutex<Inner>,
     cancel: crate::oauth::loopback::CancelSwitch,
     callback_timeout: Duration,
+    /// The language of the browser page after the sign-in.
+    speaking: crate::i18n::Speaking,
 }
 
 fn same_user(signed_in: &SignedInUser, expected: &str) -> bool {
@@ -329,10 +331,17 @@ impl ConnectionManager {
             inner: Mutex::new(Inner::default()),
             cancel: Default::default(),
             callback_timeout: loopback::DEFAULT_TIMEOUT,
+            speaking: Default::default(),
         }
     }
 
     /// How long [`Self::finish`] waits for the browser (5 minutes unless a test says otherwise).
+    /// The language the browser page after the sign-in speaks (follows the handle).
+    pub fn speaking(mut self, speaking: crate::i18n::Speaking) -> Self {
+        self.speaking = speaking;
+        self
+    }
+
     pub fn with_callback_timeout(mut self, timeout: Duration) -> Self {
         self.callback_timeout = timeout;
         self
@@ -512,6 +521,7 @@ impl ConnectionManager {
         let port = listener.port();
         let redirect_uri = listener.redirect_uri();
         let waited = listener
+            .speaking(&self.speaking.get())
             .wait(state.expose(), self.callback_timeout, cancelled)
             .await;
         let code = match waited {

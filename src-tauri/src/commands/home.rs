@@ -17,7 +17,18 @@ pub async fn app_state(
         registry.summaries().await,
         registry.selected(),
     )
+    .with_language(registry.language())
     .with_demo_microsoft(shell.demo_microsoft.clone()))
+}
+
+/// The language setting (Settings → Language): `system` or one of the languages `app_state`
+/// lists. Applied at once to the tray and notifications; the UI reloads its words itself.
+#[tauri::command]
+pub fn set_language(
+    registry: Registry<'_>,
+    language: String,
+) -> Result<ticket_bridge_core::workspace::language::LanguageState, ticket_bridge_core::Error> {
+    registry.set_language(&language)
 }
 
 /// The UI calls this once its first screen is drawn. Logged, so that the start benchmark and a

@@ -14,6 +14,7 @@
 //! their CSP.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::i18n;
 use crate::oauth::pkce::constant_time_eq;
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -121,6 +122,7 @@ pub struct Loopback {
     v6: Option<TcpListener>,
     port: u16,
     redirect: Redirect,
+    lang: String,
 }
 
 fn port_in_use(port: u16) -> Error {
@@ -140,7 +142,9 @@ impl Loopback {
             return Err(Error::invalid_input(
                 format!("Port {port} cannot be used for the sign-in redirect."),
                 "Choose a port from 1024 to 65535 in Advanced settings, and register the redirect URL it shows in ServiceNow.",
-            ));
+            )
+            .with_reason("port_reserved")
+            .with_param("port", port.to_string()));
         }
         Self::bind_for(Redirect::servicenow(port)).await
     }
@@ -184,6 +188,7 @@ impl Loopback {
                 v6,
                 port,
                 redirect,
+                lang: "en".to_owned(),
             });
         }
         Err(Error::internal("no free port for the sign-in redirect"))
@@ -198,6 +203,12 @@ impl Loopback {
         let r = &self.redirect;
         let path = if r.bare { "" } else { r.path };
         format!("http://{}:{}{path}", r.host, self.port)
+    }
+
+    /// The language of the pages the browser shows after the sign-in (English by default).
+    pub fn speaking(mut self, lang: &str) -> Self {
+        self.lang = lang.to_owned();
+        self
     }
 
     /// Whether the listener also answers on [::1].
@@ -218,6 +229,7 @@ impl Loopback {
             state: state.to_owned(),
             path: self.redirect.path,
             port: self.port,
+            lang: self.lang.clone(),
         };
         let accept = async {
             let mut tasks = tokio::task::JoinSet::new();
@@ -263,6 +275,7 @@ struct Expect {
     state: String,
     path: &'static str,
     port: u16,
+    lang: String,
 }
 
 impl Expect {
@@ -287,7 +300,8 @@ pub fn ended_error(ended: Ended, port: u16) -> Error {
             ErrorKind::InvalidInput,
             "Sign-in was cancelled.",
             "Select Sign in to ServiceNow to start again.",
-        ),
+        )
+        .with_reason("cancelled"),
         Ended::TimedOut => Error::new(
             ErrorKind::InvalidInput,
             "ServiceNow never sent the sign-in back to Ticket Bridge.",
@@ -295,7 +309,9 @@ pub fn ended_error(ended: Ended, port: u16) -> Error {
                 "If you selected Allow, the redirect URL is probably not registered: in ServiceNow, open System OAuth > Application Registry, open your Ticket Bridge entry and make {} its first Redirect URL. Then connect again.",
                 redirect_uri(port)
             ),
-        ),
+        )
+        .with_reason("sn_callback_timed_out")
+        .with_param("redirect", redirect_uri(port)),
     }
 }
 
@@ -356,11 +372,11 @@ async fn serve(mut stream: TcpStream, expect: &Expect, tx: &mpsc::Sender<Callbac
     };
     let head = parse_head(&head);
     if !head.host.as_deref().is_some_and(|h| expect.host_ok(h)) {
-        let _ = respond(&mut stream, 400, Page::NotFound).await;
+        let _ = respond(&mut stream, 400, Page::NotFound, &expect.lang).await;
         return;
     }
     if head.method != "GET" || head.path != expect.path {
-        let _ = respond(&mut stream, 404, Page::NotFound).await;
+        let _ = respond(&mut stream, 404, Page::NotFound, &expect.lang).await;
         return;
     }
     let params = parse_query(&head.query);
@@ -368,7 +384,7 @@ async fn serve(mut stream: TcpStream, expect: &Expect, tx: &mpsc::Sender<Callbac
         .get("state")
         .is_some_and(|s| constant_time_eq(s, &expect.state));
     if !state_ok {
-        let _ = respond(&mut stream, 400, Page::WrongState).await;
+        let _ = respond(&mut stream, 400, Page::WrongState, &expect.lang).await;
         return;
     }
     let callback = match (params.get("code"), params.get("error")) {
@@ -380,7 +396,7 @@ async fn serve(mut stream: TcpStream, expect: &Expect, tx: &mpsc::Sender<Callbac
             description: params.get("error_description").cloned(),
         },
         _ => {
-            let _ = respond(&mut stream, 400, Page::NoCode).await;
+            let _ = respond(&mut stream, 400, Page::NoCode, &expect.lang).await;
             return;
         }
     };
@@ -391,10 +407,10 @@ async fn serve(mut stream: TcpStream, expect: &Expect, tx: &mpsc::Sender<Callbac
     // Claim the one slot first: a second good callback racing this one gets "already done".
     match tx.try_send(callback) {
         Ok(()) => {
-            let _ = respond(&mut stream, 200, page).await;
+            let _ = respond(&mut stream, 200, page, &expect.lang).await;
         }
         Err(_) => {
-            let _ = respond(&mut stream, 409, Page::AlreadyDone).await;
+            let _ = respond(&mut stream, 409, Page::AlreadyDone, &expect.lang).await;
         }
     }
 }
@@ -410,38 +426,43 @@ enum Page {
 }
 
 impl Page {
-    fn text(self) -> (&'static str, &'static str) {
+    /// The page's catalog key under `signInPage`.
+    fn key(self) -> &'static str {
         match self {
-            Page::Done => (
-                "Ticket Bridge is signed in",
-                "You can close this tab and go back to Ticket Bridge.",
-            ),
-            Page::Denied => (
-                "Sign-in was not allowed",
-                "The sign-in did not give Ticket Bridge access. You can close this tab; Ticket Bridge tells you what to do next.",
-            ),
-            Page::WrongState => (
-                "This sign-in is not the one Ticket Bridge is waiting for",
-                "It may come from an older tab. Close this tab and use the sign-in link Ticket Bridge opened most recently.",
-            ),
-            Page::NoCode => (
-                "ServiceNow's answer is incomplete",
-                "The sign-in came back without an authorization code. Close this tab and connect again from Ticket Bridge.",
-            ),
-            Page::AlreadyDone => (
-                "Ticket Bridge already received a sign-in",
-                "You can close this tab.",
-            ),
-            Page::NotFound => (
-                "Not found",
-                "Ticket Bridge only answers its sign-in callback here.",
-            ),
+            Page::Done => "done",
+            Page::Denied => "denied",
+            Page::WrongState => "wrongState",
+            Page::NoCode => "noCode",
+            Page::AlreadyDone => "alreadyDone",
+            Page::NotFound => "notFound",
         }
+    }
+
+    /// The page's title and sentence in `lang`, escaped for HTML.
+    fn text(self, lang: &str) -> (String, String) {
+        let k = self.key();
+        let t = |part: &str| escape_html(&i18n::text(lang, &format!("signInPage.{k}.{part}")));
+        (t("title"), t("body"))
     }
 }
 
-async fn respond(stream: &mut TcpStream, status: u16, page: Page) -> std::io::Result<()> {
-    let (title, body) = page.text();
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+async fn respond(
+    stream: &mut TcpStream,
+    status: u16,
+    page: Page,
+    lang: &str,
+) -> std::io::Result<()> {
+    let (title, body) = page.text(lang);
+    // The page names its language, so the browser reads and hyphenates it right. The
+    // pseudo-locale is English underneath.
+    let tag = if lang == i18n::PSEUDO { "en" } else { lang };
     let reason = match status {
         200 => "OK",
         400 => "Bad Request",
@@ -449,8 +470,8 @@ async fn respond(stream: &mut TcpStream, status: u16, page: Page) -> std::io::Re
         _ => "Conflict",
     };
     let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
-         <style>body{{font-family:system-ui,'Segoe UI',sans-serif;margin:15vh auto;max-width:34em;padding:0 1em;color:#242424}}\
+        "<!doctype html><html lang=\"{tag}\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+         <style>body{{font-family:'Segoe UI Variable','Segoe UI',system-ui,-apple-system,'Yu Gothic UI','Microsoft JhengHei UI','PingFang TC','Hiragino Sans',sans-serif;margin:15vh auto;max-width:34em;padding:0 1em;color:#242424}}\
          h1{{font-size:1.4em;font-weight:600}}</style></head>\
          <body><h1>{title}</h1><p>{body}</p></body></html>"
     );
@@ -522,6 +543,27 @@ mod tests {
         }
         // Single use: nobody listens any more.
         assert!(TcpStream::connect(("127.0.0.1", port)).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn the_pages_speak_the_apps_language_and_say_so() {
+        let lb = bound().await.speaking("fr");
+        let port = lb.port();
+        let waiter = tokio::spawn(async move {
+            lb.wait("st", Duration::from_secs(30), std::future::pending())
+                .await
+        });
+        let (_, stray) = get(port, "/favicon.ico").await;
+        assert!(stray.contains("<html lang=\"fr\">"), "{stray}");
+        assert!(stray.contains("Page introuvable"), "{stray}");
+        let (st, body) = get(port, "/callback?code=c&state=st").await;
+        assert_eq!(st, 200);
+        assert!(body.contains("<html lang=\"fr\">"));
+        assert!(body.contains("Ticket Bridge est connecté"), "{body}");
+        assert!(body.contains("charset=utf-8"));
+        assert!(matches!(waiter.await.unwrap(), Ok(Callback::Code(_))));
+        // Escaped even though the catalogs are ours.
+        assert_eq!(escape_html("a<b>&\"c"), "a&lt;b&gt;&amp;&quot;c");
     }
 
     async fn raw(addr: &str, request: &str) -> u16 {

@@ -134,6 +134,8 @@ pub struct MicrosoftSignIn {
     cancel: crate::oauth::loopback::CancelSwitch,
     callback_timeout: Duration,
     graph_backoff: Option<Duration>,
+    /// The language of the browser page after the sign-in.
+    speaking: crate::i18n::Speaking,
 }
 
 fn http() -> Result<reqwest::Client> {
@@ -164,7 +166,14 @@ impl MicrosoftSignIn {
             cancel: Default::default(),
             callback_timeout: crate::oauth::loopback::DEFAULT_TIMEOUT,
             graph_backoff: None,
+            speaking: Default::default(),
         }
+    }
+
+    /// The language the browser page after the sign-in speaks (follows the handle).
+    pub fn speaking(mut self, speaking: crate::i18n::Speaking) -> Self {
+        self.speaking = speaking;
+        self
     }
 
     pub fn with_callback_timeout(mut self, t: Duration) -> Self {
@@ -288,6 +297,7 @@ impl MicrosoftSignIn {
         } = pending;
         let redirect_uri = listener.redirect_uri();
         let waited = listener
+            .speaking(&self.speaking.get())
             .wait(state.expose(), self.callback_timeout, cancelled)
             .await;
         let code = match waited {

@@ -196,20 +196,14 @@ pub fn notice(
         }
         (tickets, count) => {
             let title = if tickets == 1 {
-                i18n::format(
+                i18n::plural(
                     lang,
                     "notify.summaryOne",
-                    &[
-                        ("number", &lines[0].0.number),
-                        ("count", &count.to_string()),
-                    ],
+                    count as u64,
+                    &[("number", &lines[0].0.number)],
                 )
             } else {
-                i18n::format(
-                    lang,
-                    "notify.summaryTitle",
-                    &[("count", &tickets.to_string())],
-                )
+                i18n::plural(lang, "notify.summaryTitle", tickets as u64, &[])
             };
             let mut body: Vec<String> = lines
                 .iter()
@@ -217,10 +211,11 @@ pub fn notice(
                 .map(|(t, c)| line(lang, t, c, labels))
                 .collect();
             if count > SUMMARY_LINES {
-                body.push(i18n::format(
+                body.push(i18n::plural(
                     lang,
                     "notify.more",
-                    &[("count", &(count - SUMMARY_LINES).to_string())],
+                    (count - SUMMARY_LINES) as u64,
+                    &[],
                 ));
             }
             Some(Notice {

@@ -17,6 +17,7 @@
 //! move from the single connection of earlier versions.
 
 pub mod host;
+pub mod language;
 mod migrate;
 pub mod notifications;
 mod registry;

@@ -32,6 +32,10 @@ pub struct OpenOptions {
     pub graph_backoff: Option<Duration>,
     /// Where damaged data files are reported (the shell adds the settings file's).
     pub damage: crate::files::DamageReport,
+    /// Offer the pseudo-locale in Settings (tests and screenshots only).
+    pub pseudo_locale: bool,
+    /// The language the sign-in pages speak: the registry sets it to follow the setting.
+    pub speaking: i18n::Speaking,
 }
 
 impl Default for OpenOptions {
@@ -40,6 +44,8 @@ impl Default for OpenOptions {
             callback_timeout: crate::oauth::loopback::DEFAULT_TIMEOUT,
             graph_backoff: None,
             damage: crate::files::DamageReport::default(),
+            pseudo_locale: false,
+            speaking: i18n::Speaking::default(),
         }
     }
 }
@@ -83,6 +89,56 @@ pub struct RecentItem {
     pub ticket: TicketView,
 }
 
+/// The most characters of a ticket's name the tray shows: menus are narrow.
+pub const TRAY_TITLE_CHARS: usize = 40;
+
+impl RecentItem {
+    /// The tray's line for this ticket: number, short title (cut at a word where it can), state,
+    /// and the instance when there are several. ServiceNow's text is data: control characters
+    /// and runs of white space become one space.
+    pub fn label(&self, lang: &str) -> String {
+        let t = &self.ticket;
+        let title = short_title(&t.name, TRAY_TITLE_CHARS);
+        let mut args = vec![
+            ("number", t.number.as_str()),
+            ("title", title.as_str()),
+            ("state", t.state_label.as_str()),
+        ];
+        let key = match &self.instance_name {
+            Some(instance) => {
+                args.push(("instance", instance.as_str()));
+                "tray.recentItemOn"
+            }
+            None => "tray.recentItem",
+        };
+        let key = if title.is_empty() {
+            format!("{key}Untitled")
+        } else {
+            key.to_owned()
+        };
+        i18n::format(lang, &key, &args)
+    }
+}
+
+/// `name` on one line, at most `max` characters, ending in "…" when cut.
+pub fn short_title(name: &str, max: usize) -> String {
+    let one_line = name
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if one_line.chars().count() <= max {
+        return one_line;
+    }
+    let cut: String = one_line.chars().take(max - 1).collect();
+    // Cut at the last space when that keeps most of it (CJK text has none: cut anywhere).
+    let at = cut
+        .rfind(' ')
+        .filter(|i| cut[..*i].chars().count() >= max / 2)
+        .unwrap_or(cut.len());
+    format!("{}…", cut[..at].trim_end())
+}
+
 /// Everything the tray draws.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrayView {
@@ -104,7 +160,7 @@ pub struct Workspaces {
     records: Arc<Records>,
     host: Arc<dyn Host>,
     notifications: Notifications,
-    locale: RwLock<String>,
+    language: super::language::Language,
     list: RwLock<Vec<Arc<Workspace>>>,
     signing_in: Mutex<Option<SignIn>>,
     options: OpenOptions,
@@ -153,7 +209,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Workspaces {
     /// Opens every workspace in `root` (the app's data folder), after moving an earlier
     /// version's data into the first one. Reads files but makes no network or keychain call:
-    /// [`Self::start`] restores the connections. Blocking.
+    /// [`Self::start`] restores the connections. Blocking. `locale` is the operating system's
+    /// language; the admin's choice in Settings, when there is one, comes first.
     pub fn open(
         root: &Path,
         kv: Arc<dyn SettingsKv>,
@@ -164,6 +221,11 @@ impl Workspaces {
         let records = Arc::new(Records::load(kv.clone()));
         migrate::run(root, &records)?;
         let install = install_segment(&kv);
+        let language = super::language::Language::load(kv.clone(), locale, options.pseudo_locale);
+        let options = OpenOptions {
+            speaking: language.speaking(),
+            ..options
+        };
         let notifications = Notifications::load(kv);
         let interval = notifications.prefs().interval_secs;
         let registry = Arc::new_cyclic(|me| Self {
@@ -172,7 +234,7 @@ impl Workspaces {
             records: records.clone(),
             host,
             notifications,
-            locale: RwLock::new(locale.to_owned()),
+            language,
             list: RwLock::new(Vec::new()),
             signing_in: Mutex::new(None),
             options,
@@ -207,7 +269,8 @@ impl Workspaces {
     fn microsoft(records: &Arc<Records>, id: &str, options: &OpenOptions) -> MicrosoftSignIn {
         let mut m =
             MicrosoftSignIn::new(id, Arc::new(WorkspaceMicrosoft::new(id, records.clone())))
-                .with_callback_timeout(options.callback_timeout);
+                .with_callback_timeout(options.callback_timeout)
+                .speaking(options.speaking.clone());
         if let Some(b) = options.graph_backoff {
             m = m.with_graph_backoff(b);
         }
@@ -217,6 +280,7 @@ impl Workspaces {
     fn manager(records: &Arc<Records>, id: &str, options: &OpenOptions) -> ConnectionManager {
         ConnectionManager::new(id, Arc::new(WorkspaceSettings::new(id, records.clone())))
             .with_callback_timeout(options.callback_timeout)
+            .speaking(options.speaking.clone())
     }
 
     fn arc(&self) -> Arc<Self> {
@@ -295,14 +359,22 @@ impl Workspaces {
         &self.notifications
     }
 
-    /// The language notifications and the tray speak.
+    /// The language the app speaks (notifications, the tray, the browser pages): the admin's
+    /// choice, or the operating system's.
     pub fn locale(&self) -> String {
-        read(&self.locale).clone()
+        self.language.locale()
     }
 
-    pub fn set_locale(&self, locale: &str) {
-        *write(&self.locale) = locale.to_owned();
+    pub fn language(&self) -> super::language::LanguageState {
+        self.language.state()
+    }
+
+    /// Speaks `choice` from now on (`system` or a language tag); the tray is redrawn at once.
+    pub fn set_language(&self, choice: &str) -> Result<super::language::LanguageState> {
+        let state = self.language.set(choice)?;
+        log::info!("language set to {} ({})", state.language, state.locale);
         self.host.tray_changed();
+        Ok(state)
     }
 
     pub fn list(&self) -> Vec<Arc<Workspace>> {
@@ -838,5 +910,69 @@ impl Workspaces {
             .into_iter()
             .find(|t| t.sys_id == sys_id)
             .map(|t| t.url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_titles_fit_the_tray_on_one_line() {
+        assert_eq!(short_title("Turn on MFA", 40), "Turn on MFA");
+        assert_eq!(
+            short_title("Require MFA\nfor\tadministrative  roles", 40),
+            "Require MFA for administrative roles"
+        );
+        let long = "Ensure that intelligence for impersonation protection is enabled everywhere";
+        let s = short_title(long, 40);
+        assert!(s.chars().count() <= 40, "{s}");
+        assert_eq!(s, "Ensure that intelligence for…");
+        let cjk = "確保為所有使用者啟用多重要素驗證並封鎖舊版驗證通訊協定以保護帳戶安全與資料";
+        let s = short_title(cjk, 20);
+        assert_eq!(s.chars().count(), 20);
+        assert!(s.ends_with('…'));
+        assert_eq!(short_title("  \u{7}\u{1b}  ", 40), "");
+    }
+
+    fn item(name: &str, instance: Option<&str>) -> RecentItem {
+        RecentItem {
+            workspace: "ws-1".into(),
+            instance_name: instance.map(str::to_owned),
+            ticket: crate::tickets::board::TicketView {
+                sys_id: "a".repeat(32),
+                number: "CHG0030001".into(),
+                kind: None,
+                name: name.into(),
+                state: "-5".into(),
+                state_label: "New".into(),
+                priority: None,
+                due_date: None,
+                category: None,
+                action_id: None,
+                updated_at: None,
+                active: None,
+                url: String::new(),
+                score: None,
+            },
+        }
+    }
+
+    #[test]
+    fn tray_lines_name_the_ticket_by_its_short_title() {
+        assert_eq!(
+            item("Turn on MFA for admins", None).label("en"),
+            "CHG0030001 · Turn on MFA for admins · New"
+        );
+        assert_eq!(
+            item("Turn on MFA", Some("Production")).label("en"),
+            "CHG0030001 · Turn on MFA · New · Production"
+        );
+        assert_eq!(item("", None).label("en"), "CHG0030001 · New");
+        assert!(
+            item("Turn on MFA", None)
+                .label("ja")
+                .contains("Turn on MFA")
+        );
     }
 }
