@@ -2,6 +2,7 @@
 // Node's test runner imports this module directly.
 
 import { kinds } from "./app-context.js";
+import { formatDateTime, formatRelative as relativeText } from "./format.js";
 
 /** The checks `check_connection` returns, in order: one rights line per ticket kind. */
 export function doctorIds(kindList = kinds()) {
@@ -10,31 +11,8 @@ export function doctorIds(kindList = kinds()) {
 
 export const DOCTOR_STATUSES = Object.freeze(["ok", "warn", "fail"]);
 
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
-/**
- * Picks the unit and the rounded value for a time difference in milliseconds
- * (positive: in the future). Under a minute counts in seconds, under an hour in
- * minutes, under a day in hours, then days.
- */
-export function relativeParts(diffMs) {
-  const abs = Math.abs(diffMs);
-  const sign = diffMs < 0 ? -1 : 1;
-  let value;
-  let unit;
-  if (abs < MINUTE) [value, unit] = [Math.round(abs / SECOND), "second"];
-  else if (abs < HOUR) [value, unit] = [Math.round(abs / MINUTE), "minute"];
-  else if (abs < DAY) [value, unit] = [Math.round(abs / HOUR), "hour"];
-  else [value, unit] = [Math.round(abs / DAY), "day"];
-  // 59.6 minutes rounds to 60: say "in 1 hour" rather than "in 60 minutes".
-  if (unit === "second" && value === 60) [value, unit] = [1, "minute"];
-  if (unit === "minute" && value === 60) [value, unit] = [1, "hour"];
-  if (unit === "hour" && value === 24) [value, unit] = [1, "day"];
-  return { value: value === 0 ? 0 : sign * value, unit };
-}
+// Times are worded by format.js, in the app's language and the local time zone.
+export { relativeParts } from "./format.js";
 
 /** Milliseconds since the epoch for an ISO-8601 string, or null when it doesn't parse. */
 export function parseTime(iso) {
@@ -44,31 +22,18 @@ export function parseTime(iso) {
 }
 
 /**
- * "in 28 minutes", "vor 3 Stunden"… in `lang`, for an ISO-8601 time relative to
+ * "in 28 minutes", "il y a 3 heures"… in `lang`, for an ISO-8601 time relative to
  * `now` (ms). Returns null for a missing or malformed time.
  */
 export function formatRelative(iso, now = Date.now(), lang = "en") {
   const at = parseTime(iso);
-  if (at === null) return null;
-  const { value, unit } = relativeParts(at - now);
-  let rtf;
-  try {
-    rtf = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
-  } catch {
-    rtf = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
-  }
-  return rtf.format(value, unit);
+  return at === null ? null : relativeText(at, now, lang);
 }
 
-/** The date and time in full, for a tooltip next to a relative time. */
+/** The date and time in full, for a tooltip next to a relative time; null when unknown. */
 export function formatAbsolute(iso, lang = "en") {
   const at = parseTime(iso);
-  if (at === null) return null;
-  try {
-    return new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" }).format(at);
-  } catch {
-    return new Date(at).toISOString();
-  }
+  return at === null ? null : formatDateTime(at, lang);
 }
 
 /**

@@ -6,7 +6,7 @@
 import * as api from "./api.js";
 import { currentLang, t } from "./i18n.js";
 import { announce, el, errorText, showError } from "./ui.js";
-import { formatAbsolute, formatRelative } from "./connection.js";
+import { formatDateTime, formatRelative, liveRelative } from "./format.js";
 import { createMicrosoftFlow } from "./microsoft-flow.js";
 import { formatNumber, scoreNumbers } from "./score-model.js";
 
@@ -87,7 +87,7 @@ function signedOut(view) {
             id: "microsoft-csv",
             text: t("microsoft.card.imported", {
               count: csv.actions,
-              date: formatAbsolute(csv.importedAt, currentLang()) ?? "",
+              date: formatDateTime(csv.importedAt, currentLang()),
             }),
           })
         : null,
@@ -126,8 +126,8 @@ export function createMicrosoftCard(workspace) {
       fact("microsoft-tenant", "microsoft.card.tenant", ms.tenant),
       fact("microsoft-account", "microsoft.card.account", who),
       fact("microsoft-score", "microsoft.card.scoreLabel", score ?? t(v.stale ? "microsoft.card.reading" : "microsoft.card.noScore")),
-      summary?.asOf ? fact("microsoft-as-of", "microsoft.card.asOf", formatAbsolute(summary.asOf, lang) ?? "") : null,
-      summary?.fetchedAt ? fact("microsoft-fetched-row", "microsoft.card.fetched", relative, formatAbsolute(summary.fetchedAt, lang)) : null,
+      summary?.asOf ? fact("microsoft-as-of", "microsoft.card.asOf", formatDateTime(summary.asOf, lang)) : null,
+      summary?.fetchedAt ? fact("microsoft-fetched-row", "microsoft.card.fetched", relative, formatDateTime(summary.fetchedAt, lang)) : null,
     ]);
     updateRelative(summary);
 
@@ -221,7 +221,7 @@ export function createMicrosoftCard(workspace) {
 
   function updateRelative(summary) {
     if (!relative) return;
-    relative.textContent = summary?.fetchedAt ? formatRelative(summary.fetchedAt, Date.now(), currentLang()) ?? "" : "";
+    relative.textContent = summary?.fetchedAt ? formatRelative(summary.fetchedAt, Date.now(), currentLang()) : "";
   }
 
   function show(next) {
@@ -243,7 +243,8 @@ export function createMicrosoftCard(workspace) {
     }
   }
 
-  const timer = setInterval(() => updateRelative(view?.summary), 60000);
+  // "Read 3 minutes ago" follows the clock (once a minute, not while the window is hidden).
+  const stopClock = liveRelative(null, () => updateRelative(view?.summary));
   const stops = [
     api.onWorkspaceEvent(api.EVENT_SCORE_CHANGED, workspace, "score", (next) => show(next)),
     api.onWorkspaceEvent(api.EVENT_MICROSOFT_CHANGED, workspace, "microsoft", () => refresh()),
@@ -256,7 +257,7 @@ export function createMicrosoftCard(workspace) {
     refresh,
     destroy() {
       alive = false;
-      clearInterval(timer);
+      stopClock();
       flow?.destroy();
       for (const stop of stops) stop.then((f) => f());
     },

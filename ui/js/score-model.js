@@ -3,6 +3,8 @@
 // description and the file upload's encoding. Points are only ever the tenant's own: nothing
 // here makes one up.
 
+import { formatNumber as formatLocalNumber } from "./format.js";
+
 /** The action statuses, as the back end names them (Graph's control states, the portal's). */
 export const STATUSES = Object.freeze([
   "to_address",
@@ -125,8 +127,7 @@ export function scoreNumbers(summary) {
 /** A number as the admin reads it: at most `digits` decimals, no trailing zeros. */
 export function formatNumber(value, lang = "en", digits = 2) {
   const n = num(value);
-  if (n === null) return "";
-  return new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(n);
+  return n === null ? "" : formatLocalNumber(n, lang, digits);
 }
 
 /** The remediation, what it changes for users and the portal's page: the task's description. */

@@ -4,6 +4,8 @@
 // sentence takes a translate function, so Node's test runner imports this module
 // directly.
 
+import { formatDateTime, formatTime } from "./format.js";
+
 /** How often the watcher may poll, in seconds (set_watch_settings refuses the rest). */
 export const MIN_INTERVAL_SECS = 15;
 export const MAX_INTERVAL_SECS = 3600;
@@ -120,13 +122,7 @@ function sameLocalDay(a, b) {
 export function formatClock(iso, lang = "en", now = Date.now(), { seconds = false } = {}) {
   const at = parseInstant(iso);
   if (at === null) return null;
-  const timeStyle = seconds ? "medium" : "short";
-  const options = sameLocalDay(at, now) ? { timeStyle } : { dateStyle: "medium", timeStyle };
-  try {
-    return new Intl.DateTimeFormat(lang, options).format(at);
-  } catch {
-    return new Intl.DateTimeFormat("en", options).format(at);
-  }
+  return sameLocalDay(at, now) ? formatTime(at, lang, { seconds }) : formatDateTime(at, lang, { seconds });
 }
 
 /**

@@ -5,6 +5,7 @@ import * as api from "./api.js";
 import { currentLang, has, t } from "./i18n.js";
 import { el, showError } from "./ui.js";
 import { dueMoment } from "./tickets-model.js";
+import { formatDate as formatDay } from "./format.js";
 import { VERDICT_TONES, verdictOf } from "./score-model.js";
 
 export function kindLabel(kind) {
@@ -29,15 +30,9 @@ export function sourceLabel(source) {
   return t(source === "user" ? "actions.source.user" : "actions.source.microsoft");
 }
 
-/** A due date (date only or date and time) in the current language, or "". */
+/** A due date (date only or date and time) in the current language and time zone, or "". */
 export function formatDate(value) {
-  const at = dueMoment(value);
-  if (at === null) return "";
-  try {
-    return new Intl.DateTimeFormat(currentLang(), { dateStyle: "medium" }).format(at);
-  } catch {
-    return new Date(at).toISOString().slice(0, 10);
-  }
+  return dueMoment(value) === null ? "" : formatDay(value, currentLang());
 }
 
 /** Opens a record of `workspace`'s instance in the system browser; a refusal shows in `slot` (or the page banner). */

@@ -8,7 +8,7 @@ import * as api from "../api.js";
 import { currentWorkspace, kindNames } from "../app-context.js";
 import { currentLang, t } from "../i18n.js";
 import { announce, el, errorText, showError } from "../ui.js";
-import { formatAbsolute, formatRelative } from "../connection.js";
+import { formatDateTime, formatRelative, liveRelative } from "../format.js";
 import { CATEGORIES, checkNewAction } from "../tickets-model.js";
 import { SORTS, TICKET_FILTERS, base64Of, facets, filterActions, formatNumber, sortActions } from "../score-model.js";
 import { refreshButton, scoreText } from "../microsoft-card.js";
@@ -130,9 +130,16 @@ function scoreCard(workspace, view, onView) {
   const errorSlot = el("div", { class: "form-error-slot", id: "score-refresh-error" });
   const refresh = refreshButton({ id: "score-refresh", workspace, errorSlot, onView });
   const text = scoreText(summary, lang);
-  const when = [];
-  if (summary?.asOf) when.push(t("actions.score.asOf", { date: formatAbsolute(summary.asOf, lang) ?? "" }));
-  if (summary?.fetchedAt) when.push(t("actions.score.fetched", { time: formatRelative(summary.fetchedAt, Date.now(), lang) ?? "" }));
+  const whenText = (now) =>
+    [
+      summary?.asOf ? t("actions.score.asOf", { date: formatDateTime(summary.asOf, lang) }) : null,
+      summary?.fetchedAt ? t("actions.score.fetched", { time: formatRelative(summary.fetchedAt, now, lang) }) : null,
+    ]
+      .filter(Boolean)
+      .join(" · ");
+  const when = whenText(Date.now()) ? el("p", { class: "score-when", id: "score-when", text: whenText(Date.now()) }) : null;
+  // "read 3 minutes ago" follows the clock.
+  if (when) liveRelative(when, (now) => (when.textContent = whenText(now)));
   const error = view.error ? errorText(view.error) : null;
   return el("section", { class: "card score-card", id: "score-card", "aria-labelledby": "score-card-title" }, [
     el("div", { class: "score-main" }, [
@@ -140,7 +147,7 @@ function scoreCard(workspace, view, onView) {
       el("div", { class: "score-text" }, [
         el("h2", { id: "score-card-title", class: "score-label", text: t("actions.score.title", { tenant: view.microsoft.tenant }) }),
         el("p", { class: "score-value", id: "score-value", text: text ?? t(view.stale ? "microsoft.card.reading" : "microsoft.card.noScore") }),
-        when.length ? el("p", { class: "score-when", id: "score-when", text: when.join(" · ") }) : null,
+        when,
         summary?.deprecatedHidden ? el("p", { class: "note", id: "score-hidden", text: t("actions.score.hidden", { count: summary.deprecatedHidden }) }) : null,
       ]),
       el("div", { class: "score-actions" }, [refresh]),
@@ -190,7 +197,7 @@ function importCard(workspace, view, open, onDone) {
           text: t("csv.last", {
             file: view.csv.fileName || t("csv.unnamed"),
             count: view.csv.actions,
-            date: formatAbsolute(view.csv.importedAt, currentLang()) ?? "",
+            date: formatDateTime(view.csv.importedAt, currentLang()),
           }),
         }),
         el("button", {

@@ -8,7 +8,7 @@ import * as api from "../api.js";
 import { currentWorkspace } from "../app-context.js";
 import { currentLang, t } from "../i18n.js";
 import { announce, el, showError, errorText } from "../ui.js";
-import { formatAbsolute, formatRelative } from "../connection.js";
+import { formatDateTime, formatRelative, liveRelative } from "../format.js";
 import { breadcrumb, kindLabel } from "../widgets.js";
 
 export const name = "outbox";
@@ -23,7 +23,10 @@ function unproven(item) {
 }
 
 function itemNode(item, { onRetry, onDiscard, onSendAnyway }) {
-  const next = item.nextAttemptAt ? formatRelative(item.nextAttemptAt, Date.now(), currentLang()) : null;
+  const nextText = (now) => t("outbox.nextAttempt", { time: formatRelative(item.nextAttemptAt, now, currentLang()) });
+  const next = formatRelative(item.nextAttemptAt) ? el("span", { title: formatDateTime(item.nextAttemptAt, currentLang()), text: nextText(Date.now()) }) : null;
+  // "Next attempt in 2 minutes" follows the clock.
+  if (next) liveRelative(next, (now) => (next.textContent = nextText(now)));
   const error = item.error;
   return el("li", { class: "outbox-item", id: `outbox-${item.id}`, dataset: { state: item.state } }, [
     el("div", { class: "outbox-head" }, [
@@ -36,7 +39,7 @@ function itemNode(item, { onRetry, onDiscard, onSendAnyway }) {
     el("p", { class: "outbox-meta" }, [
       el("span", { text: kindLabel(item.kind) }),
       el("span", { text: t("outbox.attempts", { count: item.attempts ?? 0 }) }),
-      next ? el("span", { title: formatAbsolute(item.nextAttemptAt, currentLang()), text: t("outbox.nextAttempt", { time: next }) }) : null,
+      next,
     ]),
     error
       ? el("div", { class: "callout callout-warning" }, [
@@ -199,14 +202,9 @@ export async function render(view) {
   );
   await load();
   const stop = await api.onWorkspaceEvent(api.EVENT_OUTBOX_CHANGED, workspace, "items", (items) => show(items));
-  // "Next attempt in 2 minutes" follows the clock.
-  const timer = setInterval(() => {
-    if (!dialog.open) load();
-  }, 60000);
   return () => {
     alive = false;
     stop();
-    clearInterval(timer);
     if (dialog.open) dialog.close();
   };
 }

@@ -5,10 +5,11 @@
 // field errors), then submit_task: sent → the new number; waiting → the outbox.
 import * as api from "../api.js";
 import { currentSummary, currentWorkspace, hasSeveral, kinds, kindNames, limits } from "../app-context.js";
-import { currentLang, t } from "../i18n.js";
+import { currentLang, intlLang, t } from "../i18n.js";
 import { announce, el, showError, errorText } from "../ui.js";
 import { CATEGORIES, PRIORITIES, checkDraft, draftFor, recordEntries, textLength, todayIso } from "../tickets-model.js";
 import { formatNumber } from "../score-model.js";
+import { formatLongDate } from "../format.js";
 import { breadcrumb, categoryLabel, field, kindLabel, openRecord, priorityLabel, sourceLabel } from "../widgets.js";
 
 export const name = "share";
@@ -153,12 +154,22 @@ function taskForm(workspace, action, kind, done) {
   });
   priority.input.value = String(draft.priority);
 
+  // The date input keeps ISO (YYYY-MM-DD) inside, and WebKitGTK lays its fields out in the
+  // operating system's format whatever the app's language (lang= does not change it): the
+  // chosen day is also written out beside it in the admin's language ("lundi 27 juillet 2026").
+  const dueSpoken = el("p", { class: "field-help due-spoken", id: "task-due-spoken" });
   const due = field({
     id: "task-due",
     label: t("share.due.label"),
     required: true,
-    input: el("input", { type: "date", class: "input input-medium", min: todayIso(), value: draft.dueDate }),
+    input: el("input", { type: "date", class: "input input-medium", min: todayIso(), value: draft.dueDate, lang: intlLang() }),
+    extra: dueSpoken,
+    describedBy: ["task-due-spoken"],
   });
+  const speakDue = () => (dueSpoken.textContent = formatLongDate(due.input.value));
+  speakDue();
+  due.input.addEventListener("input", speakDue);
+  due.input.addEventListener("change", speakDue);
 
   // The category goes along from the action; an action that came without one (an imported
   // row the export left blank) asks for it here.

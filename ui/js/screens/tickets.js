@@ -12,7 +12,7 @@ import * as api from "../api.js";
 import { currentWorkspace, kindNames } from "../app-context.js";
 import { currentLang, t } from "../i18n.js";
 import { announce, el, showError } from "../ui.js";
-import { formatAbsolute, formatRelative } from "../connection.js";
+import { formatDateTime, formatRelative, liveRelative } from "../format.js";
 import { CATEGORIES, PAGE_SIZE, PRIORITIES, emptyFilter, filterOptions, isEmptyFilter, isOverdue, view as viewOf } from "../tickets-model.js";
 import { breadcrumb, categoryLabel, formatDate, kindLabel, openRecord, priorityLabel, verdictBadge } from "../widgets.js";
 
@@ -150,7 +150,8 @@ export async function render(host, params = {}) {
   function row(ticket, now) {
     const overdue = isOverdue(ticket, now);
     const dueText = formatDate(ticket.dueDate);
-    const updatedText = ticket.updatedAt ? formatRelative(ticket.updatedAt, now, currentLang()) : "";
+    const updatedCell = el("td", { class: "col-optional", title: formatDateTime(ticket.updatedAt, currentLang()), text: formatRelative(ticket.updatedAt, now, currentLang()) });
+    if (ticket.updatedAt) liveRelative(updatedCell, (at) => (updatedCell.textContent = formatRelative(ticket.updatedAt, at, currentLang())));
     return el("tr", { dataset: { sysId: ticket.sysId, kind: ticket.kind } }, [
       el("td", { class: "cell-number" }, [
         el("button", {
@@ -173,7 +174,7 @@ export async function render(host, params = {}) {
         overdue ? el("span", { class: "badge badge-danger", text: t("tickets.overdue") }) : null,
       ]),
       el("td", { class: "col-optional", text: categoryLabel(ticket.category) }),
-      el("td", { class: "col-optional", title: formatAbsolute(ticket.updatedAt, currentLang()), text: updatedText ?? "" }),
+      updatedCell,
     ]);
   }
 
@@ -195,7 +196,7 @@ export async function render(host, params = {}) {
     const now = Date.now();
     if (data.fetchedAt) {
       updated.textContent = t("ticketList.updated", { time: formatRelative(data.fetchedAt, now, currentLang()) });
-      updated.title = formatAbsolute(data.fetchedAt, currentLang()) ?? "";
+      updated.title = formatDateTime(data.fetchedAt, currentLang());
     } else {
       updated.textContent = t("ticketList.neverUpdated");
       updated.removeAttribute("title");
@@ -225,7 +226,7 @@ export async function render(host, params = {}) {
     }
     count.textContent = none
       ? t("ticketList.count", { count: 0 })
-      : t("ticketList.showing", { from: current.from.toLocaleString(currentLang()), to: current.to.toLocaleString(currentLang()), total: current.total.toLocaleString(currentLang()) });
+      : t("ticketList.showing", { from: current.from, to: current.to, total: current.total });
     pageText.textContent = t("ticketList.page", { page: current.page, pages: current.pages });
     prev.disabled = current.page <= 1;
     next.disabled = current.page >= current.pages;
@@ -340,11 +341,12 @@ export async function render(host, params = {}) {
     update();
   }
   const stop = await api.onWorkspaceEvent(api.EVENT_TICKETS_CHANGED, workspace, "list", (next) => setData(next));
-  const timer = setInterval(() => alive && updateStatus(), 60000);
+  // "Updated 3 minutes ago" follows the clock (once a minute, not while the window is hidden).
+  const stopClock = liveRelative(null, () => alive && updateStatus());
   return () => {
     alive = false;
     stop();
-    clearInterval(timer);
+    stopClock();
     clearTimeout(searchTimer);
   };
 }
