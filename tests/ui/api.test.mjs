@@ -262,3 +262,21 @@ test("a refused interval comes back as invalid_input with its message and hint",
     hint: "Choose another interval.",
   });
 });
+
+test("set_language reaches invoke by its Rust name with { language }", async () => {
+  const calls = [];
+  globalThis.window = {
+    __TAURI__: {
+      core: {
+        invoke: async (cmd, args) => (calls.push([cmd, args]), { language: args.language, locale: "fr", system: "en", languages: ["system", "en", "fr"] }),
+      },
+    },
+  };
+  assert.deepEqual(await api.setLanguage("fr"), { language: "fr", locale: "fr", system: "en", languages: ["system", "en", "fr"] });
+  await api.setLanguage("system");
+  assert.deepEqual(calls, [
+    ["set_language", { language: "fr" }],
+    ["set_language", { language: "system" }],
+  ]);
+  delete globalThis.window;
+});

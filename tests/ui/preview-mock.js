@@ -12,7 +12,11 @@
 //   ?act=filled|pending|bad   fill the setup form and select Sign in (pending: fill, and wait forever)
 //   ?act=cancel         fill, sign in, then select Cancel while waiting
 //   ?act=check|reauth|remove|reconnect   select that button on the page
-//   ?lang=fr            app_state's locale
+//   ?lang=fr            the operating system's language (app_state's locale while the setting is
+//                       System default); ?lang=x-pseudo previews the pseudo-locale
+//   ?language=ja        the saved language setting (default system); ?pseudo=1 offers x-pseudo
+//   ?langsave=error     set_language rejects (invalid_input, reason language)
+//   ?act=lang&to=fr     on #/settings: choose that language in the Language select
 //   ?several=1          two workspaces (Production and Test): the switcher shows
 // Tickets, actions and the outbox (connected=1 for the home cards):
 //   ?tickets=none|few|many   list_tickets: nothing, 18 tickets (default), or 10,000
@@ -60,6 +64,22 @@
     return list;
   };
   let pendingReject = null;
+  // The language setting (Settings): ?lang is the system's language, ?language the saved choice.
+  const SIX = ["en", "fr", "ja", "nl", "sv", "zh-TW"];
+  const six = (tag) => {
+    const t = String(tag || "en").replace(/_/g, "-").toLowerCase();
+    if (t.startsWith("zh")) return /hant|-tw|-hk|-mo/.test(t) ? "zh-TW" : "en";
+    return SIX.find((l) => l === t.split("-")[0]) || "en";
+  };
+  const pseudoOffered = q.get("pseudo") === "1" || q.get("lang") === "x-pseudo" || q.get("language") === "x-pseudo";
+  const systemLocale = six(q.get("lang") === "x-pseudo" ? "en" : q.get("lang"));
+  let language = q.get("language") || (q.get("lang") === "x-pseudo" ? "x-pseudo" : "system");
+  const languageState = () => ({
+    language,
+    locale: language === "system" ? systemLocale : language,
+    system: systemLocale,
+    languages: ["system", ...SIX, ...(pseudoOffered ? ["x-pseudo"] : [])],
+  });
   let lastArgs = { instance: "http://127.0.0.1:8080", clientId: "3f1c0a5e9b", integrationUser: "svc_ticket_bridge", port: 8765 };
 
   function connection(extra = {}) {
@@ -277,8 +297,17 @@
     core: {
       invoke: async (cmd, args) => {
         switch (cmd) {
-          case "app_state":
-            return { version: "0.1.0", demoInstance: q.get("demo"), locale: q.get("lang") || "en-US", workspaces: workspaceList(), selected: workspaceList().length ? WS : null };
+          case "app_state": {
+            const lang = languageState();
+            return { version: "0.1.0", demoInstance: q.get("demo"), locale: lang.locale, language: lang.language, languages: lang.languages, systemLocale: lang.system, workspaces: workspaceList(), selected: workspaceList().length ? WS : null };
+          }
+          case "set_language":
+            await wait(80);
+            if (q.get("langsave") === "error" || !languageState().languages.includes(args.language)) {
+              throw { kind: "invalid_input", reason: "language", params: { language: String(args.language) }, message: `Ticket Bridge does not speak the language ${JSON.stringify(args.language)}.`, hint: "Choose one of the languages in the list." };
+            }
+            language = args.language;
+            return languageState();
           case "list_workspaces":
             return workspaceList();
           case "select_workspace":
@@ -519,6 +548,7 @@
     share: "actions-table", preview: "task-preview", send: "send-task", badsend: "send-task", anyway: "create-anyway",
     discard: "outbox-items", add: "add-action", filter: "tickets-table", export: "export-csv",
     watchnow: "watch-now", pause: "watch-pause", resume: "watch-resume",
+    lang: "language-select",
   }[act] || "start-sign-in";
   const ready = (then, tries = 0) =>
     (document.getElementById(target) && !document.querySelector("[aria-busy=true]")) || tries > 100 ? setTimeout(then, 150) : setTimeout(() => ready(then, tries + 1), 50);
@@ -562,5 +592,10 @@
     if (act === "watchnow") click("watch-now");
     if (act === "pause") click("watch-pause");
     if (act === "resume") click("watch-resume");
+    if (act === "lang") {
+      const select = document.getElementById("language-select");
+      select.value = q.get("to") || "fr";
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+    }
   });
 })();

@@ -50,13 +50,26 @@ async function call(command, args) {
 
 /**
  * app_state → { version, demoInstance: string|null, demoMicrosoft: { endpoint, tenant, clientId }|null,
- *   microsoftDefaults: { authority, graph }, locale, workspaces: WorkspaceSummary[],
- *   selected: string|null, kinds: Kind[], limits: Limits }.
+ *   microsoftDefaults: { authority, graph }, locale, language, languages, systemLocale,
+ *   workspaces: WorkspaceSummary[], selected: string|null, kinds: Kind[], limits: Limits }.
+ * `locale` is the language the app speaks (one of the six, or "x-pseudo"); `language` the setting
+ * ("system" or a language tag); `languages` what it may be set to, "system" first ("x-pseudo" only
+ * when TICKET_BRIDGE_PSEUDO_LOCALE=1); `systemLocale` the operating system's, matched to the six.
  * WorkspaceSummary = { id, name, instance, connected, needsReconnect, waiting, unseen, selected }.
  * Kind = { kind, table, numberPrefix, states: [{ value, label, closed }], createRoles, localeKey, rightsCheck }.
  */
 export function appState() {
   return call("app_state");
+}
+
+/**
+ * set_language → { language, locale, system, languages }: saves the language setting ("system" or
+ * one of app_state's `languages`) and speaks it at once in the tray and notifications; the UI
+ * then loads the catalog of `locale` itself. Rejects with invalid_input (reason "language") for
+ * anything not offered.
+ */
+export function setLanguage(language) {
+  return call("set_language", { language });
 }
 
 /** ui_ready → tells the back end the first screen is drawn (logged; read by the start benchmark). */

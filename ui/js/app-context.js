@@ -37,6 +37,17 @@ export function appState() {
   return context.state;
 }
 
+/** Remembers what set_language answered ({ language, locale, system, languages }). */
+export function setLanguageState(answer) {
+  if (!answer || typeof answer !== "object") return;
+  const next = { ...(context.state ?? {}) };
+  if (typeof answer.language === "string") next.language = answer.language;
+  if (typeof answer.locale === "string") next.locale = answer.locale;
+  if (typeof answer.system === "string") next.systemLocale = answer.system;
+  if (Array.isArray(answer.languages)) next.languages = answer.languages;
+  context.state = next;
+}
+
 /** The ticket kinds, in the order the UI shows them: [{ kind, numberPrefix, localeKey, rightsCheck, states }]. */
 export function kinds() {
   const list = context.state?.kinds;

@@ -8,6 +8,19 @@ export const FALLBACK = "en";
 /** The test-only pseudo-locale: English, accented and about 40 % longer. */
 export const PSEUDO = "x-pseudo";
 
+/**
+ * Each language's name in itself, as the Language setting lists them: names, not translations,
+ * so the same in every catalog (and kept here rather than copied six times).
+ */
+export const LANGUAGE_NAMES = Object.freeze({
+  en: "English",
+  fr: "Français",
+  ja: "日本語",
+  nl: "Nederlands",
+  sv: "Svenska",
+  "zh-TW": "繁體中文",
+});
+
 const state = { lang: FALLBACK, messages: {}, fallback: {} };
 
 /**
@@ -165,23 +178,63 @@ export function has(key) {
   return lookup(state.messages, key) !== undefined || lookup(state.fallback, key) !== undefined;
 }
 
-async function fetchLocale(lang) {
-  const url = new URL(`../locales/${lang}.json`, import.meta.url);
-  const response = await fetch(url, { cache: "no-cache" });
-  if (!response.ok) throw new Error(`i18n: ${url} answered ${response.status}`);
-  return response.json();
+// The pseudo-locale: English letters accented, {placeholders} kept, about 40 % longer and in
+// brackets, so that text cut off or overlapping shows on screen. The same rule as Rust's
+// i18n::pseudo, so the tray and notifications read the same.
+const PSEUDO_FROM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const PSEUDO_TO = [..."áƀçðéƒĝĥíĵķĺɱñöþǫŕšţûṽŵẋýžÁƁÇÐÉƑĜĤÍĴĶĹṀÑÖÞǪŔŠŢÛṼŴẊÝŽ"];
+
+/** One English text in the pseudo-locale: "Ticket" → "[Ţíçķéţ ~~~]". */
+export function pseudoText(text) {
+  let out = "[";
+  let inPlaceholder = false;
+  let letters = 0;
+  for (const c of String(text)) {
+    if (c === "{") inPlaceholder = true;
+    else if (c === "}") inPlaceholder = false;
+    const i = PSEUDO_FROM.indexOf(c);
+    if (i >= 0 && !inPlaceholder) {
+      letters += 1;
+      out += PSEUDO_TO[i];
+    } else out += c;
+  }
+  const pad = Math.ceil((letters * 2) / 5);
+  return `${out}${pad > 0 ? ` ${"~".repeat(pad)}` : ""}]`;
 }
 
 /**
- * Loads the best locale for `languages` (defaults to navigator.languages) plus
- * English, installs them and sets <html lang>. Never throws: a locale that
- * fails to load falls back to English, and English failing leaves the keys.
+ * The pseudo-locale's catalog made from the English one: every text (each form of a plural
+ * object too) through pseudoText; the shape, keys and plural categories stay. Pure.
  */
-export async function initI18n(languages) {
-  const wanted =
-    languages ??
-    (typeof navigator !== "undefined" ? navigator.languages ?? [navigator.language] : [FALLBACK]);
-  const lang = matchLocale(wanted);
+export function pseudoLocalize(messages) {
+  if (typeof messages === "string") return pseudoText(messages);
+  if (messages === null || typeof messages !== "object" || Array.isArray(messages)) return messages;
+  return Object.fromEntries(Object.entries(messages).map(([k, v]) => [k, pseudoLocalize(v)]));
+}
+
+const loaded = new Map();
+
+async function fetchLocale(lang) {
+  if (loaded.has(lang)) return loaded.get(lang);
+  const url = new URL(`../locales/${lang}.json`, import.meta.url);
+  const response = await fetch(url, { cache: "no-cache" });
+  if (!response.ok) throw new Error(`i18n: ${url} answered ${response.status}`);
+  const messages = await response.json();
+  loaded.set(lang, messages);
+  return messages;
+}
+
+/** The value of <html lang> for a language: the pseudo-locale is CLDR's accented English. */
+export function htmlLang(lang) {
+  return lang === PSEUDO ? "en-XA" : lang;
+}
+
+/**
+ * Installs `lang` (one of SUPPORTED, or PSEUDO, which has no file: it is made from English) and
+ * the English fallback, and sets <html lang>. Never throws: a locale that fails to load falls
+ * back to English, and English failing leaves the keys. Resolves with the language installed.
+ */
+export async function loadLanguage(lang) {
   let fallback = {};
   try {
     fallback = await fetchLocale(FALLBACK);
@@ -190,7 +243,10 @@ export async function initI18n(languages) {
   }
   let messages = fallback;
   let used = FALLBACK;
-  if (lang !== FALLBACK) {
+  if (lang === PSEUDO) {
+    messages = pseudoLocalize(fallback);
+    used = PSEUDO;
+  } else if (SUPPORTED.includes(lang) && lang !== FALLBACK) {
     try {
       messages = await fetchLocale(lang);
       used = lang;
@@ -199,8 +255,20 @@ export async function initI18n(languages) {
     }
   }
   setMessages(used, messages, fallback);
-  if (typeof document !== "undefined") document.documentElement.lang = used;
+  if (typeof document !== "undefined") document.documentElement.lang = htmlLang(used);
   return used;
+}
+
+/**
+ * Loads the best locale for `languages` (defaults to navigator.languages) plus English, installs
+ * them and sets <html lang>. The pseudo-locale is taken only when it comes first (Rust says so).
+ */
+export async function initI18n(languages) {
+  const wanted =
+    languages ??
+    (typeof navigator !== "undefined" ? navigator.languages ?? [navigator.language] : [FALLBACK]);
+  const first = Array.isArray(wanted) ? wanted[0] : wanted;
+  return loadLanguage(first === PSEUDO ? PSEUDO : matchLocale(wanted));
 }
 
 /**

@@ -11,6 +11,7 @@ import * as share from "./screens/share.js";
 import * as outbox from "./screens/outbox.js";
 import * as tickets from "./screens/tickets.js";
 import * as microsoft from "./screens/microsoft.js";
+import * as settings from "./screens/settings.js";
 import { parseRoute } from "./tickets-model.js";
 import { showDamaged } from "./damaged.js";
 
@@ -24,6 +25,7 @@ const routes = {
   "/outbox": outbox,
   "/tickets": tickets,
   "/microsoft": microsoft,
+  "/settings": settings,
 };
 
 let cleanup = null;
@@ -81,6 +83,7 @@ async function boot() {
   onWorkspaces(drawHeader);
   drawHeader();
   await onEvent(EVENT_WORKSPACES_CHANGED, (list) => setWorkspaces(list));
+  // Rust's `locale` is the language setting applied (Settings), so Rust and the UI agree.
   const browser = typeof navigator !== "undefined" ? navigator.languages ?? [navigator.language] : [];
   await initI18n(state?.locale ? [state.locale, ...browser] : undefined);
   applyTranslations(document);

@@ -1,0 +1,133 @@
+// Settings (#/settings, the header's Settings link and the tray's Settings…): the app's
+// language, "System default" or one of the six, applied at once without a restart:
+// set_language tells Rust (tray, notifications), then the UI loads the catalog of the language
+// Rust answered, sets <html lang>, translates the static page and draws the current screen again
+// (tb:rerender). A "Saved" mark beside the select shows it happened, and the live region says so.
+import * as api from "../api.js";
+import { appState, setLanguageState } from "../app-context.js";
+import { LANGUAGE_NAMES, PSEUDO, SUPPORTED, applyTranslations, loadLanguage, matchLocale, t } from "../i18n.js";
+import { announce, el, showError } from "../ui.js";
+import { breadcrumb } from "../widgets.js";
+
+export const name = "settings";
+export const titleKey = "settings.title";
+
+/** The language the operating system speaks, as app_state or set_language said it. */
+function systemLocale(state) {
+  const said = state?.systemLocale ?? state?.system;
+  if (typeof said === "string" && said) return said;
+  return matchLocale(typeof navigator !== "undefined" ? navigator.languages ?? [navigator.language] : []);
+}
+
+/**
+ * The options of the Language select: [{ value, label, lang }], "system" first, then each
+ * language named in itself, the pseudo-locale only when Rust offers it. Pure but for t().
+ */
+export function languageChoices(state) {
+  const offered = Array.isArray(state?.languages) && state.languages.length ? state.languages : ["system", ...SUPPORTED];
+  const system = systemLocale(state);
+  const choices = [];
+  for (const value of offered) {
+    if (value === "system") {
+      choices.push({ value, label: t("settings.language.system", { language: LANGUAGE_NAMES[system] ?? system }), lang: null });
+    } else if (value === PSEUDO) {
+      choices.push({ value, label: t("settings.language.pseudo"), lang: null });
+    } else if (Object.prototype.hasOwnProperty.call(LANGUAGE_NAMES, value)) {
+      choices.push({ value, label: LANGUAGE_NAMES[value], lang: value });
+    }
+  }
+  if (!choices.some((c) => c.value === "system")) choices.unshift({ value: "system", label: t("settings.language.system", { language: LANGUAGE_NAMES[system] ?? system }), lang: null });
+  return choices;
+}
+
+/**
+ * Speaks `locale` from now on, without a restart: its catalog, <html lang>, the static page's
+ * words, and the current screen drawn again.
+ */
+export async function applyLanguage(locale) {
+  const used = await loadLanguage(locale);
+  if (typeof document !== "undefined") applyTranslations(document);
+  if (typeof window !== "undefined") window.dispatchEvent(new Event("tb:rerender"));
+  return used;
+}
+
+// Set just before the screen is drawn again in the new language, so that the new screen shows
+// (and says) "Saved" in the words of the language just chosen.
+let justSaved = null;
+
+export async function render(view) {
+  const state = appState();
+  const choices = languageChoices(state);
+  const current = choices.some((c) => c.value === state?.language) ? state.language : "system";
+  const errorSlot = el("div", { class: "form-error-slot", id: "language-error" });
+
+  const select = el(
+    "select",
+    { id: "language-select", class: "input input-medium", "aria-describedby": "language-help" },
+    choices.map((c) => el("option", { value: c.value, lang: c.lang, text: c.label })),
+  );
+  select.value = current;
+
+  const saved = el("span", { class: "saved-note", id: "language-saved", hidden: !justSaved }, [
+    el("span", { class: "saved-icon", "aria-hidden": "true", text: "\u2713" }),
+    el("span", { class: "saved-text", text: t("common.saved") }),
+  ]);
+
+  async function choose() {
+    const wanted = select.value;
+    const before = appState()?.language ?? current;
+    if (wanted === before) return;
+    saved.hidden = true;
+    errorSlot.replaceChildren();
+    select.disabled = true;
+    select.setAttribute("aria-busy", "true");
+    try {
+      const answer = await api.setLanguage(wanted);
+      setLanguageState(answer);
+      justSaved = { language: wanted, locale: answer?.locale };
+      await applyLanguage(typeof answer?.locale === "string" ? answer.locale : matchLocale([wanted]));
+    } catch (error) {
+      justSaved = null;
+      if (select.isConnected) {
+        select.value = before;
+        showError(error, errorSlot);
+      }
+    } finally {
+      if (select.isConnected) {
+        select.disabled = false;
+        select.removeAttribute("aria-busy");
+      }
+    }
+  }
+  select.addEventListener("change", choose);
+
+  view.append(
+    el("div", { class: "page page-narrow" }, [
+      breadcrumb(t("settings.title")),
+      el("h1", { class: "page-title", text: t("settings.title") }),
+      el("p", { class: "page-intro", text: t("settings.intro") }),
+      el("section", { class: "card", id: "language-card", "aria-labelledby": "language-card-title" }, [
+        el("div", { class: "card-header" }, [el("h2", { id: "language-card-title", text: t("settings.language.title") })]),
+        el("div", { class: "card-body" }, [
+          el("div", { class: "field" }, [
+            el("label", { for: "language-select", class: "field-label", text: t("settings.language.label") }),
+            el("div", { class: "setting-row" }, [select, saved]),
+            el("p", { id: "language-help", class: "field-help", text: t("settings.language.help") }),
+          ]),
+          errorSlot,
+        ]),
+      ]),
+    ]),
+  );
+
+  if (justSaved) {
+    const chosen = choices.find((c) => c.value === justSaved.language);
+    justSaved = null;
+    announce(t("settings.language.saved", { language: chosen?.label ?? "" }));
+    // The router focuses the heading after drawing; the admin goes on from the select.
+    setTimeout(() => {
+      if (select.isConnected) select.focus();
+    }, 0);
+  }
+  return null;
+}
