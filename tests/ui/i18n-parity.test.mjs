@@ -81,7 +81,12 @@ for (const lang of LOCALES) {
       const have = Object.keys(messages[key]);
       const missing = needed.filter((c) => !have.includes(c));
       const unknown = have.filter((c) => !allowed.includes(c));
-      assert.deepEqual({ missing, unknown }, { missing: [], unknown: [] }, `${lang}:${key}`);
+      assert.deepEqual(
+        { missing, unknown },
+        { missing: [], unknown: [] },
+        `${lang}:${key} is read as a plural object (its keys are all CLDR categories: ${have.join(", ")}). ` +
+          "If it is a group of keys, not a count sentence, give it a key that is not zero/one/two/few/many/other.",
+      );
     }
   });
 
@@ -138,6 +143,9 @@ const MAY_EQUAL_ENGLISH = new Set([
   "ticketList.pages",
   // Notifications: "Notifications" in French; the tray's "{number} · {state}" has no words.
   "watch.title",
+  "manage.tabs.notifications",
+  // "Demo" is Dutch and Swedish too.
+  "home.demo.label",
   "tray.recentItem",
   "tray.recentItemOn",
   "notify.onInstance",

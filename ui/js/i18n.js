@@ -71,7 +71,7 @@ export function lookup(messages, key) {
   if (isValue(messages[key])) return messages[key];
   let node = messages;
   for (const part of key.split(".")) {
-    if (node === null || typeof node !== "object" || isPlural(node) || !(part in node)) return undefined;
+    if (node === null || typeof node !== "object" || !(part in node)) return undefined;
     node = node[part];
   }
   return isValue(node) ? node : undefined;
