@@ -141,7 +141,6 @@ test("the stable DOM ids used by end-to-end tests are in the screens", () => {
     "connection-instance",
     "connection-user",
     "connection-release",
-    "connection-refresh",
     "reconnect",
     "manage-servicenow",
     "connection-status",
@@ -160,6 +159,10 @@ test("the stable DOM ids used by end-to-end tests are in the screens", () => {
     "add-instance",
     "workspace-name",
     "data-exchange",
+    // "Saved" beside the manage page's settings.
+    "state-names-saved",
+    "category-mapping-saved",
+    "watch-saved",
     // Ticket screens. Ids built from data are checked by their prefix.
     "outbox-banner",
     "add-action-form",
@@ -214,6 +217,9 @@ test("the stable DOM ids used by end-to-end tests are in the screens", () => {
     "`state-name-${kind}-${state.value}`",
     // notify-state, notify-assigned, notify-priority, notify-due, notify-comments, notify-closed
     "`notify-${kind}`",
+    // The manage page's tabs: manage-tab-states, manage-panel-states… (?tab= in the URL).
+    "`${id}-tab-${tab.key}`",
+    "`${id}-panel-${tab.key}`",
   ]) {
     assert.ok(js.includes(template), template);
   }

@@ -1,11 +1,12 @@
 // The Notifications card of the manage page: what the watcher is doing (status line,
 // kept current by the watch://status event), how often it checks, which changes
 // notify, start at sign-in, pause for an hour or resume, and Check now.
-// Every change of a control saves the whole settings object (set_watch_settings).
+// Every change of a control saves the whole settings object (set_watch_settings), and "Saved"
+// shows beside that control once Rust has it.
 import * as api from "./api.js";
 import { currentLang, t } from "./i18n.js";
 import { announce, el, showError } from "./ui.js";
-import { field } from "./widgets.js";
+import { field, savedNote } from "./widgets.js";
 import {
   NOTIFY_KINDS,
   PAUSE_MINUTES,
@@ -68,6 +69,10 @@ export function createWatchCard(workspace) {
     help: t("watch.interval.help"),
     input: el("select", { class: "input input-medium" }),
   });
+  // The list sits in a row, so that "Saved" can show beside it.
+  const intervalRow = el("div", { class: "input-row input-row-inline" });
+  interval.input.replaceWith(intervalRow);
+  intervalRow.append(interval.input);
 
   const checkbox = (id, label, extraClass = null) => {
     const input = el("input", { type: "checkbox", id, name: id });
@@ -87,6 +92,7 @@ export function createWatchCard(workspace) {
     autostart.wrap,
   ]);
   const errorSlot = el("div", { class: "form-error-slot", id: "watch-error" });
+  const savedMark = savedNote("watch-saved");
   const body = el("div", { class: "card-body", "aria-busy": "true" }, [
     el("p", { text: t("watch.intro") }),
     statusRow,
@@ -196,21 +202,32 @@ export function createWatchCard(workspace) {
   }
 
   // Commands -------------------------------------------------------------------
-  function save() {
+  /** Where "Saved" goes for a changed control: after the list, or after a checkbox's label. */
+  function savedAnchor(target) {
+    if (target === interval.input) return interval.input;
+    return target?.closest?.(".checkbox")?.lastElementChild ?? null;
+  }
+
+  function save(target = null) {
     if (!saved) return;
+    const anchor = savedAnchor(target);
     // The snapshot is taken now; saves run one after the other, and only the last
     // one's answer is written back into the controls (earlier answers would undo
     // changes made since).
     const settings = settingsFromForm(readForm(), saved);
     const mine = ++saveSeq;
     errorSlot.replaceChildren();
+    savedMark.hide();
     saving = saving.then(async () => {
       if (!alive) return;
       try {
         const next = await api.setWatchSettings(workspace, settings);
         if (!alive) return;
         show(next, { form: mine === saveSeq });
-        if (mine === saveSeq) announce(t("watch.saved"));
+        if (mine === saveSeq) {
+          savedMark.show(anchor);
+          announce(t("watch.saved"));
+        }
       } catch (error) {
         if (!alive) return;
         if (mine === saveSeq && saved) fillForm(saved);
@@ -218,7 +235,7 @@ export function createWatchCard(workspace) {
       }
     });
   }
-  controls.addEventListener("change", () => save());
+  controls.addEventListener("change", (event) => save(event.target));
 
   async function runCheck() {
     if (checking) return;

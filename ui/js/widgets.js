@@ -139,3 +139,29 @@ export function verdictBadge(ticket, id = null) {
   return el("span", { class: ["badge", `badge-${VERDICT_TONES[verdict]}`, "verdict"], id, dataset: { verdict }, text: t(`verdict.${verdict}`) });
 }
 
+
+/**
+ * A "Saved" mark for a setting, on screen beside it (screen readers hear it through announce).
+ * savedNote(id) → { node, show(after?), hide() }: show() moves the mark right after `after`
+ * when given (the control that changed), shows it and hides it again after a while.
+ */
+export function savedNote(id) {
+  let timer = null;
+  const node = el("span", { class: "saved-note", id, hidden: true }, [
+    el("span", { class: "saved-icon", "aria-hidden": "true", text: "\u2713" }),
+    el("span", { class: "saved-text", text: t("common.saved") }),
+  ]);
+  return {
+    node,
+    show(after = null) {
+      clearTimeout(timer);
+      if (after && after.parentNode && after.nextSibling !== node) after.after(node);
+      node.hidden = false;
+      timer = setTimeout(() => (node.hidden = true), 6000);
+    },
+    hide() {
+      clearTimeout(timer);
+      node.hidden = true;
+    },
+  };
+}

@@ -3,9 +3,9 @@
 // tickets://changed and workspaces://changed for that workspace.
 import * as api from "../api.js";
 import { appState, currentSummary, currentWorkspace, hasSeveral, kinds, onWorkspaces, setCurrentWorkspace, workspaces } from "../app-context.js";
-import { currentLang, t } from "../i18n.js";
+import { t } from "../i18n.js";
 import { announce, el, showError } from "../ui.js";
-import { formatAbsolute, formatRelative, tokenState, userLabel } from "../connection.js";
+import { userLabel } from "../connection.js";
 import { createSignInFlow } from "../signin.js";
 import { countByState, isOverdue, newest } from "../tickets-model.js";
 import { formatDate, openRecord, priorityLabel, verdictBadge, watchOutbox } from "../widgets.js";
@@ -22,23 +22,16 @@ function cardHeader(id, titleText, icon = "icon-ticket", extra = null) {
   ]);
 }
 
-/** The sentence about the access token, or null when the expiry time is unknown. */
-export function tokenLine(info, now = Date.now()) {
-  const state = tokenState(info, now);
-  if (state === "unknown") return null;
-  const time = formatRelative(info.accessTokenExpiresAt, now, currentLang());
-  if (state === "refresh") return t("connection.token.refresh", { time });
-  if (state === "refreshDue") return t("connection.token.refreshDue");
-  return t("connection.token.ends", { time });
-}
-
-/** Fills the token sentence, with the exact time as its tooltip (hidden when a new sign-in is needed). */
-function updateTokenLine(node, info) {
-  const text = info?.needsReconnect ? "" : tokenLine(info) ?? "";
-  node.textContent = text;
-  node.hidden = text === "";
-  const exact = formatAbsolute(info?.accessTokenExpiresAt, currentLang());
-  if (exact) node.setAttribute("title", exact);
+/**
+ * The demo banner: a run pointed at a local demo instance (the README's demo command) says so
+ * once, quietly, above the cards; developer wording stays out of the cards themselves.
+ */
+function demoBanner(state) {
+  if (!state?.demoInstance) return null;
+  return el("div", { class: "demo-banner", id: "demo-instance", role: "note" }, [
+    el("span", { class: "demo-label", text: t("home.demo.label") }),
+    el("p", { class: "demo-text", text: t("home.demo.text", { url: state.demoInstance }) }),
+  ]);
 }
 
 function row(id, labelKey, value) {
@@ -46,9 +39,6 @@ function row(id, labelKey, value) {
 }
 
 function disconnectedCard(state, workspace) {
-  const demo = state?.demoInstance
-    ? el("p", { class: "note", id: "demo-instance", text: t("home.connection.demo", { url: state.demoInstance }) })
-    : null;
   const target = workspace ? `#/connect?workspace=${encodeURIComponent(workspace)}` : "#/connect";
   return el(
     "section",
@@ -58,7 +48,6 @@ function disconnectedCard(state, workspace) {
       el("div", { class: "card-body" }, [
         el("p", { class: "card-lead", text: t("home.connection.question") }),
         el("p", { text: t("home.connection.body") }),
-        demo,
       ]),
       el("div", { class: "card-actions" }, [
         el("button", {
@@ -153,10 +142,6 @@ function switcher(list, selected, onSelect) {
 }
 
 function connectedCard(info, ctx) {
-  const refresh = el("p", { id: "connection-refresh", class: "token-line" });
-  ctx.refreshLine = refresh;
-  updateTokenLine(refresh, info);
-
   const badge = info.needsReconnect
     ? el("span", { class: "badge badge-warning", id: "connection-badge", text: t("connection.status.reconnect") })
     : el("span", { class: "badge badge-success", id: "connection-badge", text: t("connection.status.connected") });
@@ -164,13 +149,14 @@ function connectedCard(info, ctx) {
   const rows = el("dl", { class: "facts" }, [
     row("connection-instance", "connection.fields.instance", info.instance),
     row("connection-user", "connection.fields.signedIn", userLabel(info.signedIn) || info.integrationUser),
-    info.release ? row("connection-release", "connection.fields.release", info.release) : null,
+    info.release ? row("connection-release", "manage.facts.version", info.release) : null,
   ]);
 
   const errorSlot = el("div", { class: "form-error-slot", id: "connection-error" });
   const actions = el("div", { class: "card-actions" });
   let flow = null;
-  const body = el("div", { class: "card-body" }, [rows, refresh]);
+  // How long the sign-in lasts is told on the manage page, not here.
+  const body = el("div", { class: "card-body" }, [rows]);
 
   if (info.needsReconnect) {
     const reconnect = el("button", {
@@ -308,18 +294,20 @@ export async function render(view) {
   const title = el("h1", { class: "page-title", text: t("home.title") });
   const intro = el("p", { class: "page-intro", text: t("home.intro") });
   const switcherSlot = el("div", { class: "switcher-slot" });
+  const demoSlot = el("div", { class: "demo-slot" });
   const grid = el("div", { class: "card-grid" }, [disconnectedCard(null, null)]);
   const outboxSlot = el("div", { class: "outbox-slot" });
   const footer = el("p", { class: "page-footer", id: "app-version" });
-  view.append(el("div", { class: "page" }, [title, switcherSlot, intro, outboxSlot, grid, footer]));
+  view.append(el("div", { class: "page" }, [title, switcherSlot, intro, demoSlot, outboxSlot, grid, footer]));
 
   let alive = true;
   const workspace = currentWorkspace();
-  const ctx = { flow: null, refreshLine: null, info: null, show, tickets: [], workspace };
+  const ctx = { flow: null, info: null, show, tickets: [], workspace };
   const microsoft = workspace ? createMicrosoftCard(workspace) : null;
   let stopOutbox = null;
   const state = appState() ?? (await api.appState().catch(() => null));
   if (state?.version) footer.textContent = t("home.version", { version: state.version });
+  demoSlot.replaceChildren(...[demoBanner(state)].filter(Boolean));
 
   function drawSwitcher() {
     switcherSlot.replaceChildren(...(hasSeveral() ? [switcher(workspaces(), workspace, select)] : []));
@@ -341,7 +329,6 @@ export async function render(view) {
     ctx.info = info;
     ctx.flow?.destroy();
     ctx.flow = null;
-    ctx.refreshLine = null;
     grid.classList.toggle("card-grid-connected", Boolean(info));
     const summary = currentSummary();
     let cards;
@@ -371,11 +358,6 @@ export async function render(view) {
       if (old && grid.contains(old)) old.replaceWith(ticketCard(workspace, k.kind, ctx.tickets));
     }
   }
-
-  // The relative time ("in 28 minutes") follows the clock.
-  const timer = setInterval(() => {
-    if (ctx.refreshLine?.isConnected && ctx.info) updateTokenLine(ctx.refreshLine, ctx.info);
-  }, 60000);
 
   drawSwitcher();
   const stopList = onWorkspaces(() => {
@@ -415,7 +397,6 @@ export async function render(view) {
 
   return () => {
     alive = false;
-    clearInterval(timer);
     stop();
     stopList();
     stopTickets();

@@ -1,35 +1,78 @@
-// Manage ServiceNow configuration (#/manage): the selected workspace's connection status,
-// Check connection (check_connection), Re-authorize (reauthorize), its name and Add another
-// ServiceNow instance, notifications, state names, category mapping, Remove connection
-// (remove_connection, after a dialog that names the tasks still waiting and asks whether to
-// keep or discard them) and what data goes where.
+// Manage ServiceNow configuration (#/manage[?tab=connection|notifications|states|categories]):
+// four tabs. Connection: the selected workspace's connection status, Check connection
+// (check_connection), Re-authorize (reauthorize), its name and Add another ServiceNow instance,
+// Remove connection (remove_connection, after a dialog that names the tasks still waiting and
+// asks whether to keep or discard them) and what data goes where. Notifications, State names and
+// Category mapping each have a tab of their own. The tab shown is kept in the URL's query (replaced
+// in place, so no new render and no history entry), and a link can open one directly.
 import * as api from "../api.js";
 import { currentSummary, currentWorkspace, kinds, limits } from "../app-context.js";
 import { currentLang, has, t } from "../i18n.js";
 import { announce, clearError, el, showError } from "../ui.js";
-import { doctorIds, formatAbsolute, normalizeChecks, summarizeChecks, userLabel } from "../connection.js";
+import { doctorIds, formatAbsolute, formatRelative, normalizeChecks, summarizeChecks, tokenState, userLabel } from "../connection.js";
+import { liveRelative } from "../format.js";
 import { createSignInFlow } from "../signin.js";
+import { savedNote } from "../widgets.js";
 import { createWatchCard } from "../watch-card.js";
-import { tokenLine } from "./home.js";
+import { createTabs, pickTab } from "../tabs.js";
+import { parseRoute } from "../tickets-model.js";
 
 export const name = "manage";
 export const titleKey = "manage.title";
 
 const STATUS_ICONS = { ok: "\u2713", warn: "!", fail: "\u2715" };
 
+/** The tabs, in order; the key is what `?tab=` says. */
+export const TABS = Object.freeze(["connection", "notifications", "states", "categories"]);
+
+/** The hash of the manage page showing `tab`, keeping the route's other parameters. Pure. */
+export function manageHash(hash, tab) {
+  const { params } = parseRoute(hash);
+  const query = new URLSearchParams({ ...params, tab });
+  if (tab === TABS[0]) query.delete("tab");
+  const text = query.toString();
+  return text ? `#/manage?${text}` : "#/manage";
+}
+
+/** The sentence about the access token, or null when the expiry time is unknown. */
+export function tokenLine(info, now = Date.now()) {
+  const state = tokenState(info, now);
+  if (state === "unknown") return null;
+  const time = formatRelative(info.accessTokenExpiresAt, now, currentLang());
+  if (state === "refresh") return t("connection.token.refresh", { time });
+  if (state === "refreshDue") return t("connection.token.refreshDue");
+  return t("connection.token.ends", { time });
+}
+
+/** True for an instance reached over plain HTTP (only a local test instance may be). */
+function plainHttp(instance) {
+  return typeof instance === "string" && /^http:\/\//i.test(instance.trim());
+}
+
+/** The connection in plain words: what it is, who it signs in as, how long it lasts. */
 function facts(info) {
   const row = (id, labelKey, value) => (value ? [el("dt", { text: t(labelKey) }), el("dd", { id }, [value])] : null);
   const exact = formatAbsolute(info.accessTokenExpiresAt, currentLang());
-  const token = tokenLine(info);
+  const token = info.needsReconnect ? null : tokenLine(info);
+  // A local test instance is said to be one, with a neutral mark: never a tick beside plain HTTP.
+  const instance = plainHttp(info.instance)
+    ? el("span", { class: "fact-with-note" }, [
+        el("span", { text: info.instance }),
+        el("span", { class: "fact-note", id: "status-instance-note" }, [
+          el("span", { class: "fact-note-icon", "aria-hidden": "true", text: "i" }),
+          el("span", { text: t("manage.facts.localNote") }),
+        ]),
+      ])
+    : info.instance;
   return el("dl", { class: "facts", id: "connection-facts" }, [
-    row("status-instance", "connection.fields.instance", info.instance),
-    row("status-client-id", "connection.fields.clientId", info.clientId),
-    row("status-integration-user", "connection.fields.integrationUser", info.integrationUser),
+    row("status-instance", "manage.facts.instance", instance),
     row("status-user", "connection.fields.signedIn", userLabel(info.signedIn)),
-    row("status-release", "connection.fields.release", info.release || t("connection.releaseUnknown")),
-    row("status-token", "connection.fields.token", token ? el("span", { title: exact, text: token }) : null),
+    row("status-integration-user", "connection.fields.integrationUser", info.integrationUser),
+    row("status-token", "manage.facts.staySignedIn", token ? el("span", { title: exact, text: token }) : null),
+    row("status-release", "manage.facts.version", info.release || t("connection.releaseUnknown")),
+    row("status-client-type", "manage.facts.method", t(info.publicClient ? "manage.facts.methodPublic" : "manage.facts.methodConfidential")),
+    row("status-client-id", "connection.fields.clientId", info.clientId),
     row("status-redirect", "connection.fields.redirect", info.redirectUri || null),
-    row("status-client-type", "connection.fields.clientType", t(info.publicClient ? "connection.clientType.public" : "connection.clientType.confidential")),
   ]);
 }
 
@@ -96,11 +139,13 @@ function stateNamesCard(workspace) {
   const errorSlot = el("div", { class: "form-error-slot", id: "state-names-error" });
   const save = el("button", { type: "submit", id: "save-state-names", class: "btn btn-primary", text: t("stateNames.save") });
   const reset = el("button", { type: "button", id: "reset-state-names", class: "btn btn-secondary", text: t("stateNames.reset") });
+  const saved = savedNote("state-names-saved");
   const form = el("form", { class: "card", id: "state-names", novalidate: true, "aria-labelledby": "state-names-title" }, [
     el("div", { class: "card-header" }, [el("h2", { id: "state-names-title", text: t("stateNames.title") })]),
     el("div", { class: "card-body" }, [el("p", { text: t("stateNames.intro") }), body, errorSlot]),
-    el("div", { class: "card-actions" }, [save, reset]),
+    el("div", { class: "card-actions" }, [save, reset, saved.node]),
   ]);
+  form.addEventListener("input", () => saved.hide());
   let inputs = [];
 
   function show(names) {
@@ -161,6 +206,7 @@ function stateNamesCard(workspace) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     errorSlot.replaceChildren();
+    saved.hide();
     busy(save, true);
     try {
       for (const item of inputs) {
@@ -171,6 +217,7 @@ function stateNamesCard(workspace) {
       }
       announce(t("stateNames.saved"));
       await load();
+      saved.show();
     } catch (error) {
       showError(error, errorSlot);
     } finally {
@@ -179,11 +226,13 @@ function stateNamesCard(workspace) {
   });
   reset.addEventListener("click", async () => {
     errorSlot.replaceChildren();
+    saved.hide();
     busy(reset, true);
     try {
       await api.resetStateNames(workspace);
       announce(t("stateNames.resetDone"));
       await load();
+      saved.show();
     } catch (error) {
       showError(error, errorSlot);
     } finally {
@@ -199,11 +248,13 @@ function categoryMappingCard(workspace) {
   const body = el("div", { class: "state-names-body", "aria-busy": "true" });
   const errorSlot = el("div", { class: "form-error-slot", id: "category-mapping-error" });
   const save = el("button", { type: "submit", id: "save-category-mapping", class: "btn btn-primary", text: t("categoryMapping.save") });
+  const saved = savedNote("category-mapping-saved");
   const form = el("form", { class: "card", id: "category-mapping", novalidate: true, "aria-labelledby": "category-mapping-title" }, [
     el("div", { class: "card-header" }, [el("h2", { id: "category-mapping-title", text: t("categoryMapping.title") })]),
     el("div", { class: "card-body" }, [el("p", { text: t("categoryMapping.intro") }), body, errorSlot]),
-    el("div", { class: "card-actions" }, [save]),
+    el("div", { class: "card-actions" }, [save, saved.node]),
   ]);
+  form.addEventListener("input", () => saved.hide());
   const inputs = new Map();
 
   function show(mapping) {
@@ -242,6 +293,7 @@ function categoryMappingCard(workspace) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     errorSlot.replaceChildren();
+    saved.hide();
     save.disabled = true;
     try {
       const mapping = {};
@@ -249,6 +301,7 @@ function categoryMappingCard(workspace) {
       await api.setCategoryMapping(workspace, mapping);
       announce(t("categoryMapping.saved"));
       await load();
+      saved.show();
     } catch (error) {
       showError(error, errorSlot);
     } finally {
@@ -312,7 +365,7 @@ function instancesCard(workspace) {
   ]);
 }
 
-export async function render(view) {
+export async function render(view, params = {}) {
   let alive = true;
   const workspace = currentWorkspace();
   if (!workspace) {
@@ -378,6 +431,8 @@ export async function render(view) {
     }
     factsSlot.replaceChildren(facts(info));
     badgeSlot.replaceChildren(statusBadge(info));
+    // The check of a local test instance over plain HTTP gets a neutral mark, not a green tick (CSS).
+    results.dataset.plainHttp = plainHttp(info.instance) ? "true" : "false";
     // One primary action: Re-authorize when the sign-in has run out, Check connection otherwise.
     check.className = info.needsReconnect ? "btn btn-secondary" : "btn btn-primary";
     reauth.className = info.needsReconnect ? "btn btn-primary" : "btn btn-secondary";
@@ -568,18 +623,32 @@ export async function render(view) {
       el("li", { "aria-current": "page", text: t("manage.title") }),
     ]),
   ]);
-  const left = info
-    ? [statusCard, instancesCard(workspace), watch.node, stateNames.form, categoryMapping.form, dangerCard]
-    : [statusCard, instancesCard(workspace), dangerCard];
+  const connectionPanel = el("div", { class: "manage-grid" }, [
+    el("div", { class: "manage-column" }, [statusCard, instancesCard(workspace), dangerCard]),
+    el("div", { class: "manage-column" }, [dataExchangeCard()]),
+  ]);
+  // Without a connection there is nothing to notify about, name or map: no tabs, the connection only.
+  const tabs = info
+    ? createTabs({
+        id: "manage",
+        label: t("manage.tabs.label"),
+        selected: pickTab(TABS, params.tab),
+        tabs: [
+          { key: "connection", label: t("manage.tabs.connection"), panel: [connectionPanel] },
+          { key: "notifications", label: t("manage.tabs.notifications"), panel: [el("div", { class: "manage-single" }, [watch.node])] },
+          { key: "states", label: t("manage.tabs.states"), panel: [el("div", { class: "manage-single" }, [stateNames.form])] },
+          { key: "categories", label: t("manage.tabs.categories"), panel: [el("div", { class: "manage-single" }, [categoryMapping.form])] },
+        ],
+        // The tab goes into the URL in place: no hashchange, so the page is not drawn again.
+        onSelect: (key) => history.replaceState(history.state, "", manageHash(location.hash, key)),
+      })
+    : null;
   view.append(
     el("div", { class: "page" }, [
       breadcrumb,
       el("h1", { class: "page-title", text: t("manage.title") }),
       el("p", { class: "page-intro", text: t("manage.intro") }),
-      el("div", { class: "manage-grid" }, [
-        el("div", { class: "manage-column" }, left),
-        el("div", { class: "manage-column" }, [dataExchangeCard()]),
-      ]),
+      ...(tabs ? [tabs.list, ...tabs.panels] : [connectionPanel]),
       dialog,
     ]),
   );
@@ -596,12 +665,18 @@ export async function render(view) {
     else if (!removed && info) window.dispatchEvent(new Event("tb:rerender"));
   });
 
+  // The token sentence ("in 28 minutes") follows the clock (once a minute, not while hidden).
+  const stopClock = liveRelative(null, () => {
+    if (alive && info && factsSlot.isConnected) factsSlot.replaceChildren(facts(info));
+  });
+
   if (checkOnNextRender && info) {
     checkOnNextRender = false;
     runChecks();
   }
   return () => {
     alive = false;
+    stopClock();
     stop();
     watch.destroy();
     flow.destroy();
