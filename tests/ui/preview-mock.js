@@ -43,6 +43,11 @@
 //   ?autostart=1        start at sign-in is on
 //   ?watchsave=error    set_watch_settings rejects (invalid_input)
 //   ?act=watchnow|pause|resume   select Check now, Pause or Resume on the page
+//   ?act=notify|interval   change a notification setting (a check box or the interval), which
+//                       saves itself and shows "Saved" beside it
+//   ?act=savestates|savemap   on #/manage?tab=states|categories: change a name and select Save
+//   ?act=tabnext|tabend  on #/manage: press Right (or End) on the selected tab; the hash it
+//                       leaves is copied to <body data-preview-hash> (for --dump-dom)
 (function () {
   const q = new URLSearchParams(location.search);
   const listeners = {};
@@ -194,7 +199,9 @@
       state, stateLabel: labelOf(kind, state),
       priority: 1 + Math.floor(rand() * 5),
       dueDate: rand() < 0.1 ? null : day(Math.floor(rand() * 60) - 20),
-      category: action ? action.category : pick(["Identity", "Data", "Devices", "Apps", "Infrastructure"]),
+      // ServiceNow's own category field, as the instance stores it: the value the admin mapped the
+      // action's Secure Score category to (the UI names the Secure Score category from the action).
+      category: { Identity: "Security", Devices: "Hardware", Apps: "Software", Infrastructure: "Network" }[action ? action.category : pick(["Identity", "Data", "Devices", "Apps", "Infrastructure"])] || "",
       actionId: action ? action.id : null,
       updatedAt: new Date(Date.now() - Math.floor(rand() * 40 * 86400000)).toISOString(),
       active: !closed,
@@ -548,6 +555,8 @@
     share: "actions-table", preview: "task-preview", send: "send-task", badsend: "send-task", anyway: "create-anyway",
     discard: "outbox-items", add: "add-action", filter: "tickets-table", export: "export-csv",
     watchnow: "watch-now", pause: "watch-pause", resume: "watch-resume",
+    tabnext: "manage-tabs", tabend: "manage-tabs",
+    notify: "watch-settings", interval: "watch-settings", savestates: "save-state-names", savemap: "save-category-mapping",
     lang: "language-select",
   }[act] || "start-sign-in";
   const ready = (then, tries = 0) =>
@@ -592,6 +601,26 @@
     if (act === "watchnow") click("watch-now");
     if (act === "pause") click("watch-pause");
     if (act === "resume") click("watch-resume");
+    if (act === "notify") click("notify-due");
+    if (act === "interval") {
+      const list = document.getElementById("watch-interval");
+      list.value = list.options[list.options.length - 1].value;
+      list.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    if (act === "savestates") {
+      fill("state-name-incident-2", "Being fixed");
+      click("save-state-names");
+    }
+    if (act === "savemap") {
+      fill("category-map-Data", "security");
+      click("save-category-mapping");
+    }
+    if (act === "tabnext" || act === "tabend") {
+      const tab = document.querySelector("#manage-tabs [aria-selected=true]");
+      tab.focus();
+      tab.dispatchEvent(new KeyboardEvent("keydown", { key: act === "tabend" ? "End" : "ArrowRight", bubbles: true }));
+      document.body.dataset.previewHash = location.hash;
+    }
     if (act === "lang") {
       const select = document.getElementById("language-select");
       select.value = q.get("to") || "fr";

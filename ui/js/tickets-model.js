@@ -203,6 +203,51 @@ export function filterOptions(tickets, kind = "all") {
   };
 }
 
+/**
+ * The Secure Score category of each ticket, for the Category column and its filter. ServiceNow's
+ * own `category` is often blank (nothing mapped) or the instance's word ("security"), so it comes,
+ * in this order, from: the improvement action the ticket was made from (its correlation id names
+ * it, `actionId`); the Secure Score category the admin mapped to the ticket's ServiceNow value
+ * (only when one category has that value); a ServiceNow value that is itself a category name;
+ * else ServiceNow's value as it is. `serviceNowCategory` keeps that value. Pure.
+ */
+export function withCategories(tickets, { actions = [], mapping = {} } = {}) {
+  const byAction = new Map();
+  for (const action of Array.isArray(actions) ? actions : []) {
+    if (action && typeof action.id === "string" && CATEGORIES.includes(action.category)) byAction.set(action.id, action.category);
+  }
+  const byValue = new Map();
+  for (const [category, value] of Object.entries(mapping && typeof mapping === "object" ? mapping : {})) {
+    const key = typeof value === "string" ? value.trim().toLowerCase() : "";
+    if (!key || !CATEGORIES.includes(category)) continue;
+    // Two categories mapped to one value: the value does not tell which one it was.
+    byValue.set(key, byValue.has(key) ? null : category);
+  }
+  const byName = new Map(CATEGORIES.map((c) => [c.toLowerCase(), c]));
+  return (Array.isArray(tickets) ? tickets : []).map((ticket) => {
+    const raw = typeof ticket.category === "string" ? ticket.category.trim() : "";
+    const key = raw.toLowerCase();
+    const category =
+      (ticket.actionId ? byAction.get(ticket.actionId) : undefined) ??
+      byValue.get(key) ??
+      byName.get(key) ??
+      (raw || null);
+    return { ...ticket, category, serviceNowCategory: raw || null };
+  });
+}
+
+/** A list read longer ago than this is said to be a saved copy. */
+export const STALE_AFTER_MS = 15 * 60 * 1000;
+
+/**
+ * True when the tickets on screen may be behind ServiceNow: the list was read (`fetchedAt`) more
+ * than 15 minutes before `now`. A list never read is not "stale": it says so in its own words. Pure.
+ */
+export function isStale(fetchedAt, now = Date.now()) {
+  const at = typeof fetchedAt === "string" ? Date.parse(fetchedAt) : NaN;
+  return Number.isFinite(at) && now - at > STALE_AFTER_MS;
+}
+
 // Task draft ---------------------------------------------------------------------
 
 /** A new draft for an action (name from its title, description from its remediation). */

@@ -192,9 +192,10 @@ function taskForm(workspace, action, kind, done) {
     const input = el("input", { type: "radio", name: "task-kind", id, value, checked: value === draft.kind });
     return el("div", { class: "radio" }, [input, el("label", { for: id, text: t(`share.kind.${value}`) })]);
   };
-  const kindSet = el("fieldset", { class: "fieldset-plain field", id: "task-kind" }, [
+  // The ticket type comes first: it decides what the rest of the form becomes.
+  const kindSet = el("fieldset", { class: "fieldset-plain field kind-choice", id: "task-kind" }, [
     el("legend", { class: "field-label", text: t("share.kind.legend") }),
-    ...kinds().map((k) => radio(k.kind)),
+    el("div", { class: "kind-options" }, kinds().map((k) => radio(k.kind))),
   ]);
 
   const alongside = el("div", { class: "along", id: "task-along" }, [
@@ -232,14 +233,16 @@ function taskForm(workspace, action, kind, done) {
   const form = el("form", { class: "card", id: "task-form", novalidate: true, "aria-labelledby": "task-form-title" }, [
     el("div", { class: "card-header" }, [el("h2", { id: "task-form-title", text: t("share.form.title") })]),
     el("div", { class: "card-body" }, [
+      kindSet,
       el("div", { class: "form-columns" }, [
         el("div", { class: "form-main" }, [name.wrap, description.wrap]),
-        el("div", { class: "form-side" }, [priority.wrap, due.wrap, category.wrap, kindSet, alongside]),
+        el("div", { class: "form-side" }, [priority.wrap, due.wrap, category.wrap, alongside]),
       ]),
       preview,
       errorSlot,
     ]),
-    el("div", { class: "card-actions" }, [send, cancel]),
+    // Send stays in view at the bottom of the window while the form scrolls (CSS: sticky).
+    el("div", { class: "card-actions card-actions-sticky" }, [send, cancel]),
   ]);
 
   const fields = { name, description, dueDate: due, category };

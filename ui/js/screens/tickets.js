@@ -13,7 +13,7 @@ import { currentWorkspace, kindNames } from "../app-context.js";
 import { currentLang, t } from "../i18n.js";
 import { announce, el, showError } from "../ui.js";
 import { formatDateTime, formatRelative, liveRelative } from "../format.js";
-import { CATEGORIES, PAGE_SIZE, PRIORITIES, emptyFilter, filterOptions, isEmptyFilter, isOverdue, view as viewOf } from "../tickets-model.js";
+import { CATEGORIES, PAGE_SIZE, PRIORITIES, emptyFilter, filterOptions, isEmptyFilter, isOverdue, isStale, view as viewOf, withCategories } from "../tickets-model.js";
 import { breadcrumb, categoryLabel, formatDate, kindLabel, openRecord, priorityLabel, verdictBadge } from "../widgets.js";
 
 export const name = "tickets";
@@ -94,10 +94,15 @@ export async function render(host, params = {}) {
 
   // Status line and buttons --------------------------------------------------
   const updated = el("span", { id: "tickets-updated" });
-  const cacheBadge = el("span", { class: "badge badge-neutral", id: "tickets-from-cache", text: t("ticketList.fromCache"), hidden: true });
+  // Said only when the copy on screen is old, in words ("Shown from the copy saved 2 hours ago.").
+  const staleText = el("span", { id: "tickets-stale-text" });
+  const cacheBadge = el("span", { class: "list-stale", id: "tickets-from-cache", hidden: true }, [
+    el("span", { class: "list-stale-icon", "aria-hidden": "true", text: "i" }),
+    staleText,
+  ]);
   const count = el("p", { class: "list-count", id: "tickets-count", "aria-live": "polite" });
   const refresh = el("button", { type: "button", id: "refresh-tickets", class: "btn btn-secondary", text: t("ticketList.refresh") });
-  const exportBtn = el("button", { type: "button", id: "export-csv", class: "btn btn-primary", text: t("ticketList.export") });
+  const exportBtn = el("button", { type: "button", id: "export-csv", class: "btn btn-secondary", text: t("ticketList.export") });
   const exportResult = el("div", { id: "export-result", class: "export-result", role: "status" });
   const errorSlot = el("div", { class: "form-error-slot", id: "tickets-error" });
 
@@ -121,9 +126,13 @@ export async function render(host, params = {}) {
     el("thead", {}, [el("tr", {}, headCells)]),
     tbody,
   ]);
+  // An empty list: a title, one sentence and what to do (share an action, or clear the filters).
+  const emptyCreate = el("a", { href: "#/actions", id: "tickets-empty-create", class: "btn btn-primary", text: t("tickets.create") });
+  const emptyClear = el("button", { type: "button", id: "tickets-empty-clear", class: "btn btn-secondary", text: t("ticketList.clear") });
   const emptyNode = el("div", { class: "empty-state", id: "tickets-empty", hidden: true }, [
     el("p", { class: "empty-title", id: "tickets-empty-title" }),
     el("p", { id: "tickets-empty-body" }),
+    el("div", { class: "empty-actions" }, [emptyCreate, emptyClear]),
   ]);
   const prev = el("button", { type: "button", id: "tickets-prev", class: "btn btn-secondary", text: t("ticketList.prev") });
   const next = el("button", { type: "button", id: "tickets-next", class: "btn btn-secondary", text: t("ticketList.next") });
@@ -162,7 +171,7 @@ export async function render(host, params = {}) {
           on: { click: () => openRecord(workspace, ticket.url, errorSlot) },
         }),
       ]),
-      el("td", { class: "cell-name", text: ticket.name ?? "" }),
+      el("td", { class: "cell-name", title: ticket.name || null }, [el("span", { class: "cell-name-text", text: ticket.name ?? "" })]),
       el("td", { class: "col-optional", text: kindLabel(ticket.kind) }),
       el("td", { class: "cell-state" }, [
         el("span", { text: ticket.stateLabel || String(ticket.state ?? "") }),
@@ -194,14 +203,21 @@ export async function render(host, params = {}) {
 
   function updateStatus() {
     const now = Date.now();
+    const stale = isStale(data.fetchedAt, now);
     if (data.fetchedAt) {
-      updated.textContent = t("ticketList.updated", { time: formatRelative(data.fetchedAt, now, currentLang()) });
-      updated.title = formatDateTime(data.fetchedAt, currentLang());
+      const time = formatRelative(data.fetchedAt, now, currentLang());
+      const exact = formatDateTime(data.fetchedAt, currentLang());
+      updated.textContent = t("ticketList.updated", { time });
+      updated.title = exact;
+      staleText.textContent = t("ticketList.stale", { time });
+      cacheBadge.title = exact;
     } else {
       updated.textContent = t("ticketList.neverUpdated");
       updated.removeAttribute("title");
     }
-    cacheBadge.hidden = !data.fromCache;
+    // One line: "Updated 3 minutes ago", or the saved copy's age once it is old.
+    updated.hidden = stale;
+    cacheBadge.hidden = !stale;
   }
 
   function update() {
@@ -223,6 +239,8 @@ export async function render(host, params = {}) {
       const noData = data.tickets.length === 0;
       emptyNode.querySelector("#tickets-empty-title").textContent = t(noData ? "tickets.empty.title" : "ticketList.none");
       emptyNode.querySelector("#tickets-empty-body").textContent = t(noData ? "tickets.empty.body" : "ticketList.noneBody");
+      emptyCreate.hidden = !noData;
+      emptyClear.hidden = noData;
     }
     count.textContent = none
       ? t("ticketList.count", { count: 0 })
@@ -235,9 +253,21 @@ export async function render(host, params = {}) {
     updateStatus();
   }
 
+  // The Category column shows Secure Score's category: from the action each ticket was made
+  // from, or the admin's category mapping read backwards (tickets-model.js withCategories).
+  let lookup = { actions: [], mapping: {} };
+  let rawTickets = [];
   function setData(next) {
     if (!alive || !next) return;
-    data = { tickets: Array.isArray(next.tickets) ? next.tickets : [], fetchedAt: next.fetchedAt ?? null, fromCache: Boolean(next.fromCache) };
+    rawTickets = Array.isArray(next.tickets) ? next.tickets : [];
+    data = { tickets: withCategories(rawTickets, lookup), fetchedAt: next.fetchedAt ?? null, fromCache: Boolean(next.fromCache) };
+    refreshOptions();
+    update();
+  }
+  function setLookup(actions, mapping) {
+    if (!alive) return;
+    lookup = { actions: Array.isArray(actions) ? actions : [], mapping: mapping && typeof mapping === "object" ? mapping : {} };
+    data = { ...data, tickets: withCategories(rawTickets, lookup) };
     refreshOptions();
     update();
   }
@@ -267,6 +297,7 @@ export async function render(host, params = {}) {
     update();
     kind.input.focus();
   });
+  emptyClear.addEventListener("click", () => clear.click());
 
   refresh.addEventListener("click", async () => {
     errorSlot.replaceChildren();
@@ -333,6 +364,10 @@ export async function render(host, params = {}) {
     ]),
   );
 
+  // Both are local reads; without them the column shows ServiceNow's own values.
+  Promise.all([api.listActions(workspace).catch(() => []), api.categoryMapping(workspace).catch(() => ({}))]).then(
+    ([actions, mapping]) => setLookup(actions, mapping),
+  );
   try {
     setData(await api.listTickets(workspace));
   } catch (error) {
