@@ -211,3 +211,9 @@ test("t in the pseudo-locale: English plural rules and numbers under accented wo
   assert.equal(intlLang(), "en");
   assert.equal(htmlLang(PSEUDO), "en-XA");
 });
+
+test("the pseudo-locale's padding wraps like words (runs of at most 8)", () => {
+  const out = pseudoText("Sign in to read your Secure Score and its improvement actions from Microsoft Graph");
+  const runs = out.match(/~+/g);
+  assert.ok(runs.length > 1 && runs.every((r) => r.length <= 8), out);
+});

@@ -179,8 +179,8 @@ export function has(key) {
 }
 
 // The pseudo-locale: English letters accented, {placeholders} kept, about 40 % longer and in
-// brackets, so that text cut off or overlapping shows on screen. The same rule as Rust's
-// i18n::pseudo, so the tray and notifications read the same.
+// brackets, so that text cut off or overlapping shows on screen. Rust's i18n::pseudo follows the
+// same rule for the tray and notifications.
 const PSEUDO_FROM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const PSEUDO_TO = [..."áƀçðéƒĝĥíĵķĺɱñöþǫŕšţûṽŵẋýžÁƁÇÐÉƑĜĤÍĴĶĹṀÑÖÞǪŔŠŢÛṼŴẊÝŽ"];
 
@@ -198,8 +198,12 @@ export function pseudoText(text) {
       out += PSEUDO_TO[i];
     } else out += c;
   }
+  // The padding comes in runs of at most 8, so that it wraps like words do: one long run would
+  // overflow its box where no real sentence does.
   const pad = Math.ceil((letters * 2) / 5);
-  return `${out}${pad > 0 ? ` ${"~".repeat(pad)}` : ""}]`;
+  const runs = [];
+  for (let left = pad; left > 0; left -= 8) runs.push("~".repeat(Math.min(8, left)));
+  return `${out}${runs.length ? ` ${runs.join(" ")}` : ""}]`;
 }
 
 /**
