@@ -81,7 +81,12 @@ for (const lang of LOCALES) {
       const have = Object.keys(messages[key]);
       const missing = needed.filter((c) => !have.includes(c));
       const unknown = have.filter((c) => !allowed.includes(c));
-      assert.deepEqual({ missing, unknown }, { missing: [], unknown: [] }, `${lang}:${key}`);
+      assert.deepEqual(
+        { missing, unknown },
+        { missing: [], unknown: [] },
+        `${lang}:${key} is read as a plural object (its keys are all CLDR categories: ${have.join(", ")}). ` +
+          "If it is a group of keys, not a count sentence, give it a key that is not zero/one/two/few/many/other.",
+      );
     }
   });
 
