@@ -117,7 +117,6 @@ const MAY_EQUAL_ENGLISH = new Set([
   "home.version",
   "home.connection.title",
   "connection.fields.instance",
-  "connection.fields.release",
   // Ticket screens: placeholders only, brand names, and words shared with English
   // ("Incident" in French, Dutch and Swedish; "Type", "Tickets", "Points", "Table",
   // "Description", "Source", "Pages" in French; "Filters", "Apps" in Dutch; "Data" in Swedish).

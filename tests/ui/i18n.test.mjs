@@ -41,10 +41,13 @@ test("format does not interpret replacement patterns or HTML", () => {
 });
 
 test("t substitutes params from the locale", () => {
-  assert.equal(t("home.connection.demo", { url: "http://127.0.0.1:9000" }), "Demo instance: http://127.0.0.1:9000");
+  assert.equal(
+    t("home.demo.text", { url: "http://127.0.0.1:9000" }),
+    "Ticket Bridge is set up to try out with the local demo instance at http://127.0.0.1:9000.",
+  );
   setMessages("fr", fr, en);
   assert.equal(currentLang(), "fr");
-  assert.equal(t("home.connection.demo", { url: "x" }), "Instance de démonstration : x");
+  assert.equal(t("home.demo.text", { url: "x" }), "Ticket Bridge est configuré pour un essai avec l’instance de démonstration locale à l’adresse x.");
 });
 
 test("t falls back to English for a key missing in the locale", () => {
