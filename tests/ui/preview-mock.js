@@ -46,6 +46,8 @@
 //   ?act=notify|interval   change a notification setting (a check box or the interval), which
 //                       saves itself and shows "Saved" beside it
 //   ?act=savestates|savemap   on #/manage?tab=states|categories: change a name and select Save
+//   ?act=cutoff         on any screen: list the texts that do not fit their box (as the e2e
+//                       language test does) in <body data-preview-cutoff> (for --dump-dom)
 //   ?act=tabnext|tabend  on #/manage: press Right (or End) on the selected tab; the hash it
 //                       leaves is copied to <body data-preview-hash> (for --dump-dom)
 (function () {
@@ -555,7 +557,7 @@
     share: "actions-table", preview: "task-preview", send: "send-task", badsend: "send-task", anyway: "create-anyway",
     discard: "outbox-items", add: "add-action", filter: "tickets-table", export: "export-csv",
     watchnow: "watch-now", pause: "watch-pause", resume: "watch-resume",
-    tabnext: "manage-tabs", tabend: "manage-tabs",
+    tabnext: "manage-tabs", tabend: "manage-tabs", cutoff: "main",
     notify: "watch-settings", interval: "watch-settings", savestates: "save-state-names", savemap: "save-category-mapping",
     lang: "language-select",
   }[act] || "start-sign-in";
@@ -601,6 +603,20 @@
     if (act === "watchnow") click("watch-now");
     if (act === "pause") click("watch-pause");
     if (act === "resume") click("watch-resume");
+    if (act === "cutoff") {
+      const out = [];
+      const pick = "button, a, label, h1, h2, h3, th, td, legend, summary, .btn, [role=tab], .badge, .pill, select, p";
+      for (const e of document.querySelectorAll(pick)) {
+        if (e.closest("[hidden], .visually-hidden") || !e.getClientRects().length) continue;
+        const style = getComputedStyle(e);
+        if (style.display === "none" || style.visibility === "hidden" || ["auto", "scroll"].includes(style.overflowX)) continue;
+        const wide = e.scrollWidth - e.clientWidth > 1;
+        const tall = style.overflowY !== "visible" && e.scrollHeight - e.clientHeight > 1;
+        const outside = e.getBoundingClientRect().right > document.documentElement.clientWidth + 1;
+        if (wide || tall || outside) out.push(`${e.tagName.toLowerCase()}${e.id ? "#" + e.id : ""}.${String(e.className).split(" ").join(".")} (${e.scrollWidth}/${e.clientWidth} × ${e.scrollHeight}/${e.clientHeight}): ${(e.innerText || e.value || "").slice(0, 50)}`);
+      }
+      document.body.dataset.previewCutoff = JSON.stringify(out);
+    }
     if (act === "notify") click("notify-due");
     if (act === "interval") {
       const list = document.getElementById("watch-interval");

@@ -360,7 +360,7 @@ function instancesCard(workspace) {
     el("div", { class: "card-header" }, [el("h2", { id: "instances-card-title", text: t("workspaces.cardTitle") })]),
     el("div", { class: "card-body" }, [el("p", { text: t("workspaces.cardIntro") }), form, errorSlot]),
     el("div", { class: "card-actions" }, [
-      el("a", { href: "#/connect", id: "add-instance", class: "btn btn-primary", text: t("workspaces.add") }),
+      el("a", { href: "#/connect", id: "add-instance", class: "btn btn-secondary", text: t("workspaces.add") }),
     ]),
   ]);
 }
