@@ -158,7 +158,7 @@ test("statusSentence reads as plain English", () => {
   const say = (status) => statusSentence(status, { lang: "en-GB", now: NOW, translate: t });
   assert.equal(say({ state: "watching", lastPollAt: local(14, 3), nextPollAt: local(14, 4) }), "Watching your tickets. Last checked 14:03, next check 14:04.");
   assert.equal(say({ state: "offline", lastPollAt: local(14, 3), nextPollAt: local(14, 5) }), "Offline. Trying again at 14:05.");
-  assert.equal(say({ state: "stopped" }), "Stopped: reconnect to ServiceNow to watch your tickets again.");
+  assert.equal(say({ state: "stopped" }), "Stopped: select Re-authorize to watch your tickets again.");
   assert.equal(say({ state: "idle" }), "Not connected to ServiceNow.");
   assert.match(say({ state: "retrying", nextPollAt: local(14, 5) }), /Trying again at 14:05\.$/);
 });
