@@ -144,18 +144,36 @@ test("normalizeChecks orders by id, keeps unknown ids last, and cleans fields", 
       null,
     ],
   });
+  const plain = { detailText: null, fixText: null, error: null };
   assert.deepEqual(checks, [
-    { id: "https", status: "ok", detail: "fine", fix: null },
-    { id: "token", status: "warn", detail: "", fix: "Re-authorize" },
-    { id: "release", status: "warn", detail: "unknown", fix: null },
-    { id: "future_check", status: "ok", detail: "d", fix: null },
+    { id: "https", status: "ok", detail: "fine", fix: null, ...plain },
+    { id: "token", status: "warn", detail: "", fix: "Re-authorize", ...plain },
+    { id: "release", status: "warn", detail: "unknown", fix: null, ...plain },
+    { id: "future_check", status: "ok", detail: "d", fix: null, ...plain },
   ]);
   assert.deepEqual(normalizeChecks(null), []);
   assert.deepEqual(normalizeChecks({ checks: "no" }), []);
 });
 
+test("normalizeChecks keeps each line's words: key and params, or the error", () => {
+  const error = { kind: "auth_expired", reason: "sn_auth_revoked", message: "m", hint: "h" };
+  const [https, token, lookup] = normalizeChecks({
+    checks: [
+      { id: "lookup", status: "ok", detail: "d", detailText: { key: "doctor.details.lookup.works" }, fixText: { key: "" } },
+      { id: "token", status: "fail", detail: "m", fix: "h", error },
+      { id: "https", status: "ok", detail: "d", detailText: { key: "doctor.details.https.ok", params: { instance: "https://x" } }, error: "no" },
+    ],
+  });
+  assert.deepEqual(https.detailText, { key: "doctor.details.https.ok", params: { instance: "https://x" } });
+  assert.equal(https.error, null, "an error is an object with a kind");
+  assert.deepEqual(token.error, error);
+  assert.equal(token.detailText, null);
+  assert.deepEqual(lookup.detailText, { key: "doctor.details.lookup.works", params: {} });
+  assert.equal(lookup.fixText, null, "a key is a non-empty string");
+});
+
 test("summarizeChecks counts statuses; the check ids follow the kinds registry", () => {
   assert.deepEqual(summarizeChecks([{ status: "ok" }, { status: "fail" }, { status: "ok" }, { status: "warn" }]), { ok: 2, warn: 1, fail: 1 });
-  assert.deepEqual(doctorIds(), ["https", "oauth", "token", "identity", "change_rights", "incident_rights", "release"]);
-  assert.deepEqual(doctorIds([{ rightsCheck: "problem_rights" }]), ["https", "oauth", "token", "identity", "problem_rights", "release"]);
+  assert.deepEqual(doctorIds(), ["https", "oauth", "token", "identity", "change_rights", "incident_rights", "lookup", "release"]);
+  assert.deepEqual(doctorIds([{ rightsCheck: "problem_rights" }]), ["https", "oauth", "token", "identity", "problem_rights", "lookup", "release"]);
 });

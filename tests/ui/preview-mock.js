@@ -8,7 +8,7 @@
 //   ?outcome=connected|wrong_user|error|pending   what connect / reauthorize resolve with
 //                       (pending never settles; wrong_user is the default)
 //   ?again=connected|wrong_user   what sign_in_again resolves with (default connected)
-//   ?doctor=ok|mixed|fail|pending|error   what check_connection returns (default mixed)
+//   ?doctor=ok|mixed|fail|down|pending|error   what check_connection returns (default mixed)
 //   ?act=filled|pending|bad   fill the setup form and select Sign in (pending: fill, and wait forever)
 //   ?act=cancel         fill, sign in, then select Cancel while waiting
 //   ?act=check|reauth|remove|reconnect   select that button on the page
@@ -125,29 +125,61 @@
     return { workspace: WS, status: "wrong_user", signedIn: { userName: "beth.anglin", displayName: "Beth Anglin" }, expected: lastArgs.integrationUser };
   }
 
+  // Lines as check_connection sends them: a key and its params (doctor.details.*, doctor.fixes.*),
+  // or the error of a call that failed; `detail` and `fix` are Rust's English, for logs.
+  const text = (key, params) => (params ? { key, params } : { key });
+  const line = (id, status, detail, fix) => ({ id, status, detail: "", fix: null, detailText: text(...detail), ...(fix ? { fixText: text(...fix) } : {}) });
+  const failed = (id, error) => ({ id, status: "fail", detail: error.message, fix: error.hint, error });
+  const HOST = "https://contoso.service-now.com";
+  const notChecked = (because) => (id) => line(id, "warn", ["doctor.details.not_checked." + because], ["doctor.fixes.not_checked"]);
+  const AFTER_TOKEN = ["identity", "change_rights", "incident_rights", "lookup", "release"];
   const CHECKS = {
     ok: [
-      ["https", "ok", "https://contoso.service-now.com answered over HTTPS with a trusted certificate.", null],
-      ["oauth", "ok", "/oauth_auth.do and /oauth_token.do answered.", null],
-      ["token", "ok", "The access token is valid for 28 more minutes; a refresh token is stored.", null],
-      ["identity", "ok", "Signed in as svc_ticket_bridge (Ticket Bridge Integration).", null],
-      ["incident_rights", "ok", "svc_ticket_bridge can read and create incident records.", null],
-      ["change_rights", "ok", "svc_ticket_bridge can read and create change_request records.", null],
-      ["release", "ok", "Washington DC (later than Kingston).", null],
+      line("https", "ok", ["doctor.details.https.ok", { instance: HOST }]),
+      line("oauth", "ok", ["doctor.details.oauth.ok"]),
+      line("token", "ok", ["doctor.details.token.ok", { expiresAt: minutes(28) }]),
+      line("identity", "ok", ["doctor.details.identity.ok", { name: "Ticket Bridge Integration", user: "svc_ticket_bridge" }]),
+      line("change_rights", "ok", ["doctor.details.change_rights.ok", { roles: "itil" }]),
+      line("incident_rights", "ok", ["doctor.details.incident_rights.ok", { roles: "itil" }]),
+      line("lookup", "ok", ["doctor.details.lookup.works"]),
+      line("release", "ok", ["doctor.details.release.ok", { name: "Washington DC" }]),
     ],
   };
-  CHECKS.mixed = CHECKS.ok.map((c) => c.slice());
-  CHECKS.mixed[3] = ["identity", "warn", "Signed in as beth.anglin (Beth Anglin), not as svc_ticket_bridge.", "Select Re-authorize, then select Not You? in ServiceNow and sign in as svc_ticket_bridge."];
-  CHECKS.mixed[5] = ["change_rights", "fail", "svc_ticket_bridge can read change_request but not create it (403: ACL denied).", "In ServiceNow, give svc_ticket_bridge the itil role, or a role with create access on change_request."];
-  CHECKS.mixed[6] = ["release", "warn", "The release could not be read (sys_properties is not readable).", "Nothing to do if your instance runs Kingston or later."];
+  CHECKS.mixed = CHECKS.ok.slice();
+  CHECKS.mixed[3] = line(
+    "identity", "warn",
+    ["doctor.details.identity.someone_else", { name: "Beth Anglin", user: "beth.anglin", expected: "svc_ticket_bridge" }],
+    ["doctor.fixes.identity.someone_else", { expected: "svc_ticket_bridge", loginUrl: HOST + "/login.do" }],
+  );
+  CHECKS.mixed[4] = line(
+    "change_rights", "fail",
+    ["doctor.details.change_rights.no_create_role", { roles: "itil, admin, sn_change_write" }],
+    ["doctor.fixes.change_rights.no_create_role"],
+  );
+  CHECKS.mixed[6] = line("lookup", "fail", ["doctor.details.lookup.field_hidden"], ["doctor.fixes.lookup.field_hidden"]);
+  CHECKS.mixed[7] = line("release", "ok", ["doctor.details.release.unreadable"]);
   CHECKS.fail = [
-    ["https", "ok", "https://contoso.service-now.com answered over HTTPS.", null],
-    ["oauth", "fail", "/oauth_token.do answered 401: invalid client.", "Check the client ID and client secret in System OAuth > Application Registry, then remove the connection and connect again."],
-    ["token", "fail", "No valid access token.", "Select Re-authorize."],
-    ["identity", "fail", "Unknown: no valid token.", null],
-    ["incident_rights", "fail", "Not checked: no valid token.", null],
-    ["change_rights", "fail", "Not checked: no valid token.", null],
-    ["release", "warn", "Unknown.", null],
+    CHECKS.ok[0],
+    failed("oauth", {
+      kind: "cross_scope_denied", reason: "sn_cross_scope", status: 403,
+      params: { status: "403", detail: "Read operation against 'oauth_entity' from scope 'x_mioms_m365ticket' has been refused due to the table's cross-scope access policy" },
+      message: "ServiceNow refused a read because of the table's cross-scope access policy (…).",
+      hint: "In ServiceNow, open System Definition > Tables, find Application Registries (oauth_entity), and set it back to the defaults.",
+    }),
+    failed("token", {
+      kind: "auth_expired", reason: "sn_auth_revoked", status: 401, params: { status: "401" },
+      message: "ServiceNow no longer accepts Ticket Bridge's sign-in.",
+      hint: "Reconnect: open Manage ServiceNow configuration and select Re-authorize, then sign in as the integration user.",
+    }),
+    ...AFTER_TOKEN.map(notChecked("token")),
+  ];
+  CHECKS.down = [
+    failed("https", {
+      kind: "instance_unreachable", reason: "net_unreachable", params: { instance: HOST },
+      message: `Ticket Bridge could not reach ${HOST}.`,
+      hint: "Check your network connection and the instance address, then try again.",
+    }),
+    ...["oauth", "token", ...AFTER_TOKEN].map(notChecked("unreachable")),
   ];
 
   // Tickets, actions and the outbox --------------------------------------------
@@ -369,7 +401,7 @@
             if (which === "pending") return new Promise(() => {});
             await wait(600);
             if (which === "error") throw { kind: "instance_unreachable", message: "", hint: "" };
-            return { checks: (CHECKS[which] || CHECKS.mixed).map(([id, status, detail, fix]) => ({ id, status, detail, fix })) };
+            return { checks: (CHECKS[which] || CHECKS.mixed).map((c) => ({ ...c })) };
           }
           case "remove_connection":
             await wait(300);

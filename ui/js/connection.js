@@ -6,7 +6,7 @@ import { formatDateTime, formatRelative as relativeText } from "./format.js";
 
 /** The checks `check_connection` returns, in order: one rights line per ticket kind. */
 export function doctorIds(kindList = kinds()) {
-  return ["https", "oauth", "token", "identity", ...kindList.map((k) => k.rightsCheck), "release"];
+  return ["https", "oauth", "token", "identity", ...kindList.map((k) => k.rightsCheck), "lookup", "release"];
 }
 
 export const DOCTOR_STATUSES = Object.freeze(["ok", "warn", "fail"]);
@@ -126,9 +126,18 @@ export function isCancelled(error, userCancelled = false) {
   return /cancel/i.test(typeof error.message === "string" ? error.message : "");
 }
 
+/** A line's words as Rust sends them ({ key, params }), or null. */
+function checkText(value) {
+  if (!value || typeof value !== "object" || typeof value.key !== "string" || value.key === "") return null;
+  const params = value.params && typeof value.params === "object" && !Array.isArray(value.params) ? value.params : {};
+  return { key: value.key, params };
+}
+
 /**
  * Orders check results as `ids` (unknown ids last, in their own order) and
- * normalises each to { id, status, detail, fix }; an unknown status counts as "warn".
+ * normalises each to { id, status, detail, fix, detailText, fixText, error }; an unknown status
+ * counts as "warn". `detail` and `fix` are Rust's English; the words on screen come from
+ * `detailText`/`fixText` ({ key, params }) or, for a call that failed, from `error` (doctor.js).
  */
 export function normalizeChecks(result, ids = doctorIds()) {
   const list = Array.isArray(result?.checks) ? result.checks : [];
@@ -139,6 +148,9 @@ export function normalizeChecks(result, ids = doctorIds()) {
       status: DOCTOR_STATUSES.includes(c.status) ? c.status : "warn",
       detail: typeof c.detail === "string" ? c.detail : "",
       fix: typeof c.fix === "string" && c.fix.trim() !== "" ? c.fix : null,
+      detailText: checkText(c.detailText),
+      fixText: checkText(c.fixText),
+      error: c.error && typeof c.error === "object" && typeof c.error.kind === "string" ? c.error : null,
     }));
   const rank = (id) => {
     const i = ids.indexOf(id);

@@ -52,6 +52,8 @@ export function clearError() {
  * The words of an error in the admin's language: the reason's own text when the locale has one
  * (`errors.reasons.<reason>`, filled with the error's params), else the kind's. English keeps the
  * back end's own sentence, which names the detail; other languages get it as `detail`.
+ * Two params have a meaning of their own: `doing` is a code worded by `errors.doing.<code>`, and
+ * `detail` (ServiceNow's own words) becomes the details line.
  * → { kind, message, hint, detail }
  */
 export function errorText(error = {}) {
@@ -59,11 +61,14 @@ export function errorText(error = {}) {
   const params = error.params && typeof error.params === "object" ? error.params : {};
   const reason = typeof error.reason === "string" ? error.reason : "";
   if (reason && has(`errors.reasons.${reason}.message`)) {
+    const words = typeof params.doing === "string" && has(`errors.doing.${params.doing}`)
+      ? { ...params, doing: t(`errors.doing.${params.doing}`) }
+      : params;
     return {
       kind,
-      message: t(`errors.reasons.${reason}.message`, params),
-      hint: has(`errors.reasons.${reason}.hint`) ? t(`errors.reasons.${reason}.hint`, params) : "",
-      detail: "",
+      message: t(`errors.reasons.${reason}.message`, words),
+      hint: has(`errors.reasons.${reason}.hint`) ? t(`errors.reasons.${reason}.hint`, words) : "",
+      detail: typeof params.detail === "string" ? params.detail : "",
     };
   }
   const known = has(`errors.${kind}.message`) ? kind : "unknown";

@@ -11,7 +11,26 @@ use ticket_bridge_core::doctor::{self, Report, Status};
 
 async fn report(w: &common::World) -> Report {
     let settings = w.manager.settings().expect("connected");
-    doctor::run(&settings, &w.manager.api().unwrap()).await
+    worded(doctor::run(&settings, &w.manager.api().unwrap()).await)
+}
+
+/// Every line has words for the UI (a key, or the error of the call that failed, which the UI
+/// words by its reason or kind) and an English detail with every placeholder filled.
+fn worded(r: Report) -> Report {
+    for c in &r.checks {
+        assert!(
+            c.detail_text.is_some() != c.error.is_some(),
+            "{c:?} has a key or an error"
+        );
+        assert!(
+            c.fix.is_some() == (c.fix_text.is_some() || c.error.is_some()),
+            "{c:?}"
+        );
+        for text in std::iter::once(&c.detail).chain(c.fix.as_ref()) {
+            assert!(!text.is_empty() && !text.contains('{'), "{c:?}");
+        }
+    }
+    r
 }
 
 fn status(r: &Report, id: &str) -> Status {
@@ -64,6 +83,8 @@ async fn ip_address_access_control_is_named_with_its_fix() {
     let r = report(&w).await;
     assert_eq!(status(&r, "https"), Status::Fail);
     assert!(fix(&r, "https").contains("IP Address Access Control"));
+    let e = r.get("https").unwrap().error.clone().unwrap();
+    assert_eq!(e.reason.as_deref(), Some("sn_ip_blocked"));
     for id in &ORDER[1..] {
         assert_eq!(status(&r, id), Status::Warn, "{id} is not checked");
         assert!(r.get(id).unwrap().detail.starts_with("Not checked"));
@@ -79,6 +100,9 @@ async fn the_cross_scope_policy_gets_the_seeds_fix() {
     assert_eq!(status(&r, "oauth"), Status::Fail);
     let c = r.get("oauth").unwrap();
     assert!(c.detail.contains("oauth_entity"), "{}", c.detail);
+    let e = c.error.as_ref().unwrap();
+    assert_eq!(e.reason.as_deref(), Some("sn_cross_scope"));
+    assert!(e.params["detail"].contains("oauth_entity"));
     let fix = c.fix.clone().unwrap();
     assert!(
         fix.contains("All application scopes") && fix.contains("Can read"),
@@ -112,6 +136,10 @@ async fn a_kept_personal_account_is_flagged_with_the_login_do_route() {
     assert_eq!(status(&r, "identity"), Status::Warn);
     let c = r.get("identity").unwrap();
     assert!(c.detail.contains("Jane Doe") && c.detail.contains(INTEGRATION_USER));
+    let words = c.detail_text.as_ref().unwrap();
+    assert_eq!(words.key, "doctor.details.identity.someone_else");
+    assert_eq!(words.params["expected"], INTEGRATION_USER);
+    assert!(c.fix_text.as_ref().unwrap().params["loginUrl"].ends_with("/login.do"));
     let fix = c.fix.clone().unwrap();
     assert!(
         fix.contains("Not You?") && fix.contains("/login.do"),
@@ -157,9 +185,15 @@ async fn an_unreachable_instance_is_said_plainly() {
     let api = w.manager.api().unwrap();
     let common::World { sim, .. } = w;
     sim.shutdown().await;
-    let r = doctor::run(&settings, &api).await;
+    let r = worded(doctor::run(&settings, &api).await);
     assert_eq!(status(&r, "https"), Status::Fail);
     assert!(r.get("https").unwrap().detail.contains("could not reach"));
+    let e = r.get("https").unwrap().error.clone().unwrap();
+    assert_eq!(e.reason.as_deref(), Some("net_unreachable"));
+    assert_eq!(
+        r.get("oauth").unwrap().detail_text.as_ref().unwrap().key,
+        "doctor.details.not_checked.unreachable"
+    );
 }
 
 #[tokio::test]

@@ -7,10 +7,11 @@
 // in place, so no new render and no history entry), and a link can open one directly.
 import * as api from "../api.js";
 import { currentSummary, currentWorkspace, kinds, limits } from "../app-context.js";
-import { currentLang, has, t } from "../i18n.js";
+import { currentLang, t } from "../i18n.js";
 import { announce, clearError, el, showError } from "../ui.js";
 import { doctorIds, formatAbsolute, formatRelative, normalizeChecks, summarizeChecks, tokenState, userLabel } from "../connection.js";
 import { liveRelative } from "../format.js";
+import { checkWords } from "../doctor.js";
 import { createSignInFlow } from "../signin.js";
 import { savedNote } from "../widgets.js";
 import { createWatchCard } from "../watch-card.js";
@@ -83,7 +84,7 @@ function statusBadge(info) {
 }
 
 function checkItem(check) {
-  const title = has(`doctor.checks.${check.id}`) ? t(`doctor.checks.${check.id}`) : check.id;
+  const { title, detail, fix, note } = checkWords(check);
   return el("li", { class: "check", id: `doctor-${check.id}`, dataset: { status: check.status } }, [
     el("span", { class: "check-icon", "aria-hidden": "true", text: STATUS_ICONS[check.status] }),
     el("div", { class: "check-body" }, [
@@ -91,9 +92,10 @@ function checkItem(check) {
         el("span", { class: "visually-hidden", text: `${t(`doctor.status.${check.status}`)}: ` }),
         title,
       ]),
-      check.detail ? el("p", { class: "check-detail", text: check.detail }) : null,
-      check.fix && check.status !== "ok"
-        ? el("p", { class: "check-fix" }, [el("strong", { text: `${t("doctor.fix")} ` }), check.fix])
+      detail ? el("p", { class: "check-detail", text: detail }) : null,
+      note ? el("p", { class: "check-detail check-note", text: note }) : null,
+      fix && check.status !== "ok"
+        ? el("p", { class: "check-fix" }, [el("strong", { text: `${t("doctor.fix")} ` }), fix])
         : null,
     ]),
   ]);

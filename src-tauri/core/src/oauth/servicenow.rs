@@ -40,7 +40,7 @@ impl Provider for ServiceNowProvider {
 
     fn refusal(&self, grant: Grant, r: &Refusal) -> Error {
         if r.status == 200 {
-            return errors::unreadable_answer("finish the sign-in");
+            return errors::unreadable_answer(errors::Doing::FinishSignIn);
         }
         match grant {
             Grant::AuthorizationCode => {
@@ -52,7 +52,7 @@ impl Provider for ServiceNowProvider {
                 r.content_type.as_deref(),
                 None,
                 &r.body,
-                "renew the sign-in",
+                errors::Doing::RenewSignIn,
             ),
             Grant::Refresh => errors::map_refresh_error(r.status),
         }
@@ -148,7 +148,7 @@ impl ServiceNowOAuth {
             ct.as_deref(),
             None,
             &body,
-            "revoke the token",
+            errors::Doing::RevokeToken,
         ))
     }
 }

@@ -3,7 +3,7 @@
 //! the release).
 
 use super::InstanceUrl;
-use super::errors;
+use super::errors::{self, Doing};
 use crate::error::{ErrorKind, Result};
 use crate::oauth::session::Session;
 use serde::{Deserialize, Serialize};
@@ -59,13 +59,13 @@ impl ServiceNow {
     }
 
     /// `GET path` (path and query, starting with `/`) as JSON. `doing` completes "could not …".
-    pub async fn get(&self, path: &str, doing: &str) -> Result<Answer> {
+    pub async fn get(&self, path: &str, doing: Doing) -> Result<Answer> {
         self.send(reqwest::Method::GET, path, None, doing).await
     }
 
     /// `POST path` with a JSON body (a Table API insert). The one retry after a `401` is safe:
     /// ServiceNow checks the token before it writes anything.
-    pub async fn post(&self, path: &str, body: &Value, doing: &str) -> Result<Answer> {
+    pub async fn post(&self, path: &str, body: &Value, doing: Doing) -> Result<Answer> {
         self.send(reqwest::Method::POST, path, Some(body), doing)
             .await
     }
@@ -75,7 +75,7 @@ impl ServiceNow {
         method: reqwest::Method,
         path: &str,
         json: Option<&Value>,
-        doing: &str,
+        doing: Doing,
     ) -> Result<Answer> {
         let mut token = self.session.access_token().await?;
         let mut retried = false;
@@ -135,7 +135,7 @@ impl ServiceNow {
     /// Who the token belongs to: `/api/now/ui/user/current_user`, or, where that endpoint is
     /// missing, the `sys_user` record of `gs.getUserID()`.
     pub async fn current_user(&self) -> Result<SignedInUser> {
-        let doing = "find out who signed in";
+        let doing = Doing::FindSignedInUser;
         match self.get("/api/now/ui/user/current_user", doing).await {
             Ok(a) => {
                 let r = &a.body["result"];
@@ -176,7 +176,7 @@ impl ServiceNow {
         match self
             .get(
                 "/api/now/table/sys_properties?sysparm_query=name%3Dglide.buildname&sysparm_fields=value&sysparm_limit=1",
-                "read the release",
+                Doing::ReadRelease,
             )
             .await
         {

@@ -4,9 +4,94 @@
 //! every OAuth token failure as `401 {"error_description":"access_denied","error":"server_error"}`
 //! whatever the cause, and an IP Address Access Control refusal as an HTML page. Each mapping
 //! below is tested; the hints are what an admin can do about it.
+//!
+//! Every error made here has a `reason` (`sn_*` for ServiceNow's answers, `net_*` for no answer)
+//! and the `params` its words in `ui/locales/*.json` (`errors.reasons.<reason>`) need:
+//! `instance` (the host), `status`, `detail` (ServiceNow's own text, shown as it is), `secs`, and
+//! `doing`, a [`Doing`] code the UI words from `errors.doing.<code>`. The English `message` and
+//! `hint` say the same for logs.
 
 use crate::error::{Error, ErrorKind};
+use crate::servicenow::TicketKind;
 use serde::Deserialize;
+
+macro_rules! doings {
+    ($($(#[$doc:meta])* $variant:ident => $code:literal, $english:literal;)*) => {
+        /// What Ticket Bridge was doing when ServiceNow failed. It completes "could not …": the
+        /// English words are for the message, the code names the UI's `errors.doing.<code>`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Doing {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Doing {
+            /// Every variant, for the tests that check the catalogs.
+            pub const ALL: &'static [Doing] = &[$(Doing::$variant,)*];
+
+            /// The stable code (`snake_case`) the UI looks up as `errors.doing.<code>`.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(Doing::$variant => $code,)*
+                }
+            }
+
+            /// The English words, for messages and logs.
+            pub fn english(self) -> &'static str {
+                match self {
+                    $(Doing::$variant => $english,)*
+                }
+            }
+        }
+    };
+}
+
+doings! {
+    FinishSignIn => "finish_sign_in", "finish the sign-in";
+    RenewSignIn => "renew_sign_in", "renew the sign-in";
+    RevokeToken => "revoke_token", "revoke the token";
+    FindSignedInUser => "find_signed_in_user", "find out who signed in";
+    ReadRelease => "read_release", "read the release";
+    ReadRegistry => "read_registry", "read its Application Registry";
+    /// The connection check's first request (only its IP block is reported).
+    ReachInstance => "reach_instance", "answer";
+    CreateChangeRequest => "create_change_request", "create the change request";
+    CreateIncident => "create_incident", "create the incident";
+    ReadChangeRequests => "read_change_requests", "read change requests";
+    ReadIncidents => "read_incidents", "read incidents";
+    CheckCreated => "check_created", "check whether the ticket was created";
+    LookForChanges => "look_for_changes", "look for ticket changes";
+    ReadTickets => "read_tickets", "read the tickets";
+    CheckOpenTicket => "check_open_ticket", "check for an open ticket for this action";
+    ReadComments => "read_comments", "read the new comments";
+    ReadAssignee => "read_assignee", "read the assignee's name";
+    ReadRoles => "read_roles", "read the integration user's roles";
+    ReadStates => "read_states", "read the ticket states";
+    SearchByCorrelation => "search_by_correlation", "search tickets by correlation ID";
+}
+
+impl Doing {
+    /// Creating one ticket of `kind`.
+    pub fn create(kind: TicketKind) -> Self {
+        match kind {
+            TicketKind::ChangeRequest => Self::CreateChangeRequest,
+            TicketKind::Incident => Self::CreateIncident,
+        }
+    }
+
+    /// Reading the table of `kind` (the connection check's read rights).
+    pub fn read(kind: TicketKind) -> Self {
+        match kind {
+            TicketKind::ChangeRequest => Self::ReadChangeRequests,
+            TicketKind::Incident => Self::ReadIncidents,
+        }
+    }
+}
+
+impl std::fmt::Display for Doing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.english())
+    }
+}
 
 #[derive(Deserialize)]
 struct Envelope {
@@ -41,14 +126,34 @@ fn looks_like_html(content_type: Option<&str>, body: &[u8]) -> bool {
             .is_some_and(|i| body[i] == b'<')
 }
 
+/// Sets `detail` (ServiceNow's own text) when there is one.
+fn with_detail(e: Error, text: &str) -> Error {
+    if text.is_empty() {
+        e
+    } else {
+        e.with_param("detail", text)
+    }
+}
+
+fn ip_blocked() -> Error {
+    Error::new(
+        ErrorKind::IpBlocked,
+        "ServiceNow refused the connection from this computer.",
+        IP_HINT,
+    )
+    .with_reason("sn_ip_blocked")
+    .with_param("status", "403")
+    .with_status(403)
+}
+
 /// Maps a failed Table API (or other REST) answer. `doing` completes "Ticket Bridge could not
-/// …", for example "create the change request".
+/// …", for example [`Doing::CreateChangeRequest`].
 pub fn map_api_error(
     status: u16,
     content_type: Option<&str>,
     retry_after: Option<&str>,
     body: &[u8],
-    doing: &str,
+    doing: Doing,
 ) -> Error {
     let sn = servicenow_message(body);
     let text = sn
@@ -59,14 +164,18 @@ pub fn map_api_error(
         })
         .unwrap_or_default();
     let lower = text.to_ascii_lowercase();
+    let code = status.to_string();
 
     if lower.contains("cross-scope") || lower.contains("cross scope") {
-        return Error::new(
+        let e = Error::new(
             ErrorKind::CrossScopeDenied,
             format!("ServiceNow refused a read because of the table's cross-scope access policy ({text})."),
             CROSS_SCOPE_HINT,
         )
+        .with_reason("sn_cross_scope")
+        .with_param("status", &code)
         .with_status(status);
+        return with_detail(e, &text);
     }
     match status {
         401 => Error::new(
@@ -74,19 +183,22 @@ pub fn map_api_error(
             "ServiceNow no longer accepts Ticket Bridge's sign-in.",
             "Reconnect: open Manage ServiceNow configuration and select Re-authorize, then sign in as the integration user.",
         )
+        .with_reason("sn_auth_revoked")
+        .with_param("status", code)
         .with_status(401),
-        403 if sn.is_none() && looks_like_html(content_type, body) => Error::new(
-            ErrorKind::IpBlocked,
-            "ServiceNow refused the connection from this computer.",
-            IP_HINT,
-        )
-        .with_status(403),
-        403 => Error::new(
-            ErrorKind::AclDenied,
-            format!("ServiceNow did not let the integration user {doing}: {}.", if text.is_empty() { "access denied".into() } else { text }),
-            "Give the integration user the roles to read and create incidents and change requests (itil on a default instance), or ask your ServiceNow admin which access control blocks it.",
-        )
-        .with_status(403),
+        403 if sn.is_none() && looks_like_html(content_type, body) => ip_blocked(),
+        403 => {
+            let e = Error::new(
+                ErrorKind::AclDenied,
+                format!("ServiceNow did not let the integration user {doing}: {}.", if text.is_empty() { "access denied" } else { &text }),
+                "Give the integration user the roles to read and create incidents and change requests (itil on a default instance), or ask your ServiceNow admin which access control blocks it.",
+            )
+            .with_reason("sn_acl_denied")
+            .with_param("doing", doing.code())
+            .with_param("status", code)
+            .with_status(403);
+            with_detail(e, &text)
+        }
         429 => {
             // Seconds or an HTTP date, never longer than the outbox's longest backoff.
             let secs = crate::retry_after::parse(
@@ -100,27 +212,44 @@ pub fn map_api_error(
                 "ServiceNow asked Ticket Bridge to slow down (rate limit).",
                 format!("Nothing is lost: Ticket Bridge tries again in {secs} seconds."),
             )
+            .with_reason("sn_rate_limited")
+            .with_param("secs", secs.to_string())
+            // The plural form of the words follows `count`.
+            .with_param("count", secs.to_string())
+            .with_param("status", code)
             .with_status(429)
             .with_retry_after(secs)
         }
-        500..=599 => Error::new(
-            ErrorKind::ServiceNow,
-            format!(
-                "ServiceNow had a problem and could not {doing} (HTTP {status}{}).",
-                if text.is_empty() { String::new() } else { format!(": {text}") }
-            ),
-            "This is usually temporary. Ticket Bridge tries again; if it keeps happening, check the instance's status with your ServiceNow admin.",
-        )
-        .with_status(status),
-        _ => Error::new(
-            ErrorKind::ServiceNow,
-            format!(
-                "ServiceNow could not {doing} (HTTP {status}{}).",
-                if text.is_empty() { String::new() } else { format!(": {text}") }
-            ),
-            "Check that the instance has the default incident and change request tables and fields; customizations can block Ticket Bridge. ServiceNow's message above says more.",
-        )
-        .with_status(status),
+        500..=599 => {
+            let e = Error::new(
+                ErrorKind::ServiceNow,
+                format!(
+                    "ServiceNow had a problem and could not {doing} (HTTP {status}{}).",
+                    if text.is_empty() { String::new() } else { format!(": {text}") }
+                ),
+                "This is usually temporary. Ticket Bridge tries again; if it keeps happening, check the instance's status with your ServiceNow admin.",
+            )
+            .with_reason("sn_server_error")
+            .with_param("doing", doing.code())
+            .with_param("status", code)
+            .with_status(status);
+            with_detail(e, &text)
+        }
+        _ => {
+            let e = Error::new(
+                ErrorKind::ServiceNow,
+                format!(
+                    "ServiceNow could not {doing} (HTTP {status}{}).",
+                    if text.is_empty() { String::new() } else { format!(": {text}") }
+                ),
+                "Check that the instance has the default incident and change request tables and fields; customizations can block Ticket Bridge. ServiceNow's message above says more.",
+            )
+            .with_reason("sn_request_failed")
+            .with_param("doing", doing.code())
+            .with_param("status", code)
+            .with_status(status);
+            with_detail(e, &text)
+        }
     }
 }
 
@@ -128,13 +257,9 @@ pub fn map_api_error(
 /// `access_denied` for every cause, so the hint lists what to check.
 pub fn map_code_exchange_error(status: u16, content_type: Option<&str>, body: &[u8]) -> Error {
     if status == 403 && looks_like_html(content_type, body) {
-        return Error::new(
-            ErrorKind::IpBlocked,
-            "ServiceNow refused the connection from this computer.",
-            IP_HINT,
-        )
-        .with_status(403);
+        return ip_blocked();
     }
+    let code = status.to_string();
     let sn = String::from_utf8_lossy(body);
     if sn.contains("cross-scope") {
         return Error::new(
@@ -142,6 +267,8 @@ pub fn map_code_exchange_error(status: u16, content_type: Option<&str>, body: &[
             "ServiceNow refused to read its Application Registry because of the table's cross-scope access policy.",
             CROSS_SCOPE_HINT,
         )
+        .with_reason("sn_cross_scope")
+        .with_param("status", code)
         .with_status(status);
     }
     Error::new(
@@ -149,6 +276,8 @@ pub fn map_code_exchange_error(status: u16, content_type: Option<&str>, body: &[
         format!("ServiceNow refused to finish the sign-in (HTTP {status}, access_denied). It gives the same answer for every cause."),
         "Check three things in System OAuth > Application Registry: the client secret (copy it again; it is easy to miss a character), the client ID, and that the redirect URL shown in Ticket Bridge is registered exactly. Then connect again.",
     )
+    .with_reason("sn_token_refused")
+    .with_param("status", code)
     .with_status(status)
 }
 
@@ -159,10 +288,13 @@ pub fn map_refresh_error(status: u16) -> Error {
         format!("ServiceNow refused to renew Ticket Bridge's sign-in (HTTP {status})."),
         "Reconnect: open Manage ServiceNow configuration and select Re-authorize. If the client secret was changed in ServiceNow, enter the new one.",
     )
+    .with_reason("sn_refresh_refused")
+    .with_param("status", status.to_string())
     .with_status(status)
 }
 
-/// Maps a transport failure (no answer at all).
+/// Maps a transport failure (no answer at all). `instance` is the host that did not answer
+/// (also Microsoft's, for the sign-in and Graph).
 pub fn map_transport_error(err: &reqwest::Error, instance: &str) -> Error {
     // TLS failures reach us as an io::Error of kind InvalidData, possibly wrapped in another
     // io::Error (whose source() skips it), somewhere in the chain.
@@ -189,46 +321,74 @@ pub fn map_transport_error(err: &reqwest::Error, instance: &str) -> Error {
         }
         s.to_ascii_lowercase()
     };
-    if tls || chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake")
+    let cause = if tls
+        || chain.contains("certificate")
+        || chain.contains("tls")
+        || chain.contains("handshake")
     {
-        return Error::new(
+        Cause::TlsUntrusted
+    } else if err.is_timeout() {
+        Cause::Timeout
+    } else if chain.contains("dns") || chain.contains("resolve") || chain.contains("lookup") {
+        Cause::Dns
+    } else if err.is_decode() || err.is_body() {
+        Cause::Broken
+    } else {
+        Cause::Unreachable
+    };
+    transport_error(cause, instance)
+}
+
+/// Why no answer came: what [`map_transport_error`] reads from reqwest's error chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cause {
+    TlsUntrusted,
+    Timeout,
+    Dns,
+    Broken,
+    Unreachable,
+}
+
+fn transport_error(cause: Cause, instance: &str) -> Error {
+    let e = match cause {
+        Cause::TlsUntrusted => Error::new(
             ErrorKind::InstanceUnreachable,
             format!(
                 "Ticket Bridge could not make a secure connection to {instance}: its certificate is not trusted by this computer."
             ),
             "Check the instance address. If your company inspects HTTPS traffic, its root certificate must be installed in this computer's certificate store.",
-        );
-    }
-    if err.is_timeout() {
-        return Error::new(
+        )
+        .with_reason("net_tls_untrusted"),
+        Cause::Timeout => Error::new(
             ErrorKind::InstanceUnreachable,
             format!("{instance} did not answer in time."),
             "Check your network connection, then try again. Ticket Bridge keeps anything waiting to be sent.",
-        );
-    }
-    if chain.contains("dns") || chain.contains("resolve") || chain.contains("lookup") {
-        return Error::new(
+        )
+        .with_reason("net_timeout"),
+        Cause::Dns => Error::new(
             ErrorKind::InstanceUnreachable,
             format!("Ticket Bridge could not find {instance}."),
             "Check the instance name for typos, and that this computer is online.",
-        );
-    }
-    if err.is_decode() || err.is_body() {
-        return Error::new(
+        )
+        .with_reason("net_dns"),
+        Cause::Broken => Error::new(
             ErrorKind::InstanceUnreachable,
             format!("The connection to {instance} broke before its answer was complete."),
             "Check your network connection. Ticket Bridge checks what reached ServiceNow before it sends anything again.",
-        );
-    }
-    Error::new(
-        ErrorKind::InstanceUnreachable,
-        format!("Ticket Bridge could not reach {instance}."),
-        "Check your network connection and the instance address, then try again.",
-    )
+        )
+        .with_reason("net_broken"),
+        Cause::Unreachable => Error::new(
+            ErrorKind::InstanceUnreachable,
+            format!("Ticket Bridge could not reach {instance}."),
+            "Check your network connection and the instance address, then try again.",
+        )
+        .with_reason("net_unreachable"),
+    };
+    e.with_param("instance", instance)
 }
 
 /// A 2xx answer whose body could not be read as ServiceNow JSON.
-pub fn unreadable_answer(doing: &str) -> Error {
+pub fn unreadable_answer(doing: Doing) -> Error {
     Error::new(
         ErrorKind::ServiceNow,
         format!(
@@ -236,6 +396,8 @@ pub fn unreadable_answer(doing: &str) -> Error {
         ),
         "This is usually temporary. Try again; if it keeps happening, a proxy or a customization may be changing ServiceNow's answers.",
     )
+    .with_reason("sn_unreadable_answer")
+    .with_param("doing", doing.code())
 }
 
 #[cfg(test)]
@@ -250,6 +412,10 @@ mod tests {
             .into_bytes()
     }
 
+    fn param<'a>(e: &'a Error, name: &str) -> Option<&'a str> {
+        e.params.get(name).map(String::as_str)
+    }
+
     #[test]
     fn unauthenticated_is_auth_expired() {
         let e = map_api_error(
@@ -260,10 +426,12 @@ mod tests {
                 "User Not Authenticated",
                 "Required to provide Auth information",
             ),
-            "read tickets",
+            Doing::ReadTickets,
         );
         assert_eq!(e.kind, ErrorKind::AuthExpired);
         assert_eq!(e.status, Some(401));
+        assert_eq!(e.reason.as_deref(), Some("sn_auth_revoked"));
+        assert_eq!(param(&e, "status"), Some("401"));
     }
 
     #[test]
@@ -276,7 +444,7 @@ mod tests {
                 "Operation Failed",
                 "ACL Exception Insert Failed due to security constraints",
             ),
-            "create the incident",
+            Doing::CreateIncident,
         );
         assert_eq!(e.kind, ErrorKind::AclDenied);
         assert!(
@@ -285,33 +453,59 @@ mod tests {
             e.message
         );
         assert!(e.message.contains("create the incident"));
+        assert_eq!(e.reason.as_deref(), Some("sn_acl_denied"));
+        assert_eq!(param(&e, "doing"), Some("create_incident"));
+        assert_eq!(param(&e, "status"), Some("403"));
+        assert_eq!(
+            param(&e, "detail"),
+            Some("Operation Failed: ACL Exception Insert Failed due to security constraints")
+        );
         let e = map_api_error(
             403,
             JSON,
             None,
             &body("User Not Authorized", "Failed API level ACL Validation"),
-            "read tickets",
+            Doing::ReadTickets,
         );
         assert_eq!(e.kind, ErrorKind::AclDenied);
+        assert_eq!(param(&e, "doing"), Some("read_tickets"));
+        // Without ServiceNow's words there is no detail, and the message says "access denied".
+        let e = map_api_error(403, JSON, None, b"{}", Doing::ReadRoles);
+        assert_eq!(e.reason.as_deref(), Some("sn_acl_denied"));
+        assert_eq!(param(&e, "detail"), None);
+        assert!(
+            e.message
+                .ends_with("read the integration user's roles: access denied.")
+        );
     }
 
     #[test]
     fn html_403_is_ip_blocked() {
         let page = b"  <html><body>Access denied: your IP address is not allowed</body></html>";
-        let e = map_api_error(403, Some("text/html"), None, page, "read tickets");
+        let e = map_api_error(403, Some("text/html"), None, page, Doing::ReadTickets);
         assert_eq!(e.kind, ErrorKind::IpBlocked);
-        let e = map_api_error(403, None, None, page, "read tickets");
+        assert_eq!(e.reason.as_deref(), Some("sn_ip_blocked"));
+        let e = map_api_error(403, None, None, page, Doing::ReadTickets);
         assert_eq!(e.kind, ErrorKind::IpBlocked);
         assert!(e.hint.contains("IP Address Access Control"));
+        let e = map_code_exchange_error(403, Some("text/html"), page);
+        assert_eq!(e.reason.as_deref(), Some("sn_ip_blocked"));
+        assert_eq!(e.status, Some(403));
     }
 
     #[test]
     fn cross_scope_message_gets_the_seeds_fix() {
         let msg = "Read operation against 'oauth_entity' from scope 'x_mioms_m365ticket' has been refused due to the table's cross-scope access policy";
-        let e = map_api_error(403, JSON, None, &body(msg, ""), "read");
+        let e = map_api_error(403, JSON, None, &body(msg, ""), Doing::ReadRegistry);
         assert_eq!(e.kind, ErrorKind::CrossScopeDenied);
         assert!(e.hint.contains("All application scopes"));
         assert!(e.hint.contains("Can read"));
+        assert_eq!(e.reason.as_deref(), Some("sn_cross_scope"));
+        assert_eq!(param(&e, "detail"), Some(msg));
+        let e = map_code_exchange_error(401, JSON, format!("{{\"error\":\"{msg}\"}}").as_bytes());
+        assert_eq!(e.kind, ErrorKind::CrossScopeDenied);
+        assert_eq!(e.reason.as_deref(), Some("sn_cross_scope"));
+        assert_eq!(param(&e, "status"), Some("401"));
     }
 
     #[test]
@@ -321,31 +515,52 @@ mod tests {
             JSON,
             Some("17"),
             &body("Rate limit exceeded", ""),
-            "read",
+            Doing::LookForChanges,
         );
         assert_eq!(e.kind, ErrorKind::RateLimited);
         assert_eq!(e.retry_after_secs, Some(17));
-        let e = map_api_error(429, JSON, Some("soon"), b"", "read");
+        assert_eq!(e.reason.as_deref(), Some("sn_rate_limited"));
+        assert_eq!(param(&e, "secs"), Some("17"));
+        assert_eq!(param(&e, "count"), Some("17"));
+        let e = map_api_error(429, JSON, Some("soon"), b"", Doing::ReadTickets);
         assert_eq!(e.retry_after_secs, Some(60));
+        assert_eq!(param(&e, "secs"), Some("60"));
         // An absurd number waits the longest backoff; an HTTP date in the past waits nothing.
-        let e = map_api_error(429, JSON, Some("18446744073709551615"), b"", "read");
+        let e = map_api_error(
+            429,
+            JSON,
+            Some("18446744073709551615"),
+            b"",
+            Doing::ReadTickets,
+        );
         assert_eq!(e.retry_after_secs, Some(15 * 60));
         let e = map_api_error(
             429,
             JSON,
             Some("Wed, 21 Oct 2015 07:28:00 GMT"),
             b"",
-            "read",
+            Doing::ReadTickets,
         );
         assert_eq!(e.retry_after_secs, Some(0));
+        assert_eq!(param(&e, "secs"), Some("0"));
     }
 
     #[test]
     fn other_statuses_keep_status_and_servicenow_message() {
-        let e = map_api_error(400, JSON, None, &body("Invalid table incidnt", ""), "read");
+        let e = map_api_error(
+            400,
+            JSON,
+            None,
+            &body("Invalid table incidnt", ""),
+            Doing::ReadTickets,
+        );
         assert_eq!(e.kind, ErrorKind::ServiceNow);
         assert_eq!(e.status, Some(400));
         assert!(e.message.contains("Invalid table incidnt"));
+        assert_eq!(e.reason.as_deref(), Some("sn_request_failed"));
+        assert_eq!(param(&e, "status"), Some("400"));
+        assert_eq!(param(&e, "doing"), Some("read_tickets"));
+        assert_eq!(param(&e, "detail"), Some("Invalid table incidnt"));
         let e = map_api_error(
             404,
             JSON,
@@ -354,12 +569,27 @@ mod tests {
                 "No Record found",
                 "Record doesn't exist or ACL restricts the record retrieval",
             ),
-            "read the ticket",
+            Doing::ReadAssignee,
         );
         assert!(e.message.contains("No Record found: Record doesn't exist"));
-        let e = map_api_error(503, Some("text/html"), None, b"<html>down</html>", "read");
+        assert_eq!(param(&e, "doing"), Some("read_assignee"));
+        let e = map_api_error(
+            503,
+            Some("text/html"),
+            None,
+            b"<html>down</html>",
+            Doing::CreateChangeRequest,
+        );
         assert_eq!(e.kind, ErrorKind::ServiceNow);
         assert_eq!(e.status, Some(503));
+        assert_eq!(e.reason.as_deref(), Some("sn_server_error"));
+        assert_eq!(param(&e, "status"), Some("503"));
+        assert_eq!(param(&e, "doing"), Some("create_change_request"));
+        assert_eq!(param(&e, "detail"), None);
+        assert!(
+            e.message
+                .contains("could not create the change request (HTTP 503)")
+        );
         let null_detail =
             br#"{"error":{"message":"Invalid table x","detail":null},"status":"failure"}"#;
         assert_eq!(
@@ -382,9 +612,212 @@ mod tests {
                 && e.hint.contains("client ID")
                 && e.hint.contains("redirect URL")
         );
+        assert_eq!(e.reason.as_deref(), Some("sn_token_refused"));
+        assert_eq!(param(&e, "status"), Some("401"));
         let e = map_refresh_error(401);
         assert_eq!(e.kind, ErrorKind::AuthExpired);
         assert!(e.hint.contains("Re-authorize"));
+        assert_eq!(e.reason.as_deref(), Some("sn_refresh_refused"));
+        assert_eq!(param(&e, "status"), Some("401"));
+    }
+
+    #[test]
+    fn an_unreadable_answer_names_what_was_being_done() {
+        let e = unreadable_answer(Doing::FinishSignIn);
+        assert_eq!(e.kind, ErrorKind::ServiceNow);
+        assert_eq!(e.reason.as_deref(), Some("sn_unreadable_answer"));
+        assert_eq!(param(&e, "doing"), Some("finish_sign_in"));
+        assert!(e.message.contains("when trying to finish the sign-in."));
+        assert_eq!(e.status, None);
+    }
+
+    #[test]
+    fn each_transport_cause_has_its_reason_and_the_host() {
+        for (cause, reason, words) in [
+            (
+                Cause::TlsUntrusted,
+                "net_tls_untrusted",
+                "certificate is not trusted",
+            ),
+            (Cause::Timeout, "net_timeout", "did not answer in time"),
+            (Cause::Dns, "net_dns", "could not find"),
+            (Cause::Broken, "net_broken", "broke before its answer"),
+            (Cause::Unreachable, "net_unreachable", "could not reach"),
+        ] {
+            let e = transport_error(cause, "https://acme.service-now.com");
+            assert_eq!(e.kind, ErrorKind::InstanceUnreachable);
+            assert_eq!(e.reason.as_deref(), Some(reason));
+            assert_eq!(param(&e, "instance"), Some("https://acme.service-now.com"));
+            assert!(e.message.contains(words), "{}", e.message);
+            assert!(e.message.contains("https://acme.service-now.com"));
+            assert!(e.is_transient());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_unreachable() {
+        // Bind, learn the port, close it: nothing listens there now.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let err = reqwest::Client::new()
+            .get(format!("http://127.0.0.1:{port}/"))
+            .send()
+            .await
+            .unwrap_err();
+        let e = map_transport_error(&err, "http://127.0.0.1");
+        assert_eq!(e.reason.as_deref(), Some("net_unreachable"), "{e:?}");
+        assert_eq!(param(&e, "instance"), Some("http://127.0.0.1"));
+    }
+
+    #[test]
+    fn doing_codes_are_unique_snake_case_and_english_is_set() {
+        let mut seen = std::collections::HashSet::new();
+        for d in Doing::ALL {
+            assert!(seen.insert(d.code()), "{} twice", d.code());
+            assert!(
+                d.code()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{}",
+                d.code()
+            );
+            assert!(!d.english().is_empty());
+            assert_eq!(d.to_string(), d.english());
+        }
+        for kind in TicketKind::ALL {
+            assert!(Doing::ALL.contains(&Doing::create(kind)));
+            assert!(Doing::ALL.contains(&Doing::read(kind)));
+            assert!(Doing::create(kind).english().contains(kind.label()));
+            assert!(Doing::read(kind).english().contains(kind.plural()));
+        }
+    }
+
+    /// One error for every reason this file sets, as the mappings above make them.
+    fn one_of_each() -> Vec<Error> {
+        let mut all = vec![
+            map_api_error(401, JSON, None, b"", Doing::ReadTickets),
+            map_api_error(403, Some("text/html"), None, b"<html/>", Doing::ReadTickets),
+            map_api_error(403, JSON, None, &body("No", "ACL"), Doing::CreateIncident),
+            map_api_error(
+                403,
+                JSON,
+                None,
+                &body("cross-scope", ""),
+                Doing::ReadRegistry,
+            ),
+            map_api_error(429, JSON, Some("5"), b"", Doing::ReadTickets),
+            map_api_error(502, JSON, None, &body("Bad", ""), Doing::ReadTickets),
+            map_api_error(400, JSON, None, &body("Bad", ""), Doing::ReadTickets),
+            map_code_exchange_error(401, JSON, b"{}"),
+            map_refresh_error(401),
+            unreadable_answer(Doing::FinishSignIn),
+        ];
+        for cause in [
+            Cause::TlsUntrusted,
+            Cause::Timeout,
+            Cause::Dns,
+            Cause::Broken,
+            Cause::Unreachable,
+        ] {
+            all.push(transport_error(cause, "https://acme.service-now.com"));
+        }
+        all
+    }
+
+    #[test]
+    fn every_reason_and_doing_has_its_words_in_every_catalog() {
+        let source = include_str!("errors.rs");
+        let used: std::collections::BTreeSet<String> = source
+            .split("with_reason(\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .map(str::to_owned)
+            .collect();
+        let made: std::collections::BTreeSet<String> = one_of_each()
+            .iter()
+            .map(|e| e.reason.clone().expect("a reason"))
+            .collect();
+        assert_eq!(made, used, "one_of_each covers every reason");
+        for (lang, catalog) in test_catalogs::all() {
+            for e in one_of_each() {
+                let reason = e.reason.as_deref().unwrap();
+                for part in ["message", "hint"] {
+                    let key = format!("errors.reasons.{reason}.{part}");
+                    let forms = test_catalogs::forms(catalog, &key)
+                        .unwrap_or_else(|| panic!("{lang} lacks {key}"));
+                    for name in forms.iter().flat_map(|f| test_catalogs::placeholders(f)) {
+                        assert!(
+                            e.params.contains_key(&name),
+                            "{lang} {key} uses {{{name}}}, which the error does not carry"
+                        );
+                    }
+                }
+            }
+            for d in Doing::ALL {
+                let key = format!("errors.doing.{}", d.code());
+                let text = test_catalogs::text(catalog, &key)
+                    .unwrap_or_else(|| panic!("{lang} lacks {key}"));
+                assert!(!text.trim().is_empty(), "{lang} {key} is empty");
+            }
+        }
+    }
+}
+
+/// The six catalogs as the tests of `servicenow::errors` and `doctor` read them.
+#[cfg(test)]
+pub(crate) mod test_catalogs {
+    use serde_json::Value;
+
+    pub fn all() -> Vec<(&'static str, &'static Value)> {
+        static ALL: std::sync::OnceLock<Vec<(&'static str, Value)>> = std::sync::OnceLock::new();
+        ALL.get_or_init(|| {
+            [
+                ("en", include_str!("../../../../ui/locales/en.json")),
+                ("fr", include_str!("../../../../ui/locales/fr.json")),
+                ("ja", include_str!("../../../../ui/locales/ja.json")),
+                ("nl", include_str!("../../../../ui/locales/nl.json")),
+                ("sv", include_str!("../../../../ui/locales/sv.json")),
+                ("zh-TW", include_str!("../../../../ui/locales/zh-TW.json")),
+            ]
+            .into_iter()
+            .map(|(l, t)| (l, serde_json::from_str(t).expect("a catalog parses")))
+            .collect()
+        })
+        .iter()
+        .map(|(l, v)| (*l, v))
+        .collect()
+    }
+
+    /// The string at a dotted key, if the catalog has one.
+    pub fn text<'a>(catalog: &'a Value, key: &str) -> Option<&'a str> {
+        key.split('.')
+            .try_fold(catalog, |v, part| v.get(part))
+            .and_then(Value::as_str)
+    }
+
+    /// The forms of a dotted key: its string, or each form of a plural object.
+    pub fn forms<'a>(catalog: &'a Value, key: &str) -> Option<Vec<&'a str>> {
+        let v = key.split('.').try_fold(catalog, |v, part| v.get(part))?;
+        match v {
+            Value::String(s) => Some(vec![s.as_str()]),
+            Value::Object(o) if o.get("other").is_some_and(Value::is_string) => {
+                o.values().map(Value::as_str).collect()
+            }
+            _ => None,
+        }
+    }
+
+    /// The `{name}` placeholders of a text.
+    pub fn placeholders(text: &str) -> Vec<String> {
+        text.split('{')
+            .skip(1)
+            .filter_map(|s| s.split_once('}').map(|(name, _)| name))
+            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+            .map(str::to_owned)
+            .collect()
     }
 }
 
@@ -402,7 +835,7 @@ mod fuzz {
             ct in proptest::option::of(".{0,40}"),
             retry in proptest::option::of(".{0,40}"),
         ) {
-            let e = map_api_error(status, ct.as_deref(), retry.as_deref(), &body, "read");
+            let e = map_api_error(status, ct.as_deref(), retry.as_deref(), &body, Doing::ReadTickets);
             prop_assert!(!e.message.is_empty());
             prop_assert!(!e.hint.is_empty());
             if let Some(s) = e.retry_after_secs {
@@ -420,7 +853,7 @@ mod fuzz {
                 serde_json::json!([message]),
             ] {
                 let bytes = serde_json::to_vec(&body).unwrap();
-                let e = map_api_error(400, Some("application/json"), None, &bytes, "create");
+                let e = map_api_error(400, Some("application/json"), None, &bytes, Doing::CreateIncident);
                 prop_assert!(!e.hint.is_empty());
             }
         }

@@ -8,7 +8,7 @@
 //! sent ([`Query`]).
 
 use super::client::ServiceNow;
-use super::errors;
+use super::errors::{self, Doing};
 use super::kinds::{self, TicketKind};
 use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -215,7 +215,7 @@ fn list_path(l: &List<'_>) -> Result<String> {
 }
 
 /// The rows of a list answer (`{"result": [...]}`); anything else is an unreadable answer.
-fn rows(body: Value, doing: &str) -> Result<Vec<Record>> {
+fn rows(body: Value, doing: Doing) -> Result<Vec<Record>> {
     match body {
         Value::Object(mut o) => match o.remove("result") {
             Some(Value::Array(rows)) => {
@@ -259,7 +259,7 @@ impl ServiceNow {
         record: &Value,
         read_back: &[&str],
     ) -> Result<Record> {
-        let doing = format!("create the {}", kind.label());
+        let doing = Doing::create(kind);
         let q = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("sysparm_fields", &read_back.join(","))
             .append_pair("sysparm_exclude_reference_link", "true")
@@ -268,7 +268,7 @@ impl ServiceNow {
             .post(
                 &format!("/api/now/table/{}?{q}", kind.table()),
                 record,
-                &doing,
+                doing,
             )
             .await?;
         let body = answer.body;
@@ -276,7 +276,7 @@ impl ServiceNow {
             .cloned()
             .and_then(Record::from_value)
             .filter(|r| r.sys_id().is_some())
-            .ok_or_else(|| errors::unreadable_answer(&doing))
+            .ok_or_else(|| errors::unreadable_answer(doing))
     }
 
     /// The rows of `kind` whose `correlation_id` is `correlation_id`, as ServiceNow answers the
@@ -287,7 +287,7 @@ impl ServiceNow {
         correlation_id: &str,
         fields: &[&str],
     ) -> Result<Vec<Record>> {
-        let doing = "check whether the ticket was created";
+        let doing = Doing::CheckCreated;
         let query = Query::new().eq("correlation_id", correlation_id);
         let path = list_path(&List {
             table: kind.table(),
@@ -309,7 +309,7 @@ impl ServiceNow {
         fields: &[&str],
         limit: usize,
     ) -> Result<Vec<Record>> {
-        let doing = "look for ticket changes";
+        let doing = Doing::LookForChanges;
         let mut query = Query::new()
             .of_kinds()
             .starts_with_any("correlation_id", prefixes);
@@ -337,7 +337,7 @@ impl ServiceNow {
         limit: usize,
         offset: usize,
     ) -> Result<(Vec<Record>, Option<u64>)> {
-        let doing = "read the tickets";
+        let doing = Doing::ReadTickets;
         let query = Query::new()
             .of_kinds()
             .starts_with_any("correlation_id", prefixes)
@@ -363,7 +363,7 @@ impl ServiceNow {
         fields: &[&str],
         limit: usize,
     ) -> Result<Vec<Record>> {
-        let doing = "check for an open ticket for this action";
+        let doing = Doing::CheckOpenTicket;
         let query = Query::new()
             .of_kinds()
             .starts_with_any("correlation_id", prefixes)
@@ -388,7 +388,7 @@ impl ServiceNow {
         since: Option<DateTime<Utc>>,
         limit: usize,
     ) -> Result<Vec<JournalEntry>> {
-        let doing = "read the new comments";
+        let doing = Doing::ReadComments;
         let ids: Vec<&str> = tickets.iter().copied().filter(|t| is_sys_id(t)).collect();
         if ids.is_empty() {
             return Ok(Vec::new());
@@ -440,7 +440,7 @@ impl ServiceNow {
         let a = self
             .get(
                 &format!("/api/now/table/sys_user/{sys_id}?sysparm_fields=name%2Cuser_name"),
-                "read the assignee's name",
+                Doing::ReadAssignee,
             )
             .await?;
         let r = &a.body["result"];
@@ -451,7 +451,7 @@ impl ServiceNow {
 
     /// The active roles of a user, by name.
     pub async fn roles(&self, user_sys_id: &str) -> Result<Vec<String>> {
-        let doing = "read the integration user's roles";
+        let doing = Doing::ReadRoles;
         if !is_sys_id(user_sys_id) {
             return Err(errors::unreadable_answer(doing));
         }
@@ -483,7 +483,7 @@ impl ServiceNow {
 
     /// The active `state` choices of every kind, in the instance's order.
     pub async fn state_choices(&self) -> Result<Vec<Choice>> {
-        let doing = "read the ticket states";
+        let doing = Doing::ReadStates;
         let query = Query::new()
             .one_of("name", kinds::tables())
             .eq("element", "state")
@@ -514,7 +514,7 @@ impl ServiceNow {
     /// condition was ignored), and a ticket of this app must come back with its correlation id
     /// (else a read ACL hides it). `prefix` is this app's (`tb1/`).
     pub async fn correlation_probe(&self, prefix: &str, absent: &str) -> Result<CorrelationProbe> {
-        let doing = "search tickets by correlation ID";
+        let doing = Doing::SearchByCorrelation;
         let fields = ["sys_id", "correlation_id"];
         let first = |query: Query| async move {
             let path = list_path(&List {
@@ -551,9 +551,7 @@ impl ServiceNow {
             offset: None,
             count: false,
         })?;
-        self.get(&path, &format!("read {}", kind.plural()))
-            .await
-            .map(|_| ())
+        self.get(&path, Doing::read(kind)).await.map(|_| ())
     }
 }
 
@@ -629,14 +627,14 @@ mod tests {
     fn list_answers_are_rows_or_unreadable() {
         let ok = rows(
             serde_json::json!({"result": [{"sys_id": "a"}, 5, "x"]}),
-            "read",
+            Doing::ReadTickets,
         )
         .unwrap();
         assert_eq!(ok.len(), 1);
         assert_eq!(ok[0].str("sys_id"), Some("a"));
         assert_eq!(ok[0].sys_id(), None, "not a sys_id");
-        assert!(rows(serde_json::json!({"result": {}}), "read").is_err());
-        assert!(rows(serde_json::json!([1]), "read").is_err());
+        assert!(rows(serde_json::json!({"result": {}}), Doing::ReadTickets).is_err());
+        assert!(rows(serde_json::json!([1]), Doing::ReadTickets).is_err());
         let path = list_path(&List {
             table: "task",
             query: Some(&Query::new().eq("active", "true")),
@@ -690,7 +688,7 @@ mod fuzz {
     proptest! {
         #[test]
         fn rows_records_and_dates_never_panic(body in any_json(), text in ".{0,40}") {
-            if let Ok(rows) = rows(body.clone(), "read") {
+            if let Ok(rows) = rows(body.clone(), Doing::ReadTickets) {
                 for r in rows {
                     let _ = r.sys_id();
                     let _ = r.str("correlation_id");

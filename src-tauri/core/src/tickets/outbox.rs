@@ -855,9 +855,9 @@ impl Outbox {
                             found_existing: true,
                             record: stored.value().clone(),
                         },
-                        None => Attempt::Failed(errors::unreadable_answer(
-                            "check whether the ticket was created",
-                        )),
+                        None => {
+                            Attempt::Failed(errors::unreadable_answer(errors::Doing::CheckCreated))
+                        }
                     };
                 }
                 Ok(Lookup::Absent) => {}
@@ -878,10 +878,9 @@ impl Outbox {
                     record: stored.value().clone(),
                 },
                 // Created or not, the answer does not say: the next attempt looks it up.
-                None => Attempt::Failed(errors::unreadable_answer(&format!(
-                    "create the {}",
-                    entry.kind.label()
-                ))),
+                None => {
+                    Attempt::Failed(errors::unreadable_answer(errors::Doing::create(entry.kind)))
+                }
             },
             Err(e) => Attempt::Failed(e),
         }
