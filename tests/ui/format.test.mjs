@@ -11,6 +11,7 @@ import {
   formatNumber,
   formatRelative,
   formatTime,
+  formatUnit,
   liveRelative,
   tickLiveRelative,
   toMillis,
@@ -65,6 +66,8 @@ test("relative times speak the language", () => {
 test("the pseudo-locale and odd tags fall back to English formats", () => {
   assert.equal(formatDate("2026-07-12", "x-pseudo"), "Jul 12, 2026");
   assert.equal(formatNumber(1234.5, "not a tag!"), "1,234.5");
+  assert.equal(formatUnit(5, "minute", "x-pseudo"), "5 minutes");
+  assert.equal(plain(formatUnit(1, "hour", "fr")), "1 heure");
 });
 
 test("numbers follow the language's grouping and decimals", () => {

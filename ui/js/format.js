@@ -99,6 +99,11 @@ export function formatNumber(value, lang = currentLang(), digits = 2) {
   return formatter("NumberFormat", lang, { maximumFractionDigits: digits }).format(n);
 }
 
+/** A quantity with its unit written out ("15 seconds", "1 heure", "5 分"), in `lang`. */
+export function formatUnit(value, unit, lang = currentLang()) {
+  return formatter("NumberFormat", lang, { style: "unit", unit, unitDisplay: "long" }).format(value);
+}
+
 // Relative times on screen: one timer for all of them, at most once a minute, and none while the
 // window is hidden (a hidden window catches up once when it shows again).
 const live = new Set();

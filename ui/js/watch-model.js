@@ -4,7 +4,7 @@
 // sentence takes a translate function, so Node's test runner imports this module
 // directly.
 
-import { formatDateTime, formatTime } from "./format.js";
+import { formatDateTime, formatTime, formatUnit } from "./format.js";
 
 /** How often the watcher may poll, in seconds (set_watch_settings refuses the rest). */
 export const MIN_INTERVAL_SECS = 15;
@@ -103,7 +103,7 @@ export function durationParts(secs) {
 export function formatDuration(secs, lang = "en") {
   const { value, unit } = durationParts(secs);
   try {
-    return new Intl.NumberFormat(lang, { style: "unit", unit, unitDisplay: "long" }).format(value);
+    return formatUnit(value, unit, lang);
   } catch {
     return `${value} ${unit}${value === 1 ? "" : "s"}`;
   }
