@@ -121,6 +121,8 @@ const MAY_EQUAL_ENGLISH = new Set([
   // ("Incident" in French, Dutch and Swedish; "Type", "Tickets", "Points", "Table",
   // "Description", "Source", "Pages" in French; "Filters", "Apps" in Dutch; "Data" in Swedish).
   "priority.option",
+  // Dutch ServiceNow calls priority 5 "Planning", as English does.
+  "priority.p5",
   "share.counter",
   "actions.share",
   "actions.columns.points",
