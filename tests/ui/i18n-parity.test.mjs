@@ -113,6 +113,9 @@ for (const lang of LOCALES) {
 const MAY_EQUAL_ENGLISH = new Set([
   "app.name",
   "tray.tooltip",
+  // The tray's ticket lines: placeholders and separators only.
+  "tray.recentItemUntitled",
+  "tray.recentItemOnUntitled",
   "home.title",
   "home.version",
   "home.connection.title",

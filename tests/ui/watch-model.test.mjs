@@ -230,7 +230,11 @@ test("the notification and tray texts Rust reads keep their placeholders", () =>
     "tray.tooltipCount": ["count"],
     "tray.recent": [],
     "tray.noRecent": [],
-    "tray.recentItem": ["number", "state"],
+    "tray.recentItem": ["number", "state", "title"],
+    "tray.recentItemOn": ["instance", "number", "state", "title"],
+    "tray.recentItemUntitled": ["number", "state"],
+    "tray.recentItemOnUntitled": ["instance", "number", "state"],
+    "tray.settings": [],
     "tray.refresh": [],
     "tray.pause": [],
     "tray.resume": [],
@@ -246,5 +250,5 @@ test("the notification and tray texts Rust reads keep their placeholders", () =>
   }
   const flat = flatten(en);
   assert.equal(flat["notify.stateChanged"], "{number} is now {state}");
-  assert.equal(flat["tray.recentItem"], "{number} · {state}");
+  assert.equal(flat["tray.recentItem"], "{number} · {title} · {state}");
 });

@@ -172,6 +172,8 @@ async fn launch_app(
     .env("LANG", &opts.lang)
     .env("LANGUAGE", opts.lang.split('.').next().unwrap_or("en_US"))
     .env("TICKET_BRIDGE_DEMO_INSTANCE", sim_url)
+    // Settings offers the pseudo-locale (accented, 40 % longer) for the language test.
+    .env(ticket_bridge_core::i18n::PSEUDO_ENV, "1")
     .env(
         "TICKET_BRIDGE_DEMO_MICROSOFT",
         format!(
@@ -200,6 +202,22 @@ async fn launch_app(
     )
     .await;
     (app, driver)
+}
+
+/// When `1`, [`Harness::doc_shot`] writes the README's screenshots.
+pub const DOCS_ENV: &str = "TICKET_BRIDGE_UPDATE_SCREENSHOTS";
+
+/// The folder of the README's screenshots.
+pub fn docs_screenshots() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots")
+}
+
+fn publish(shot: &Path, name: &str) {
+    if std::env::var(DOCS_ENV).is_ok_and(|v| v == "1") {
+        let to = docs_screenshots().join(format!("{name}.png"));
+        std::fs::copy(shot, &to)
+            .unwrap_or_else(|e| panic!("could not write {}: {e}", to.display()));
+    }
 }
 
 fn check_environment() {
@@ -528,6 +546,22 @@ impl Harness {
             let png = self.app().screenshot().await.expect("no screenshot");
             std::fs::write(&path, png).unwrap();
         }
+        path
+    }
+
+    /// A screenshot the README shows: saved like [`Self::shot`] and, when the variable
+    /// [`DOCS_ENV`] is `1` (`scripts/screenshots.sh`), copied over `docs/screenshots/<name>.png`,
+    /// so the README's pictures come from the tests and none is left stale.
+    pub async fn doc_shot(&mut self, name: &str) -> PathBuf {
+        let path = self.shot(name).await;
+        publish(&path, name);
+        path
+    }
+
+    /// The tray menu, for the README (see [`Self::doc_shot`]).
+    pub async fn tray_menu_doc_shot(&mut self, name: &str) -> PathBuf {
+        let path = self.tray_menu_shot(name).await;
+        publish(&path, name);
         path
     }
 

@@ -30,7 +30,7 @@ async fn starts_on_the_connection_card() {
     let button = h.wait_visible("#connect-servicenow").await;
     assert_eq!(button.text().await.unwrap().trim(), "Connect to ServiceNow");
 
-    let shot = h.shot("home").await;
+    let shot = h.doc_shot("home").await;
     assert!(is_png(&shot), "{} is not a screenshot", shot.display());
 
     // The page may call the app's own commands and nothing of the plugins behind them.

@@ -51,7 +51,7 @@ async fn personal_account_is_caught_and_not_you_connects_the_integration_user() 
         "{warning}"
     );
     assert!(warning.contains(INTEGRATION_USER), "{warning}");
-    h.shot("wrong-user").await;
+    h.doc_shot("wrong-user").await;
 
     h.click("#sign-in-again").await;
     let again = h.wait_opened_url(2).await;
@@ -85,7 +85,7 @@ async fn personal_account_is_caught_and_not_you_connects_the_integration_user() 
     assert!(instance.contains(&base), "{instance}");
     h.wait_visible("#change_request-card").await;
     h.wait_visible("#incident-card").await;
-    h.shot("connected").await;
+    h.doc_shot("connected").await;
 
     // Jane's tokens were revoked when the admin chose to sign in again; the integration user's
     // are in the keychain, and nowhere else.
@@ -149,7 +149,7 @@ async fn remove_connection_revokes_the_tokens_and_empties_the_keychain() {
     h.click("#manage-servicenow").await;
     h.click("#check-connection").await;
     wait_all_checks_ok(&h).await;
-    h.shot("manage-checked").await;
+    h.doc_shot("manage").await;
     h.click("#remove-connection").await;
     h.wait_visible("#confirm-remove").await;
     h.shot("confirm-remove").await;

@@ -75,7 +75,7 @@ async fn killed_mid_send_with_a_damaged_outbox_the_task_is_sent_once() {
         1,
         "the damaged file is kept beside the new one"
     );
-    h.shot("damaged-banner").await;
+    h.doc_shot("damaged-banner").await;
 
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {

@@ -18,7 +18,7 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
     h.go("#/").await;
     h.wait_visible("#microsoft-card:not([aria-busy]) #microsoft-sign-in")
         .await;
-    h.shot("home-microsoft-signed-out").await;
+    h.doc_shot("microsoft-card").await;
 
     // The actions page before anything: no points anywhere, three ways to get actions.
     h.go("#/actions").await;
@@ -44,7 +44,7 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
         &format!("{live} actions in Secure Score export.csv"),
     )
     .await;
-    h.shot("csv-preview").await;
+    h.doc_shot("csv-import").await;
     h.click("#csv-import").await;
     h.wait_text("#actions-count", &format!("{live} actions"))
         .await;
@@ -54,7 +54,7 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
     h.click("#actions-sign-in").await;
     h.wait_visible("#ms-tenant").await;
     h.wait_text("#ms-who", "Security Reader").await;
-    h.shot("microsoft-sign-in").await;
+    h.doc_shot("microsoft-sign-in").await;
     let n = h.opened_urls().len() + 1;
     h.click("#ms-sign-in").await;
     let url = h.wait_opened_url(n).await;
@@ -97,7 +97,7 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
     let row = h.wait_text("tr[data-action-id='AdminMFAV2']", "of").await;
     let max = ms.control_max("AdminMFAV2");
     assert!(row.contains(&format!("of {max}")), "{row}");
-    h.shot("actions-scored").await;
+    h.doc_shot("actions-scored").await;
 
     // Search and filter.
     h.fill("actions-search", "legacy authentication").await;
@@ -147,6 +147,7 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
 
     // The watcher sees the close; Refresh reads the score: Verified, told once.
     h.go("#/manage").await;
+    h.click("#manage-tab-notifications").await;
     h.click("#watch-now").await;
     h.go("#/actions").await;
     h.click("#score-refresh").await;
@@ -165,7 +166,7 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
         )
         .await
         .unwrap();
-    h.shot("actions-verified").await;
+    h.doc_shot("actions-verified").await;
 
     // The control loses its points again: Regressed, told once, and the action can get a new
     // ticket.
@@ -212,7 +213,7 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
     h.wait_text("#microsoft-card", "Megan Bowen").await;
     h.wait_text("#incident-card", "Verified by Secure Score")
         .await;
-    h.shot("home-verified").await;
+    h.doc_shot("home-verified").await;
 
     // After a restart (in the dark theme), the sign-in comes back from the keychain: the score
     // and the verdict are there without signing in again.
@@ -226,7 +227,7 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
     h.go("#/actions").await;
     h.wait_text("#verdict-AdminMFAV2", "Verified by Secure Score")
         .await;
-    h.shot("actions-verified-dark").await;
+    h.doc_shot("actions-dark").await;
 
     // No Microsoft token anywhere on disk or in the logs: only the keychain has them.
     let tokens = ms.issued_tokens();

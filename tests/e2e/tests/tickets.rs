@@ -35,6 +35,7 @@ async fn share_an_action_track_it_and_rename_its_state() {
         .unwrap();
 
     // On the manage page, map Secure Score's Data category to the instance's "security".
+    h.click("#manage-tab-categories").await;
     h.fill("category-map-Data", "security").await;
     h.click("#save-category-mapping").await;
     let deadline = tokio::time::Instant::now() + ticket_bridge_e2e::PATIENCE;
@@ -80,7 +81,7 @@ async fn share_an_action_track_it_and_rename_its_state() {
         .await
         .unwrap();
     h.click("#task-kind-change_request").await;
-    h.shot("task-form").await;
+    h.doc_shot("task-form").await;
     h.click("#send-task").await;
     let sent = h.wait_visible("#task-sent").await.text().await.unwrap();
     assert!(sent.contains("CHG0030001"), "{sent}");
@@ -120,7 +121,7 @@ async fn share_an_action_track_it_and_rename_its_state() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(card.text().await.unwrap().contains("New"));
-    h.shot("home-with-ticket").await;
+    h.doc_shot("cards").await;
 
     // The same action again: the open ticket is shown first.
     h.click("#change_request-card-create").await;
@@ -134,6 +135,7 @@ async fn share_an_action_track_it_and_rename_its_state() {
         .execute("location.hash = '#/manage'", vec![])
         .await
         .unwrap();
+    h.click("#manage-tab-states").await;
     h.fill("state-name-change_request--5", "Triage").await;
     h.click("#save-state-names").await;
     h.app()
@@ -152,7 +154,7 @@ async fn share_an_action_track_it_and_rename_its_state() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    h.shot("list-renamed").await;
+    h.doc_shot("all-tickets").await;
     h.finish().await;
 }
 

@@ -76,8 +76,11 @@ async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
         .execute("location.hash = '#/manage'", vec![])
         .await
         .unwrap();
+    h.click("#manage-tab-states").await;
     h.fill("state-name-incident-2", "Being fixed").await;
     h.click("#save-state-names").await;
+    h.wait_visible("#state-names-saved").await;
+    h.click("#manage-tab-notifications").await;
     h.wait_visible("#watch-interval").await;
     set_select(&h, "watch-interval", "15").await;
     until("the interval was not saved", || {
@@ -98,7 +101,7 @@ async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
         )
         .await
         .unwrap();
-    h.shot("notifications-card").await;
+    h.doc_shot("notifications-settings").await;
     h.click("#watch-autostart").await;
     until("the autostart entry stayed", || {
         autostart_entries().is_empty()
@@ -189,8 +192,8 @@ async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
     assert_eq!(h.notifications.received().len(), 1);
 
     // The tray (drawn by an XEmbed tray on this display): the ticket heads the recent list;
-    // picking it opens the ticket. Items: 1 Open, 2 the ticket, 3 Refresh now, 4 Pause, 5 Quit.
-    h.tray_menu_shot("tray-menu").await;
+    // picking it opens the ticket. Items: 1 Open, 2 the ticket, 3 Refresh now, 4 Pause, 5 Settings…, 6 Quit.
+    h.tray_menu_doc_shot("tray-menu").await;
     let opened_before = h.opened_urls().len();
     h.tray.as_ref().unwrap().choose(2);
     let url = h.wait_opened_url(opened_before + 1).await;
@@ -204,6 +207,7 @@ async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
         .execute("location.hash = '#/manage'", vec![])
         .await
         .unwrap();
+    h.click("#manage-tab-notifications").await;
     h.wait_visible("#watch-resume").await;
     fulfiller_sets_state(&h, &sys_id, "3");
     let log = h
@@ -228,8 +232,8 @@ async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
         .expect("no notification after resuming");
     assert_eq!(n.summary, "INC0010001 is now Being fixed");
 
-    // ServiceNow stops accepting the sign-in: one "Reconnect" notification, and the home card
-    // offers Reconnect.
+    // ServiceNow stops accepting the sign-in: one "sign-in needed" notification, and the home card
+    // offers Re-authorize.
     h.app()
         .execute("location.hash = '#/'", vec![])
         .await
@@ -239,11 +243,11 @@ async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
     let n = h
         .notifications
         .wait_for(Duration::from_secs(16), |n| {
-            n.summary == "Reconnect to ServiceNow"
+            n.summary == "ServiceNow sign-in needed"
         })
         .await
-        .expect("no Reconnect notification");
-    assert!(n.body.contains("Reconnect"), "{}", n.body);
+        .expect("no sign-in needed notification");
+    assert!(n.body.contains("Re-authorize"), "{}", n.body);
     h.wait_visible("#reconnect").await;
     h.shot("home-reconnect").await;
     assert_eq!(h.notifications.received().len(), told + 1);

@@ -66,6 +66,7 @@ fn polls(sim: &RunningSim) -> usize {
 async fn check_now(h: &Harness, sim: &RunningSim) {
     h.go("#/manage").await;
     let before = polls(sim);
+    h.click("#manage-tab-notifications").await;
     h.click("#watch-now").await;
     until("the watcher never polled", || polls(sim) > before).await;
 }
@@ -134,7 +135,7 @@ async fn two_instances_each_get_only_their_own_tickets() {
     h.click(&format!("#workspace-{ws_production}")).await;
     h.wait_text("#header-workspace", "Production").await;
     h.wait_visible("#incident-card-empty").await;
-    h.shot("switcher").await;
+    h.doc_shot("workspaces-switcher").await;
     let sent = send_incident(&h, "DLPEnabled").await;
     assert!(sent.contains("INC0010001"), "{sent}");
     assert_eq!(incidents(&h.sim).len(), 1);
@@ -182,7 +183,7 @@ async fn two_instances_each_get_only_their_own_tickets() {
     h.wait_text("#confirm-remove-tasks", "block legacy authentication")
         .await;
     h.wait_visible("#confirm-remove-keep").await;
-    h.shot("removal-prompt").await;
+    h.doc_shot("remove-with-waiting-tasks").await;
     h.click("#confirm-remove-discard").await;
     // Back home: Production only, no switcher, its ticket still on its card.
     h.wait_text("#incident-card", "INC0010001").await;
