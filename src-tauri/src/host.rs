@@ -35,10 +35,10 @@ impl<R: Runtime> Host for DesktopHost<R> {
     }
 
     fn open_url(&self, url: &str) -> ticket_bridge_core::Result<()> {
-        self.app
-            .opener()
-            .open_url(url, None::<&str>)
-            .map_err(|e| Error::internal(format_args!("the browser could not be opened ({e})")))
+        self.app.opener().open_url(url, None::<&str>).map_err(|e| {
+            Error::internal(format_args!("the browser could not be opened ({e})"))
+                .with_reason("browser_not_opened")
+        })
     }
 
     fn tray_changed(&self) {

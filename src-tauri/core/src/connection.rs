@@ -219,28 +219,37 @@ struct Validated {
     port: u16,
 }
 
-fn required(value: &str, what: &str) -> Result<String> {
+fn required(value: &str) -> Option<String> {
     let v = value.trim();
-    if v.is_empty() {
-        return Err(Error::invalid_input(
-            format!("Enter the {what}."),
-            format!("The {what} is required to connect to ServiceNow."),
-        ));
-    }
-    Ok(v.to_owned())
+    (!v.is_empty()).then(|| v.to_owned())
 }
 
 impl ConnectRequest {
     fn validate(&self) -> Result<Validated> {
         let instance = InstanceUrl::parse(&self.instance)?;
-        let client_id = required(&self.client_id, "client ID")?;
-        let integration_user = required(&self.integration_user, "integration user's name")?;
+        let client_id = required(&self.client_id).ok_or_else(|| {
+            Error::invalid_input(
+                "Enter the client ID.",
+                "The client ID is required to connect to ServiceNow.",
+            )
+            .with_reason("client_id_missing")
+        })?;
+        let integration_user = required(&self.integration_user).ok_or_else(|| {
+            Error::invalid_input(
+                "Enter the integration user's name.",
+                "The integration user's name is required to connect to ServiceNow.",
+            )
+            .with_reason("integration_user_missing")
+        })?;
         let port = self.port.unwrap_or(DEFAULT_PORT);
         if port < MIN_PORT {
+            // The same cause, and words, as the listener's own refusal of a reserved port.
             return Err(Error::invalid_input(
                 format!("Port {port} cannot be used."),
                 format!("Choose a port from {MIN_PORT} to {MAX_PORT}."),
-            ));
+            )
+            .with_reason("port_reserved")
+            .with_param("port", port.to_string()));
         }
         let client_secret = self
             .client_secret
@@ -463,6 +472,7 @@ impl ConnectionManager {
                 "There is no sign-in to repeat.",
                 "Select Connect to ServiceNow to start again.",
             )
+            .with_reason("no_sign_in_to_repeat")
         })?;
         revoke_quietly(&wrong.oauth, &wrong.tokens).await;
         self.begin_validated(wrong.req).await
@@ -509,6 +519,7 @@ impl ConnectionManager {
                 "No sign-in is waiting.",
                 "Select Sign in to ServiceNow to start.",
             )
+            .with_reason("no_sign_in_waiting")
         })?;
         let cancelled = self.cancel.arm();
         let Pending {
@@ -531,7 +542,9 @@ impl ConnectionManager {
                     ErrorKind::InvalidInput,
                     format!("ServiceNow did not give Ticket Bridge access ({error})."),
                     "Sign in again and select Allow on ServiceNow's page. If you did, check that the application in System OAuth > Application Registry is active.",
-                ));
+                )
+                .with_reason("access_not_granted")
+                .with_param("code", error));
             }
             Err(ended) => return Err(loopback::ended_error(ended, port)),
         };
@@ -580,6 +593,7 @@ impl ConnectionManager {
                 "There is no signed-in account to keep.",
                 "Select Connect to ServiceNow to start again.",
             )
+            .with_reason("no_account_to_keep")
         })?;
         self.save(
             wrong.req,
@@ -699,7 +713,8 @@ impl ConnectionManager {
                 e.kind,
                 "The connection was removed from this computer, but ServiceNow could not be told to revoke its tokens.",
                 "The tokens end by themselves (the refresh token after 100 days by default). To end them now, an admin can delete them in ServiceNow under System OAuth > Manage Tokens.",
-            )),
+            )
+            .with_reason("revoke_failed")),
         }
     }
 }
@@ -783,6 +798,8 @@ mod tests {
             let e = bad.validate().unwrap_err();
             assert_eq!(e.kind, ErrorKind::InvalidInput);
             assert!(!e.message.is_empty() && !e.hint.is_empty());
+            // Worded in the admin's language from its reason, with the port when it matters.
+            crate::error::reasons_scan::assert_error_worded(&e);
         }
     }
 

@@ -157,7 +157,8 @@ impl Error {
             || (self.kind == ErrorKind::ServiceNow && self.status.is_some_and(|s| s >= 500))
     }
 
-    /// Invalid input in one named field; the hint says how to fix it.
+    /// Invalid input in one named field; the hint says how to fix it. The caller names the
+    /// cause with [`Error::with_reason`] (a test in this module fails on one that does not).
     pub fn invalid_input(message: impl Into<String>, hint: impl Into<String>) -> Self {
         Self::new(ErrorKind::InvalidInput, message, hint)
     }
@@ -168,6 +169,7 @@ impl Error {
             "Ticket Bridge is not connected to ServiceNow.",
             "Open the ServiceNow card and choose Connect to ServiceNow.",
         )
+        .with_reason("no_connection")
     }
 
     /// An unexpected local failure. `what` names the operation; never pass secrets.
@@ -190,6 +192,11 @@ impl std::error::Error for Error {}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The test that keeps every error worded from the catalogs (it reads the sources).
+#[cfg(test)]
+#[path = "reasons_scan.rs"]
+pub(crate) mod reasons_scan;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,11 +214,13 @@ mod tests {
                 "status": 429, "retryAfterSecs": 30
             })
         );
-        let plain = serde_json::to_value(Error::not_connected()).unwrap();
+        let plain = serde_json::to_value(Error::new(ErrorKind::Internal, "m", "h")).unwrap();
         assert_eq!(
             plain.as_object().unwrap().keys().collect::<Vec<_>>(),
             ["hint", "kind", "message"]
         );
+        let not_connected = serde_json::to_value(Error::not_connected()).unwrap();
+        assert_eq!(not_connected["reason"], "no_connection");
     }
 
     #[test]

@@ -57,17 +57,30 @@ pub fn use_platform_store() -> Result<()> {
 /// (they never contain the secret), the admin gets what to do.
 pub fn map_keyring_error(e: keyring_core::Error) -> Error {
     log::warn!("keychain error: {e}");
-    Error::new(
-        ErrorKind::KeychainUnavailable,
-        "Ticket Bridge cannot use this computer's credential store, where it keeps the client secret and the sign-in tokens.",
-        if cfg!(target_os = "macos") {
-            "Unlock your login keychain (Keychain Access), then try again."
-        } else if cfg!(target_os = "windows") {
-            "Check that Windows Credential Manager is available for your account, then try again."
-        } else {
-            "Unlock your keyring (for example GNOME Keyring or KWallet, which provide the Secret Service), or install one, then try again."
-        },
-    )
+    const MESSAGE: &str = "Ticket Bridge cannot use this computer's credential store, where it keeps the client secret and the sign-in tokens.";
+    // One reason per platform: what to unlock has a different name on each.
+    if cfg!(target_os = "macos") {
+        Error::new(
+            ErrorKind::KeychainUnavailable,
+            MESSAGE,
+            "Unlock your login keychain (Keychain Access), then try again.",
+        )
+        .with_reason("keychain_locked_macos")
+    } else if cfg!(target_os = "windows") {
+        Error::new(
+            ErrorKind::KeychainUnavailable,
+            MESSAGE,
+            "Check that Windows Credential Manager is available for your account, then try again.",
+        )
+        .with_reason("keychain_locked_windows")
+    } else {
+        Error::new(
+            ErrorKind::KeychainUnavailable,
+            MESSAGE,
+            "Unlock your keyring (for example GNOME Keyring or KWallet, which provide the Secret Service), or install one, then try again.",
+        )
+        .with_reason("keychain_locked_linux")
+    }
 }
 
 /// Keychain calls go one at a time: some platform stores do not handle concurrent access to
@@ -132,6 +145,7 @@ impl Keychain {
                         "A Ticket Bridge entry in the credential store is damaged.",
                         "Remove the connection and connect again.",
                     )
+                    .with_reason("keychain_entry_damaged")
                 }),
             Err(keyring_core::Error::NoEntry) => Ok(None),
             Err(e) => Err(map_keyring_error(e)),

@@ -180,7 +180,10 @@ pub async fn export_tickets_csv<R: Runtime>(
         .path()
         .download_dir()
         .or_else(|_| app.path().document_dir())
-        .map_err(|e| Error::internal(format_args!("no Downloads folder ({e})")))?;
+        .map_err(|e| {
+            Error::internal(format_args!("no Downloads folder ({e})"))
+                .with_reason("downloads_folder_missing")
+        })?;
     let path = ws.export_csv(sys_ids, dir).await?;
     Ok(Exported {
         path: path.display().to_string(),

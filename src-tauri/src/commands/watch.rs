@@ -63,6 +63,7 @@ fn apply_autostart<R: Runtime>(app: &AppHandle<R>, on: bool) -> Result<(), Error
             format!("Start at login could not be changed ({e})."),
             "Check that your account may add login items, then try again.",
         )
+        .with_reason("autostart_failed")
     })
 }
 

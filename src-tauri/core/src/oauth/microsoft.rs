@@ -322,6 +322,8 @@ impl Provider for MicrosoftProvider {
                 ),
                 "Nothing is lost: try again in a few minutes.",
             )
+            .with_reason("microsoft_busy")
+            .with_param("status", r.status.to_string())
             .with_status(r.status);
         }
         if r.status == 200 {
@@ -329,7 +331,8 @@ impl Provider for MicrosoftProvider {
                 ErrorKind::Microsoft,
                 "Microsoft answered the sign-in, but Ticket Bridge could not read the answer.",
                 "Try again. If it keeps happening, a proxy may be changing Microsoft's answers.",
-            );
+            )
+            .with_reason("microsoft_unreadable_answer");
         }
         let code = error_codes(&r.body).first().copied();
         match grant {
@@ -350,6 +353,14 @@ impl Provider for MicrosoftProvider {
                     code.map(|c| format!(", AADSTS{c}")).unwrap_or_default()
                 ),
                 "Check the tenant and the application (client) ID, then sign in again.",
+            )
+            .with_reason("microsoft_code_refused")
+            .with_param(
+                "code",
+                match code {
+                    Some(c) => format!("HTTP {}, AADSTS{c}", r.status),
+                    None => format!("HTTP {}", r.status),
+                },
             ),
         }
         .with_status(r.status)

@@ -51,7 +51,9 @@ pub struct Cost {
 fn unreachable(e: &reqwest::Error, base: &BaseUrl) -> Error {
     let mut err = crate::servicenow::errors::map_transport_error(e, base.as_str());
     err.message = err.message.replace("ServiceNow", "Microsoft Graph");
-    err
+    // The transport's own reason words it for a ServiceNow instance: this one names Graph.
+    err.with_reason("graph_unreachable")
+        .with_param("address", base.as_str())
 }
 
 /// The `Retry-After` of an answer: seconds, or an HTTP date; bounded.
@@ -149,6 +151,7 @@ impl Graph {
                             "Microsoft Graph answered, but Ticket Bridge could not read the answer.",
                             "Try again later. If it keeps happening, a proxy may be changing Graph's answers.",
                         )
+                        .with_reason("graph_unreadable_answer")
                     });
                 }
                 401 if !renewed => {
@@ -182,9 +185,17 @@ impl Graph {
                         },
                         format!(
                             "Microsoft Graph could not show Secure Score (HTTP {status}{}).",
-                            code.map(|c| format!(", {c}")).unwrap_or_default()
+                            code.as_ref().map(|c| format!(", {c}")).unwrap_or_default()
                         ),
                         "This is usually temporary: Ticket Bridge shows the list it has and tries again later.",
+                    )
+                    .with_reason("graph_unavailable")
+                    .with_param(
+                        "code",
+                        match &code {
+                            Some(c) => format!("HTTP {status}, {c}"),
+                            None => format!("HTTP {status}"),
+                        },
                     )
                     .with_status(status);
                     return Err(match retry_after(retry.as_deref(), chrono::Utc::now()) {
@@ -210,7 +221,8 @@ impl Graph {
                         ErrorKind::Microsoft,
                         "Microsoft Graph sent a page without a list.",
                         "Try again later.",
-                    ));
+                    )
+                    .with_reason("graph_page_without_list"));
                 }
             }
             match page.get("@odata.nextLink").and_then(Value::as_str) {

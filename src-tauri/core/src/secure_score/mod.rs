@@ -212,13 +212,16 @@ pub fn new_user_action(title: &str, category: Category, remediation: &str) -> Re
         return Err(Error::invalid_input(
             "Enter a title for the improvement action.",
             "Describe in a few words what should change, for example: Turn on MFA for the help desk.",
-        ));
+        )
+        .with_reason("action_title_missing"));
     }
     if title.chars().count() > MAX_TITLE_CHARS {
         return Err(Error::invalid_input(
             format!("The title is longer than {MAX_TITLE_CHARS} characters."),
             "Shorten the title; put the details in the remediation.",
-        ));
+        )
+        .with_reason("action_title_too_long")
+        .with_param("limit", MAX_TITLE_CHARS.to_string()));
     }
     let mut b = [0u8; 4];
     rand::rng().fill_bytes(&mut b);

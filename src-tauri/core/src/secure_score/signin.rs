@@ -287,6 +287,7 @@ impl MicrosoftSignIn {
                 "No Microsoft sign-in is waiting.",
                 "Select Sign in to Microsoft 365 to start.",
             )
+            .with_reason("no_microsoft_sign_in_waiting")
         })?;
         let cancelled = self.cancel.arm();
         let Pending {
@@ -344,6 +345,7 @@ impl MicrosoftSignIn {
                     "Microsoft did not say who signed in (no readable ID token).",
                     "Check that the sign-in asks for the openid and profile permissions, then sign in again.",
                 )
+                .with_reason("microsoft_no_id_token")
             })?;
         if !tokens.scopes.is_empty()
             && !tokens

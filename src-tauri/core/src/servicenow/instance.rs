@@ -20,6 +20,7 @@ pub struct InstanceUrl {
 
 const HINT: &str = "Type your instance name (for example contoso), or its address such as https://contoso.service-now.com.";
 
+/// A rejection with the usual hint; the caller names the cause (`.with_reason`).
 fn invalid(message: impl Into<String>) -> Error {
     Error::invalid_input(message, HINT)
 }
@@ -38,12 +39,13 @@ impl InstanceUrl {
     pub fn parse(input: &str) -> Result<Self> {
         let s = input.trim();
         if s.is_empty() {
-            return Err(invalid("Enter your ServiceNow instance."));
+            return Err(invalid("Enter your ServiceNow instance.").with_reason("instance_missing"));
         }
         if s.chars().any(char::is_whitespace) {
-            return Err(invalid(
-                "An instance name or address cannot contain spaces.",
-            ));
+            return Err(
+                invalid("An instance name or address cannot contain spaces.")
+                    .with_reason("instance_spaces"),
+            );
         }
         if is_instance_name(s) {
             return Ok(Self {
@@ -60,15 +62,18 @@ impl InstanceUrl {
             invalid(format!(
                 "\u{201c}{s}\u{201d} is not an instance name or address."
             ))
+            .with_reason("instance_address")
+            .with_param("input", s)
         })?;
         if !url.username().is_empty() || url.password().is_some() {
-            return Err(invalid(
-                "Leave the user name and password out of the instance address.",
-            ));
+            return Err(
+                invalid("Leave the user name and password out of the instance address.")
+                    .with_reason("instance_credentials"),
+            );
         }
-        let host = url
-            .host()
-            .ok_or_else(|| invalid("The instance address has no host name."))?;
+        let host = url.host().ok_or_else(|| {
+            invalid("The instance address has no host name.").with_reason("instance_no_host")
+        })?;
         let loopback = match &host {
             Host::Ipv4(ip) => ip.is_loopback(),
             Host::Ipv6(ip) => ip.is_loopback(),
@@ -80,35 +85,43 @@ impl InstanceUrl {
                 if url.port().is_none() {
                     return Err(invalid(
                         "A local test instance needs its port, for example http://127.0.0.1:8080.",
-                    ));
+                    )
+                    .with_reason("instance_local_port"));
                 }
             }
             "http" => {
                 return Err(Error::invalid_input(
                     "ServiceNow instances are reached over HTTPS only.",
                     "Use the https:// address of your instance, for example https://contoso.service-now.com.",
-                ));
+                )
+                .with_reason("instance_not_https"));
             }
             other => {
-                return Err(invalid(format!(
-                    "\u{201c}{other}://\u{201d} is not a web address."
-                )));
+                return Err(
+                    invalid(format!("\u{201c}{other}://\u{201d} is not a web address."))
+                        .with_reason("instance_scheme")
+                        .with_param("scheme", other),
+                );
             }
         }
         if let Host::Domain(d) = &host
             && !d.contains('.')
             && !loopback
         {
-            return Err(invalid(format!(
-                "\u{201c}{d}\u{201d} is not a complete host name."
-            )));
+            return Err(
+                invalid(format!("\u{201c}{d}\u{201d} is not a complete host name."))
+                    .with_reason("instance_host_incomplete")
+                    .with_param("host", d.to_string()),
+            );
         }
         if let Host::Domain(d) = &host
             && !d.split('.').all(is_instance_name)
         {
-            return Err(invalid(format!(
-                "\u{201c}{d}\u{201d} is not a valid host name."
-            )));
+            return Err(
+                invalid(format!("\u{201c}{d}\u{201d} is not a valid host name."))
+                    .with_reason("instance_host_invalid")
+                    .with_param("host", d.to_string()),
+            );
         }
         let mut origin = format!("{}://{}", url.scheme(), host);
         if let Some(port) = url.port() {
@@ -221,6 +234,7 @@ mod tests {
             let e = InstanceUrl::parse(bad).expect_err(bad);
             assert_eq!(e.kind, ErrorKind::InvalidInput, "{bad}");
             assert!(!e.hint.is_empty(), "{bad}");
+            assert!(e.reason.is_some(), "{bad} has no reason");
         }
     }
 
@@ -246,7 +260,7 @@ mod properties {
         #[test]
         fn any_input_is_parsed_safely(input in "\\PC{0,80}") {
             match InstanceUrl::parse(&input) {
-                Err(e) => prop_assert!(!e.hint.is_empty()),
+                Err(e) => prop_assert!(!e.hint.is_empty() && e.reason.is_some()),
                 Ok(u) => {
                     let s = u.as_str();
                     prop_assert!(s.starts_with("https://") || (s.starts_with("http://") && u.is_loopback()));

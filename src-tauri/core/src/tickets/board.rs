@@ -354,7 +354,9 @@ impl Board {
                 return Err(Error::invalid_input(
                     format!("A state name can be at most {MAX_STATE_NAME_CHARS} characters."),
                     "Use a shorter name.",
-                ));
+                )
+                .with_reason("state_name_too_long")
+                .with_param("limit", MAX_STATE_NAME_CHARS.to_string()));
             }
             Some(l) => {
                 names.insert(value.to_owned(), l.to_owned());
@@ -535,6 +537,8 @@ impl Board {
                     format!("\u{201c}{k}\u{201d} is not a Secure Score category."),
                     "Use Identity, Data, Devices, Apps or Infrastructure.",
                 )
+                .with_reason("category_unknown")
+                .with_param("category", k.as_str())
             })?;
             let v = v.trim();
             if v.chars().count() > MAX_CATEGORY_VALUE_CHARS {
@@ -543,7 +547,9 @@ impl Board {
                         "A category value can be at most {MAX_CATEGORY_VALUE_CHARS} characters."
                     ),
                     "Use the value of the choice in ServiceNow (System Definition > Choice Lists), not its label.",
-                ));
+                )
+                .with_reason("category_value_too_long")
+                .with_param("limit", MAX_CATEGORY_VALUE_CHARS.to_string()));
             }
             if !v.is_empty() {
                 clean.insert(category.label().to_owned(), v.to_owned());

@@ -3,14 +3,16 @@
 //! date in ServiceNow's UTC format, the correlation id and `correlation_display`, and a short
 //! readable block that says where the task came from.
 //!
-//! Pure: no I/O, no clock (the caller passes "today"). Messages are English fallbacks; the UI
-//! picks its words by `field`.
+//! Pure: no I/O, no clock (the caller passes "today"). Messages are English, for logs; the UI
+//! marks the field named by `field` and words the problem from `reason` and `params`
+//! (`errors.reasons.<reason>` in `ui/locales`), as it does for [`crate::Error`].
 
 use super::correlation::CorrelationId;
 use super::model::{Category, Priority, RecommendationSource, SN_DATE_TIME, TicketKind};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 /// ServiceNow's `short_description` length.
 pub const MAX_NAME_CHARS: usize = 160;
@@ -35,23 +37,43 @@ pub struct TaskDraft {
     pub initiating_user: String,
 }
 
-/// One problem with one field of the form.
+/// One problem with one field of the form. Crosses IPC as
+/// `{ "field", "reason", "params"?, "message", "hint" }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldError {
     /// The form field, as the UI names it (`name`, `description`, `dueDate`, `actionId`).
     pub field: String,
+    /// The cause (`snake_case`, stable): the UI's words are `errors.reasons.<reason>`.
+    #[serde(default)]
+    pub reason: String,
+    /// The values those words need (counts and limits as digits, dates as `YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
     pub message: String,
     pub hint: String,
 }
 
 impl FieldError {
+    /// A problem with `field`; the caller names its cause with [`FieldError::with_reason`].
     fn new(field: &str, message: impl Into<String>, hint: impl Into<String>) -> Self {
         Self {
             field: field.into(),
+            reason: String::new(),
+            params: BTreeMap::new(),
             message: message.into(),
             hint: hint.into(),
         }
+    }
+
+    fn with_reason(mut self, reason: &str) -> Self {
+        self.reason = reason.to_owned();
+        self
+    }
+
+    fn with_param(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.params.insert(name.to_owned(), value.into());
+        self
     }
 }
 
@@ -61,11 +83,14 @@ impl TaskDraft {
         let mut errors = Vec::new();
         let name = self.name.trim();
         if name.is_empty() {
-            errors.push(FieldError::new(
-                "name",
-                "Enter a name for the task.",
-                "The name becomes the ticket's short description in ServiceNow.",
-            ));
+            errors.push(
+                FieldError::new(
+                    "name",
+                    "Enter a name for the task.",
+                    "The name becomes the ticket's short description in ServiceNow.",
+                )
+                .with_reason("task_name_missing"),
+            );
         } else {
             let chars = name.chars().count();
             if chars > MAX_NAME_CHARS {
@@ -73,14 +98,20 @@ impl TaskDraft {
                     "name",
                     format!("The name is {chars} characters long; ServiceNow keeps at most {MAX_NAME_CHARS}."),
                     "Shorten the name and put the details in the description.",
-                ));
+                )
+                .with_reason("task_name_too_long")
+                .with_param("count", chars.to_string())
+                .with_param("limit", MAX_NAME_CHARS.to_string()));
             }
             if name.chars().any(char::is_control) {
-                errors.push(FieldError::new(
-                    "name",
-                    "The name must be a single line.",
-                    "Put line breaks and details in the description.",
-                ));
+                errors.push(
+                    FieldError::new(
+                        "name",
+                        "The name must be a single line.",
+                        "Put line breaks and details in the description.",
+                    )
+                    .with_reason("task_name_multiline"),
+                );
             }
         }
         if self.description.trim().is_empty() {
@@ -88,21 +119,30 @@ impl TaskDraft {
                 "description",
                 "Enter a description.",
                 "Say what should be changed and why, so the person who gets the ticket can act on it.",
-            ));
+            )
+            .with_reason("task_description_missing"));
         }
         if self.due_date < today {
-            errors.push(FieldError::new(
-                "dueDate",
-                format!("The due date {} is in the past.", self.due_date),
-                format!("Choose today ({today}) or a later date."),
-            ));
+            errors.push(
+                FieldError::new(
+                    "dueDate",
+                    format!("The due date {} is in the past.", self.due_date),
+                    format!("Choose today ({today}) or a later date."),
+                )
+                .with_reason("task_due_date_past")
+                .with_param("date", self.due_date.format("%Y-%m-%d").to_string())
+                .with_param("today", today.format("%Y-%m-%d").to_string()),
+            );
         }
         if self.action_id.trim().is_empty() {
-            errors.push(FieldError::new(
-                "actionId",
-                "The task is not linked to an improvement action.",
-                "Start the task from an improvement action, or give the typed action an id.",
-            ));
+            errors.push(
+                FieldError::new(
+                    "actionId",
+                    "The task is not linked to an improvement action.",
+                    "Start the task from an improvement action, or give the typed action an id.",
+                )
+                .with_reason("task_action_missing"),
+            );
         }
         if errors.is_empty() {
             Ok(())
@@ -204,6 +244,33 @@ mod tests {
             "{}",
             errors[2].message
         );
+        let reasons: Vec<_> = errors.iter().map(|e| e.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            [
+                "task_name_missing",
+                "task_description_missing",
+                "task_due_date_past",
+                "task_action_missing"
+            ]
+        );
+        // The shape the UI reads: dates as YYYY-MM-DD, for it to write in the admin's language.
+        assert_eq!(
+            serde_json::to_value(&errors[2]).unwrap(),
+            json!({
+                "field": "dueDate",
+                "reason": "task_due_date_past",
+                "params": { "date": "2026-06-28", "today": "2026-06-29" },
+                "message": "The due date 2026-06-28 is in the past.",
+                "hint": "Choose today (2026-06-29) or a later date.",
+            })
+        );
+        assert!(
+            serde_json::to_value(&errors[0])
+                .unwrap()
+                .get("params")
+                .is_none()
+        );
 
         let long = TaskDraft {
             name: "é".repeat(161),
@@ -212,6 +279,11 @@ mod tests {
         let e = long.validate(today()).unwrap_err();
         assert_eq!(e.len(), 1);
         assert!(e[0].message.contains("161") && e[0].message.contains("160"));
+        assert_eq!(e[0].reason, "task_name_too_long");
+        assert_eq!(
+            (e[0].params["count"].as_str(), e[0].params["limit"].as_str()),
+            ("161", "160")
+        );
         assert_eq!(
             TaskDraft {
                 name: "é".repeat(160),
@@ -224,7 +296,11 @@ mod tests {
             name: "a\nb".into(),
             ..draft()
         };
-        assert_eq!(two_lines.validate(today()).unwrap_err()[0].field, "name");
+        let e = two_lines.validate(today()).unwrap_err();
+        assert_eq!(
+            (e[0].field.as_str(), e[0].reason.as_str()),
+            ("name", "task_name_multiline")
+        );
     }
 
     #[test]

@@ -126,6 +126,8 @@ impl OutboxEntry {
 }
 
 /// A field ServiceNow did not store as sent (an invalid choice is left unset, not refused).
+/// The UI words it from `reason` (`errors.reasons.<reason>`) with `params`; `message` is the
+/// English sentence for logs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldWarning {
@@ -134,6 +136,13 @@ pub struct FieldWarning {
     /// What ServiceNow holds; empty when it left the field unset.
     pub stored: String,
     pub message: String,
+    /// `field_left_unset`, `priority_recomputed` or `field_changed_on_save` (empty in files
+    /// written before warnings had one).
+    #[serde(default)]
+    pub reason: String,
+    /// `field`, `sent` and `stored`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub params: std::collections::BTreeMap<String, String>,
 }
 
 /// A ticket the outbox created (or found created).
@@ -238,6 +247,8 @@ fn storage_error(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
         ),
         "Check that the disk is not full and that you can write to that folder. Tasks already in the outbox are kept.",
     )
+    .with_reason("outbox_not_saved")
+    .with_param("path", path.display().to_string())
 }
 
 /// The wait after a transient failure on the `attempts`-th attempt: 30 s, 60 s, 120 s ...
@@ -298,23 +309,29 @@ fn check_stored(entry: &OutboxEntry, stored: &Value) -> Vec<FieldWarning> {
             if got == sent {
                 return None;
             }
-            let message = if got.is_empty() {
-                format!("ServiceNow left {field} unset (Ticket Bridge sent \"{sent}\"). Check the instance's choices for {field}, and set it on the ticket.")
+            let (message, reason) = if got.is_empty() {
+                (format!("ServiceNow left {field} unset (Ticket Bridge sent \"{sent}\"). Check the instance's choices for {field}, and set it on the ticket."), "field_left_unset")
             } else if field == "priority" {
                 let shown = got
                     .parse::<u8>()
                     .ok()
                     .and_then(Priority::from_value)
                     .map_or(got.clone(), |p| format!("{} - {}", p.value(), p.label()));
-                format!("ServiceNow gave the ticket priority {shown}, not {sent}: the instance computes priority from impact and urgency differently. Check its priority lookup rules.")
+                (format!("ServiceNow gave the ticket priority {shown}, not {sent}: the instance computes priority from impact and urgency differently. Check its priority lookup rules."), "priority_recomputed")
             } else {
-                format!("ServiceNow stored {field} as \"{got}\", not \"{sent}\". A business rule on the instance may change it.")
+                (format!("ServiceNow stored {field} as \"{got}\", not \"{sent}\". A business rule on the instance may change it."), "field_changed_on_save")
             };
+            let params = [("field", field), ("sent", sent.as_str()), ("stored", got.as_str())]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
             Some(FieldWarning {
                 field: field.into(),
                 sent,
                 stored: got,
                 message,
+                reason: reason.to_owned(),
+                params,
             })
         })
         .collect()
@@ -495,16 +512,19 @@ impl Outbox {
                 1 => String::new(),
                 n => format!(" ({} more problems in the form)", n - 1),
             };
-            return Err(Error::invalid_input(
-                format!("{}{more}", first.message),
-                first.hint.clone(),
-            ));
+            // Worded as the form's first problem: its reason and params.
+            let mut e =
+                Error::invalid_input(format!("{}{more}", first.message), first.hint.clone())
+                    .with_reason(&first.reason);
+            e.params = first.params.clone();
+            return Err(e);
         }
         if tenant.trim().is_empty() {
             return Err(Error::invalid_input(
                 "The Microsoft tenant is not known.",
                 "Sign in to Microsoft Secure Score first, or import the actions again.",
-            ));
+            )
+            .with_reason("tenant_unknown"));
         }
         self.update(|d| {
             let correlation = loop {
@@ -566,6 +586,7 @@ impl Outbox {
             format!("The outbox has no task {id}."),
             "It may have been sent or discarded meanwhile. Refresh the list.",
         )
+        .with_reason("outbox_task_gone")
     }
 
     /// Removes an entry without sending it. If [`OutboxEntry::may_exist`], a ticket may already
@@ -582,7 +603,8 @@ impl Outbox {
             return Err(Error::invalid_input(
                 "This task is being sent right now.",
                 "Wait a moment, then look at the list again.",
-            ));
+            )
+            .with_reason("outbox_task_sending"));
         }
         self.update(|d| {
             let i = d.entries.iter().position(|e| e.id == id)?;
@@ -895,6 +917,9 @@ fn wrong_instance(made_for: &InstanceUrl, connected: &InstanceUrl) -> Error {
         ),
         format!("Connect {made_for} again to send it, or discard it."),
     )
+    .with_reason("outbox_other_instance")
+    .with_param("madeFor", made_for.as_str())
+    .with_param("connected", connected.as_str())
 }
 
 fn sent_ids(stored: &Value) -> Option<(String, String)> {
@@ -1054,6 +1079,29 @@ mod tests {
             w[0].message
         );
         assert!(w[1].message.contains("3 - Moderate"), "{}", w[1].message);
+        // The UI words them from the reason and its params.
+        assert_eq!(
+            w.iter().map(|w| w.reason.as_str()).collect::<Vec<_>>(),
+            ["field_left_unset", "priority_recomputed"]
+        );
+        for w in &w {
+            crate::error::reasons_scan::assert_worded(&w.reason, &w.params);
+        }
+        assert_eq!(
+            (w[1].params["sent"].as_str(), w[1].params["stored"].as_str()),
+            ("2", "3")
+        );
+        let changed = serde_json::json!({"impact":"1","urgency":"2","priority":"2",
+            "due_date":"2030-01-02 23:59:59","type":"emergency"});
+        let w = check_stored(&entry, &changed);
+        assert_eq!(w[0].reason, "field_changed_on_save");
+        crate::error::reasons_scan::assert_worded(&w[0].reason, &w[0].params);
+        // A warning kept on disk before warnings had a reason still reads.
+        let old: FieldWarning = serde_json::from_value(serde_json::json!({
+            "field": "urgency", "sent": "2", "stored": "", "message": "m"
+        }))
+        .unwrap();
+        assert_eq!((old.reason.as_str(), old.params.len()), ("", 0));
     }
 
     #[test]

@@ -64,7 +64,11 @@ impl WatchPrefs {
                     "Choose an interval between {MIN_INTERVAL_SECS} seconds and {} minutes.",
                     MAX_INTERVAL_SECS / 60
                 ),
-            ));
+            )
+            .with_reason("watch_interval_out_of_range")
+            .with_param("count", self.interval_secs.to_string())
+            .with_param("min", MIN_INTERVAL_SECS.to_string())
+            .with_param("max", (MAX_INTERVAL_SECS / 60).to_string()));
         }
         Ok(())
     }

@@ -453,7 +453,8 @@ impl Workspace {
             return Err(crate::Error::invalid_input(
                 "Ticket Bridge only opens pages of your ServiceNow instance.",
                 "Open the ticket from the list again.",
-            ));
+            )
+            .with_reason("page_not_on_instance"));
         }
         let app = self
             .app
@@ -486,6 +487,8 @@ impl Workspace {
                         format!("The CSV file could not be saved in {} ({e}).", dir.display()),
                         "Check that the Downloads folder exists and can be written to, then export again.",
                     )
+                    .with_reason("export_not_saved")
+                    .with_param("folder", dir.display().to_string())
                 })?;
             Ok(path)
         })

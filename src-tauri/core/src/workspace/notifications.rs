@@ -103,7 +103,9 @@ impl Notifications {
             return Err(Error::invalid_input(
                 format!("Notifications cannot be paused for {minutes} minutes."),
                 "Pause for between 1 minute and 24 hours.",
-            ));
+            )
+            .with_reason("pause_out_of_range")
+            .with_param("count", minutes.to_string()));
         }
         let until = Utc::now() + chrono::TimeDelta::minutes(minutes);
         self.persist(&self.prefs(), Some(until))?;

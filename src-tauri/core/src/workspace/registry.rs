@@ -500,7 +500,10 @@ impl Workspaces {
                     return Err(Error::invalid_input(
                         format!("This workspace belongs to {fixed}, not {instance}."),
                         "To connect another instance, choose Add another ServiceNow instance on the manage page.",
-                    ));
+                    )
+                    .with_reason("workspace_other_instance")
+                    .with_param("instance", fixed.as_str())
+                    .with_param("requested", instance.as_str()));
                 }
                 SignIn {
                     id: id.to_owned(),
@@ -517,7 +520,10 @@ impl Workspaces {
                     return Err(Error::invalid_input(
                         format!("{instance} already has a workspace ({}).", ws.name()),
                         "Select it in the list of instances on the home page, and connect it again from there if needed.",
-                    ));
+                    )
+                    .with_reason("instance_has_workspace")
+                    .with_param("instance", instance.as_str())
+                    .with_param("name", ws.name()));
                 }
                 let id = new_id();
                 SignIn {
@@ -574,6 +580,7 @@ impl Workspaces {
                 "There is no sign-in to repeat.",
                 "Select Connect to ServiceNow to start again.",
             )
+            .with_reason("no_sign_in_to_repeat")
         })?;
         let url = sign_in.manager.begin_sign_in_again().await?;
         self.drive(sign_in, url).await
@@ -586,6 +593,7 @@ impl Workspaces {
                 "There is no signed-in account to keep.",
                 "Select Connect to ServiceNow to start again.",
             )
+            .with_reason("no_account_to_keep")
         })?;
         let connection = sign_in.manager.keep_account().await?;
         self.connected(&sign_in, &connection).await?;
@@ -721,7 +729,10 @@ impl Workspaces {
                     ws.name()
                 ),
                 "Choose whether to keep them until this instance is connected again, or to discard them.",
-            ));
+            )
+            .with_reason("tasks_still_waiting")
+            .with_param("count", tasks.len().to_string())
+            .with_param("instance", ws.name()));
         }
         if lock(&self.signing_in).as_ref().is_some_and(|s| s.id == id) {
             self.cancel_connect();
@@ -797,7 +808,9 @@ impl Workspaces {
                     super::MAX_NAME_CHARS
                 ),
                 "Use a shorter name, such as Production or Test.",
-            ));
+            )
+            .with_reason("workspace_name_too_long")
+            .with_param("limit", super::MAX_NAME_CHARS.to_string()));
         }
         let (records, id2) = (self.records.clone(), id.to_owned());
         blocking(move || {

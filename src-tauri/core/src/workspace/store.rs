@@ -278,6 +278,7 @@ pub fn unknown_workspace(id: &str) -> Error {
         format!("There is no workspace {id}."),
         "It may have been removed. Go back to the home page.",
     )
+    .with_reason("workspace_unknown")
 }
 
 /// The `SettingsStore` of one workspace's connection: its record in [`Records`]. Saving the
@@ -321,7 +322,10 @@ impl SettingsStore for WorkspaceSettings {
                             settings.instance
                         ),
                         "Add another ServiceNow instance from Manage ServiceNow configuration instead.",
-                    ));
+                    )
+                    .with_reason("workspace_other_instance")
+                    .with_param("instance", fixed.as_str())
+                    .with_param("requested", settings.instance.as_str()));
                 }
                 _ => r.instance = Some(settings.instance.clone()),
             }
