@@ -25,7 +25,7 @@
 //   ?actions=none       list_actions returns nothing
 //   ?outbox=N|blocked   N tasks waiting (or 2, one blocked with mayExist)
 //   ?existing=1         open_ticket_for_action finds CHG0030012 for every action
-//   ?preview=errors     preview_task returns ServiceNow-side field errors
+//   ?preview=errors     preview_task returns field errors (reason and params, as Rust's draft check)
 //   ?submit=sent|warnings|waiting|error   what submit_task does (default sent)
 //   ?act=share          select the first Share → ServiceNow button on #/actions
 //   ?act=preview        open the Preview on #/share/…
@@ -437,8 +437,8 @@
             const d = args.draft;
             const errors = q.get("preview") === "errors"
               ? [
-                  { field: "name", message: "ServiceNow limits short_description to 100 characters on this instance.", hint: "Shorten the name to 100 characters." },
-                  { field: "dueDate", message: "The due date is inside a change freeze (blackout window).", hint: "Choose a date after the freeze." },
+                  { field: "name", reason: "task_name_too_long", params: { count: "180", limit: "160" }, message: "The name is 180 characters long; ServiceNow keeps at most 160.", hint: "Shorten the name and put the details in the description." },
+                  { field: "dueDate", reason: "task_due_date_past", params: { date: "2026-06-28", today: "2026-06-29" }, message: "The due date 2026-06-28 is in the past.", hint: "Choose today (2026-06-29) or a later date." },
                 ]
               : [];
             return { errors, table: d.kind, record: record(d) };
@@ -465,7 +465,10 @@
             if (a) a.ticket = { sysId: t.sysId, number, kind, state: t.state, stateLabel: t.stateLabel, url: t.url };
             emit("tickets://changed", { workspace: WS, list: ticketList() });
             const warnings = mode === "warnings"
-              ? [{ field: "assignment_group", message: "No default assignment group: the change isn't assigned." }, { field: "u_recommendation_source", message: "This field doesn't exist on the instance; the value was dropped." }]
+              ? [
+                  { field: "urgency", sent: "2", stored: "", reason: "field_left_unset", params: { field: "urgency", sent: "2", stored: "" }, message: "ServiceNow left urgency unset (Ticket Bridge sent \"2\"). Check the instance's choices for urgency, and set it on the ticket." },
+                  { field: "priority", sent: "2", stored: "3", reason: "priority_recomputed", params: { field: "priority", sent: "2", stored: "3" }, message: "ServiceNow gave the ticket priority 3 - Moderate, not 2: the instance computes priority from impact and urgency differently. Check its priority lookup rules." },
+                ]
               : [];
             return { outboxId: "ob-sent", sent: { number, kind, sysId: t.sysId, url: t.url, warnings }, waiting: null };
           }

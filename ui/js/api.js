@@ -207,12 +207,19 @@ function draftArg(draft) {
   return { actionId, actionTitle, name, description, priority, dueDate, source, category, kind };
 }
 
-/** preview_task → { errors: [{ field, message, hint }], table, record }: exactly what would be sent. */
+/**
+ * preview_task → { errors: [{ field, reason, params?, message, hint }], table, record }: exactly
+ * what would be sent. A field error is worded like an error: errors.reasons.<reason> with params
+ * (dates as YYYY-MM-DD); message and hint are English.
+ */
 export function previewTask(workspace, draft) {
   return call("preview_task", { workspace, draft: draftArg(draft) });
 }
 
-/** submit_task → { outboxId, sent: { number, kind, sysId, url, warnings }|null, waiting: OutboxItem|null }. */
+/**
+ * submit_task → { outboxId, sent: { number, kind, sysId, url, warnings }|null, waiting: OutboxItem|null }.
+ * A warning is { field, sent, stored, reason, params, message }: a field ServiceNow did not store as sent.
+ */
 export function submitTask(workspace, draft) {
   return call("submit_task", { workspace, draft: draftArg(draft) });
 }

@@ -1,5 +1,8 @@
 // Small DOM helpers. Text always goes in as textContent, never as HTML.
 import { t, has, currentLang } from "./i18n.js";
+import { formatDate } from "./format.js";
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * el("button", { class: "btn", id: "x", type: "button", text: "Hi",
@@ -53,7 +56,8 @@ export function clearError() {
  * (`errors.reasons.<reason>`, filled with the error's params), else the kind's. English keeps the
  * back end's own sentence, which names the detail; other languages get it as `detail`.
  * Two params have a meaning of their own: `doing` is a code worded by `errors.doing.<code>`, and
- * `detail` (ServiceNow's own words) becomes the details line.
+ * `detail` (ServiceNow's own words) becomes the details line; a date (`YYYY-MM-DD`) is written
+ * with Intl in the admin's language.
  * → { kind, message, hint, detail }
  */
 export function errorText(error = {}) {
@@ -61,9 +65,11 @@ export function errorText(error = {}) {
   const params = error.params && typeof error.params === "object" ? error.params : {};
   const reason = typeof error.reason === "string" ? error.reason : "";
   if (reason && has(`errors.reasons.${reason}.message`)) {
-    const words = typeof params.doing === "string" && has(`errors.doing.${params.doing}`)
-      ? { ...params, doing: t(`errors.doing.${params.doing}`) }
-      : params;
+    // A date (YYYY-MM-DD, as Rust sends it) is written in the admin's language.
+    const words = Object.fromEntries(
+      Object.entries(params).map(([name, value]) => [name, typeof value === "string" && ISO_DATE.test(value) ? formatDate(value) || value : value]),
+    );
+    if (typeof params.doing === "string" && has(`errors.doing.${params.doing}`)) words.doing = t(`errors.doing.${params.doing}`);
     return {
       kind,
       message: t(`errors.reasons.${reason}.message`, words),

@@ -5,7 +5,7 @@
 // field errors), then submit_task: sent → the new number; waiting → the outbox.
 import * as api from "../api.js";
 import { currentSummary, currentWorkspace, hasSeveral, kinds, kindNames, limits } from "../app-context.js";
-import { currentLang, intlLang, t } from "../i18n.js";
+import { currentLang, has, intlLang, t } from "../i18n.js";
 import { announce, el, showError, errorText } from "../ui.js";
 import { CATEGORIES, PRIORITIES, checkDraft, draftFor, recordEntries, textLength, todayIso } from "../tickets-model.js";
 import { formatNumber } from "../score-model.js";
@@ -75,6 +75,25 @@ function resultCard({ id, tone, title, body, extra = [], primary }) {
   ]);
 }
 
+/** A field error of preview_task ({ field, reason, params, message, hint }) as errorText words it. */
+function fieldErrorText(e) {
+  return errorText({ kind: "invalid_input", reason: e.reason, params: e.params, message: e.message, hint: e.hint });
+}
+
+/**
+ * What ServiceNow did with a field it did not store as sent ({ field, reason, params, message }),
+ * in the admin's words: a priority with its name. Without words for its reason (a warning kept
+ * from an older version), Rust's own sentence.
+ */
+function warningText(w) {
+  if (typeof w.reason !== "string" || !has(`errors.reasons.${w.reason}.message`)) return { message: w.message ?? "", hint: "" };
+  const params = { ...(w.params ?? {}) };
+  if (w.reason === "priority_recomputed") {
+    for (const k of ["sent", "stored"]) params[k] = priorityLabel(Number(params[k])) || params[k];
+  }
+  return errorText({ kind: "servicenow", reason: w.reason, params, message: w.message });
+}
+
 function sentCard(workspace, sent) {
   const warnings = Array.isArray(sent.warnings) ? sent.warnings : [];
   return resultCard({
@@ -88,7 +107,10 @@ function sentCard(workspace, sent) {
           el(
             "ul",
             { class: "plain-list", id: "task-warnings" },
-            warnings.map((w) => el("li", {}, [el("span", { class: "mono", text: w.field }), `: ${w.message ?? ""}`])),
+            warnings.map((w) => {
+              const words = warningText(w);
+              return el("li", {}, [el("span", { class: "mono", text: w.field }), `: ${words.message}`, words.hint ? ` ${words.hint}` : ""]);
+            }),
           ),
         ]
       : [],
@@ -274,10 +296,11 @@ function taskForm(workspace, action, kind, done) {
     const list = Array.isArray(errors) ? errors : [];
     for (const key of FIELD_NAMES) {
       const e = list.find((x) => x.field === key);
-      fields[key].setError(e ? e.message : null, e?.hint ?? "");
+      const words = e ? fieldErrorText(e) : null;
+      fields[key].setError(words ? words.message : null, words?.hint ?? "");
     }
     const other = list.filter((x) => !FIELD_NAMES.includes(x.field));
-    if (other.length) showError({ kind: "invalid_input", message: other[0].message, hint: other[0].hint }, errorSlot);
+    if (other.length) showError({ kind: "invalid_input", reason: other[0].reason, params: other[0].params, message: other[0].message, hint: other[0].hint }, errorSlot);
     const first = FIELD_NAMES.find((key) => list.some((x) => x.field === key));
     if (first && focus) fields[first].input.focus();
     return list.length === 0;
