@@ -2,14 +2,16 @@
 # Installs what Ticket Bridge needs on Debian or Ubuntu, and nothing that is already there.
 #   scripts/deps.sh build   the libraries to build and run the app
 #   scripts/deps.sh test    those, plus what the tests drive: Xvfb, WebKitWebDriver, a keyring,
-#                           Chromium and chromedriver, Node.js, tauri-driver
+#                           Chromium and chromedriver, Node.js, tauri-driver, and a CJK font so
+#                           the Japanese and Chinese screenshots show their text
 # Uses sudo when not root. Safe to run again.
 set -euo pipefail
 
 want=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev libssl-dev
       build-essential pkg-config xdg-utils)
 if [ "${1:-build}" = test ]; then
-  want+=(xvfb webkit2gtk-driver gnome-keyring dbus-x11 dbus chromium chromium-driver nodejs imagemagick libglib2.0-bin trayer xdotool)
+  want+=(xvfb webkit2gtk-driver gnome-keyring dbus-x11 dbus chromium chromium-driver nodejs imagemagick libglib2.0-bin trayer xdotool
+         fonts-wqy-microhei)
 fi
 
 missing=()

@@ -235,7 +235,7 @@ pub(crate) fn show_main_window<R: Runtime>(app: &tauri::AppHandle<R>) {
 }
 
 /// The event that tells the UI to show a screen (`/settings`), for the tray's menu.
-pub const NAVIGATE_EVENT: &str = "navigate";
+pub const NAVIGATE_EVENT: &str = "app://navigate";
 
 /// Shows a screen of the UI by its route.
 pub(crate) fn navigate<R: Runtime>(app: &tauri::AppHandle<R>, route: &str) {

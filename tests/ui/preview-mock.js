@@ -638,6 +638,11 @@
     if (act === "watchnow") click("watch-now");
     if (act === "pause") click("watch-pause");
     if (act === "resume") click("watch-resume");
+    if (act === "lang") {
+      const select = document.getElementById("language-select");
+      select.value = q.get("to") || "fr";
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+    }
     if (act === "cutoff") {
       const out = [];
       const pick = "button, a, label, h1, h2, h3, th, td, legend, summary, .btn, [role=tab], .badge, .pill, select, p";
@@ -671,11 +676,6 @@
       tab.focus();
       tab.dispatchEvent(new KeyboardEvent("keydown", { key: act === "tabend" ? "End" : "ArrowRight", bubbles: true }));
       document.body.dataset.previewHash = location.hash;
-    }
-    if (act === "lang") {
-      const select = document.getElementById("language-select");
-      select.value = q.get("to") || "fr";
-      select.dispatchEvent(new Event("change", { bubbles: true }));
     }
   });
 })();

@@ -328,6 +328,9 @@ export const EVENT_OUTBOX_CHANGED = "outbox://changed";
 /** Event after the workspaces or their counts changed: WorkspaceSummary[]. */
 export const EVENT_WORKSPACES_CHANGED = "workspaces://changed";
 
+/** The tray asks for a screen by its route ("/settings"). */
+export const EVENT_NAVIGATE = "app://navigate";
+
 /** category_mapping → { Identity: string, Data: string, Devices: string, Apps: string, Infrastructure: string } */
 export function categoryMapping(workspace) {
   return call("category_mapping", { workspace });

@@ -1,7 +1,7 @@
 // Boot: load the locale, translate the static page, route between screens by hash.
 import { initI18n, applyTranslations, t } from "./i18n.js";
 import { clearError } from "./ui.js";
-import { appState, onEvent, uiReady, EVENT_WORKSPACES_CHANGED } from "./api.js";
+import { appState, onEvent, uiReady, EVENT_NAVIGATE, EVENT_WORKSPACES_CHANGED } from "./api.js";
 import { currentSummary, hasSeveral, onWorkspaces, setAppState, setWorkspaces } from "./app-context.js";
 import * as home from "./screens/home.js";
 import * as connect from "./screens/connect.js";
@@ -83,6 +83,10 @@ async function boot() {
   onWorkspaces(drawHeader);
   drawHeader();
   await onEvent(EVENT_WORKSPACES_CHANGED, (list) => setWorkspaces(list));
+  // The tray's Settings…: only a route this UI has is followed.
+  await onEvent(EVENT_NAVIGATE, (route) => {
+    if (typeof route === "string" && Object.prototype.hasOwnProperty.call(routes, route)) location.hash = `#${route}`;
+  });
   // Rust's `locale` is the language setting applied (Settings), so Rust and the UI agree.
   const browser = typeof navigator !== "undefined" ? navigator.languages ?? [navigator.language] : [];
   await initI18n(state?.locale ? [state.locale, ...browser] : undefined);

@@ -160,7 +160,7 @@ impl AppState {
         self.locale = state.locale;
         self.language = state.language;
         self.languages = state.languages;
-        self.system_locale = state.system;
+        self.system_locale = state.system_locale;
         self
     }
 

@@ -226,7 +226,8 @@ pub fn plural(locale: &str, key: &str, count: u64, args: &[(&str, &str)]) -> Str
 }
 
 /// The pseudo-locale's version of an English text: letters accented, `{placeholders}` kept,
-/// about 40 % longer, in brackets so that a cut-off end shows.
+/// about 40 % longer, in brackets so that a cut-off end shows. The same as the UI's
+/// `pseudoText` (ui/js/i18n.js).
 pub fn pseudo(s: &str) -> String {
     const FROM: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     const TO: [char; 52] = [
@@ -252,10 +253,13 @@ pub fn pseudo(s: &str) -> String {
             _ => out.push(c),
         }
     }
-    let pad = (letters * 2).div_ceil(5);
-    if pad > 0 {
+    // Runs of at most 8, so the padding wraps like words (as the UI's pseudo-locale does).
+    let mut pad = (letters * 2).div_ceil(5);
+    while pad > 0 {
+        let run = pad.min(8);
         out.push(' ');
-        out.extend(std::iter::repeat_n('~', pad));
+        out.extend(std::iter::repeat_n('~', run));
+        pad -= run;
     }
     out.push(']');
     out
@@ -373,6 +377,12 @@ mod tests {
         let p = pseudo("Open {name} now");
         assert!(p.starts_with("[Öþéñ {name} ñöŵ"), "{p}");
         assert!(p.ends_with("~]"), "{p}");
+        let long = pseudo("Ticket Bridge could not reach the instance");
+        assert!(
+            long.ends_with(" ~~~~~~~~ ~~~~~~~ ~]") || long.contains(" ~~~~~~~~ "),
+            "{long}"
+        );
+        assert!(!long.contains("~~~~~~~~~"), "runs of at most 8: {long}");
         assert!(p.chars().count() as f64 >= "Open {name} now".len() as f64 * 1.3);
         assert_eq!(
             format("x-pseudo", "home.version", &[("version", "1.2")]),

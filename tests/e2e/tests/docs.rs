@@ -53,7 +53,10 @@ fn every_readme_screenshot_is_taken_by_a_test_and_none_is_left_over() {
         })
         .collect();
     let missing: Vec<_> = shown.difference(&files).collect();
-    assert!(missing.is_empty(), "the README shows missing files: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "the README shows missing files: {missing:?}"
+    );
     let orphans: Vec<_> = files.difference(&shown).collect();
     assert!(orphans.is_empty(), "files no document shows: {orphans:?}");
 }

@@ -232,6 +232,18 @@ async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
         .expect("no notification after resuming");
     assert_eq!(n.summary, "INC0010001 is now Being fixed");
 
+    // The tray's Settings… (5) shows the window on the Settings screen.
+    h.tray.as_ref().unwrap().open_menu(PATIENCE).await.unwrap();
+    h.tray.as_ref().unwrap().choose(5);
+    h.wait_visible("#language-select").await;
+    assert_eq!(
+        h.app()
+            .execute("return location.hash", vec![])
+            .await
+            .unwrap(),
+        "#/settings"
+    );
+
     // ServiceNow stops accepting the sign-in: one "sign-in needed" notification, and the home card
     // offers Re-authorize.
     h.app()

@@ -6,7 +6,7 @@
 // an action (add_action). ?kind= carries the ticket type chosen on a home card.
 import * as api from "../api.js";
 import { currentWorkspace, kindNames } from "../app-context.js";
-import { currentLang, t } from "../i18n.js";
+import { currentLang, intlLang, t } from "../i18n.js";
 import { announce, el, errorText, showError } from "../ui.js";
 import { formatDateTime, formatRelative, liveRelative } from "../format.js";
 import { CATEGORIES, checkNewAction } from "../tickets-model.js";
@@ -440,7 +440,7 @@ export async function render(view, params = {}) {
   const outboxSlot = el("div", { class: "outbox-slot" });
 
   function drawList() {
-    const shown = sortActions(filterActions(all, state), state.sort, currentLang());
+    const shown = sortActions(filterActions(all, state), state.sort, intlLang(currentLang()));
     if (!all.length) {
       toolbarSlot.replaceChildren();
       countLine.textContent = "";

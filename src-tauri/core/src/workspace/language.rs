@@ -21,7 +21,7 @@ pub struct LanguageState {
     /// The language the app speaks now.
     pub locale: String,
     /// The operating system's language, matched to the six (what `system` stands for).
-    pub system: String,
+    pub system_locale: String,
     /// What the setting may be set to, `system` first.
     pub languages: Vec<&'static str>,
 }
@@ -68,7 +68,7 @@ impl Language {
         LanguageState {
             language,
             locale,
-            system: self.system.clone(),
+            system_locale: self.system.clone(),
             languages: i18n::choices(self.pseudo),
         }
     }
@@ -111,7 +111,7 @@ mod tests {
         let lang = Language::load(kv.clone(), "fr_FR.UTF-8", false);
         assert_eq!(lang.locale(), "fr");
         assert_eq!(lang.state().language, "system");
-        assert_eq!(lang.state().system, "fr");
+        assert_eq!(lang.state().system_locale, "fr");
 
         let speaking = lang.speaking();
         let s = lang.set("ja").unwrap();
