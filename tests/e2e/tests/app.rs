@@ -20,9 +20,11 @@ async fn starts_on_the_connection_card() {
     let card = h.wait_visible("#connection-card:not([aria-busy])").await;
     let text = card.text().await.unwrap();
     assert!(text.contains("Do you use ServiceNow?"), "card says: {text}");
+    // The demo instance is named in a small banner above the cards, not in the card.
+    let demo = h.wait_visible("#demo-instance").await.text().await.unwrap();
     assert!(
-        text.contains(&h.sim.base_url()),
-        "the card names the demo instance {}: {text}",
+        demo.contains(&h.sim.base_url()),
+        "the demo banner names the demo instance {}: {demo}",
         h.sim.base_url()
     );
     let title = h.app().title().await.unwrap();

@@ -149,6 +149,11 @@ async fn remove_connection_revokes_the_tokens_and_empties_the_keychain() {
     h.click("#manage-servicenow").await;
     h.click("#check-connection").await;
     wait_all_checks_ok(&h).await;
+    // The README shows the page from its top: the tabs, the connection and the check.
+    h.app()
+        .execute("window.scrollTo(0, 0)", vec![])
+        .await
+        .unwrap();
     h.doc_shot("manage").await;
     h.click("#remove-connection").await;
     h.wait_visible("#confirm-remove").await;
