@@ -97,7 +97,7 @@ async fn submit_track_dedup_rename_export() {
         .find(|t| t.number == sent.number)
         .unwrap();
     assert_eq!(t.state_label, "Triage");
-    assert!(again.csv(None).unwrap().contains(&sent.number));
+    assert!(again.csv(None, "en").unwrap().contains(&sent.number));
     assert!(again.is_instance_url(&sent.url));
     assert!(!again.is_instance_url("https://evil.example/x"));
 

@@ -117,13 +117,6 @@ pub const MAX_STATE_NAME_CHARS: usize = 40;
 /// The longest `category` value of the mapping.
 pub const MAX_CATEGORY_VALUE_CHARS: usize = 40;
 
-fn capitalized(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
-}
-
 /// The record's page in ServiceNow's UI.
 pub fn record_url(instance: &InstanceUrl, table: &str, sys_id: &str) -> String {
     if !crate::servicenow::table::is_sys_id(sys_id) {
@@ -560,8 +553,10 @@ impl Board {
         self.save(&data)
     }
 
-    /// The listed tickets (all, or those `sys_ids`) as CSV, with a header row.
-    pub fn csv(&self, instance: &InstanceUrl, sys_ids: Option<&[String]>) -> String {
+    /// The listed tickets (all, or those `sys_ids`) as CSV, with a header row, the type and the
+    /// priority in `lang` (the admin's language). Dates stay ISO 8601 and ServiceNow's values
+    /// (name, state, category) as the instance has them, for spreadsheets to read.
+    pub fn csv(&self, instance: &InstanceUrl, sys_ids: Option<&[String]>, lang: &str) -> String {
         fn cell(s: &str) -> String {
             // Quote every cell; double quotes inside; neutralise formula starts for spreadsheets.
             let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
@@ -572,9 +567,21 @@ impl Board {
             format!("\"{}\"", s.replace('"', "\"\""))
         }
         let list = self.cached(instance);
-        let mut out = String::from(
-            "Number,Type,Name,State,Priority,Due date,Category,Improvement action,Updated,Link\r\n",
-        );
+        let header = [
+            "ticketList.columns.number",
+            "ticketList.columns.kind",
+            "ticketList.columns.name",
+            "ticketList.columns.state",
+            "ticketList.columns.priority",
+            "ticketList.columns.due",
+            "ticketList.columns.category",
+            "ticketList.csv.action",
+            "ticketList.columns.updated",
+            "ticketList.csv.link",
+        ]
+        .map(|k| cell(&crate::i18n::text(lang, k)));
+        let mut out = header.join(",");
+        out.push_str("\r\n");
         for t in list
             .tickets
             .iter()
@@ -582,10 +589,26 @@ impl Board {
         {
             let row = [
                 t.number.clone(),
-                t.kind.map(|k| capitalized(k.label())).unwrap_or_default(),
+                t.kind
+                    .map(|k| crate::i18n::text(lang, &format!("kinds.{}", k.spec().locale_key)))
+                    .unwrap_or_default(),
                 t.name.clone(),
                 t.state_label.clone(),
-                t.priority.map(|p| p.label().to_owned()).unwrap_or_default(),
+                t.priority
+                    .map(|p| {
+                        crate::i18n::format(
+                            lang,
+                            "priority.option",
+                            &[
+                                ("n", &p.value().to_string()),
+                                (
+                                    "label",
+                                    &crate::i18n::text(lang, &format!("priority.p{}", p.value())),
+                                ),
+                            ],
+                        )
+                    })
+                    .unwrap_or_default(),
                 t.due_date
                     .map(|d| d.format("%Y-%m-%d").to_string())
                     .unwrap_or_default(),
@@ -682,25 +705,45 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let board = Board::open(dir.path().join("b.json"));
         board.lock().tickets = vec![ticket("a", "1", TicketKind::Incident, "X", 1)];
-        let csv = board.csv(&InstanceUrl::parse("contoso").unwrap(), None);
+        let csv = board.csv(&InstanceUrl::parse("contoso").unwrap(), None, "en");
         let mut lines = csv.lines();
-        assert!(lines.next().unwrap().starts_with("Number,Type,Name"));
+        assert!(
+            lines
+                .next()
+                .unwrap()
+                .starts_with("\"Number\",\"Type\",\"Name\"")
+        );
         let row = lines.next().unwrap();
         assert!(row.starts_with("\"Na\",\"Incident\",\"'=cmd a\""), "{row}");
+        // In the admin's language: the header, the type and the priority's name.
+        let fr = board.csv(&InstanceUrl::parse("contoso").unwrap(), None, "fr");
+        let header = fr.lines().next().unwrap();
+        assert!(
+            header.starts_with(&format!(
+                "\"{}\"",
+                crate::i18n::text("fr", "ticketList.columns.number")
+            )),
+            "{header}"
+        );
+        assert!(
+            !header.contains("Improvement action") && !header.contains("Link"),
+            "{header}"
+        );
         // A tab or a carriage return first is a formula start for some spreadsheets too.
         let mut tab = ticket("b", "1", TicketKind::Incident, "X", 2);
         tab.short_description = Some("\t=HYPERLINK(1)".into());
         let mut cr = ticket("c", "1", TicketKind::Incident, "X", 3);
         cr.short_description = Some("\r=1+1".into());
         board.lock().tickets = vec![tab, cr];
-        let csv = board.csv(&InstanceUrl::parse("contoso").unwrap(), None);
+        let csv = board.csv(&InstanceUrl::parse("contoso").unwrap(), None, "en");
         assert!(csv.contains("\"'\t=HYPERLINK(1)\""), "{csv}");
         assert!(csv.contains("\"'\r=1+1\""), "{csv}");
         assert!(
             board
                 .csv(
                     &InstanceUrl::parse("contoso").unwrap(),
-                    Some(&["zz".into()])
+                    Some(&["zz".into()]),
+                    "en"
                 )
                 .lines()
                 .count()

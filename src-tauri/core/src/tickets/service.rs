@@ -569,8 +569,8 @@ impl TicketService {
         blocking(move || board.set_category_mapping(&mapping)).await
     }
 
-    pub fn csv(&self, sys_ids: Option<&[String]>) -> Result<String> {
-        Ok(self.board.csv(&self.instance()?, sys_ids))
+    pub fn csv(&self, sys_ids: Option<&[String]>, lang: &str) -> Result<String> {
+        Ok(self.board.csv(&self.instance()?, sys_ids, lang))
     }
 
     /// Whether `url` is a page of the connected instance (so the shell may open it).

@@ -469,7 +469,12 @@ impl Workspace {
         sys_ids: Option<Vec<String>>,
         dir: PathBuf,
     ) -> crate::Result<PathBuf> {
-        let csv = self.tickets.csv(sys_ids.as_deref())?;
+        let lang = self
+            .app
+            .upgrade()
+            .map(|a| a.locale())
+            .unwrap_or_else(|| "en".into());
+        let csv = self.tickets.csv(sys_ids.as_deref(), &lang)?;
         let name = format!(
             "ticket-bridge-{}-{}.csv",
             self.name()
