@@ -2,9 +2,14 @@
 """Start-up and memory benchmark: Ticket Bridge against a bare Tauri window built the same way.
 
 For each binary, N cold starts: the time from spawning the process to its "ui ready" line (the
-UI reports it once its first screen is drawn: the connection card for Ticket Bridge), then, two
-seconds later, the proportional set size (PSS) of the process and all its descendants
-(WebKitWebProcess, WebKitNetworkProcess, ...), summed from /proc/<pid>/smaps_rollup.
+UI reports it once its first screen is drawn: the connection card for Ticket Bridge), then,
+`--settle` seconds later, the memory of the process and all its descendants (WebKitWebProcess,
+WebKitNetworkProcess, ...) from /proc/<pid>/smaps_rollup: private memory (USS, Private_Clean +
+Private_Dirty, which does not depend on what else maps the same libraries) and PSS, each by
+process. For Ticket Bridge also: where the start goes (Rust until the window is asked for, the
+page beginning, the page's own steps), memory with only the tray (started with --minimized: no
+window, no web process), and how long opening the window from there takes (a second launch, as
+the desktop's menu does; the tray's Open is the same call) to its first screen.
 
 Run through scripts/bench.sh, which builds both and provides the desktop session.
 """
@@ -44,46 +49,154 @@ def tree(pid):
     return out
 
 
-def pss_kib(pid):
+def memory_kib(pid):
+    """(PSS, USS) of one process in KiB; (0, 0) when it is gone."""
+    pss = uss = 0
     try:
         with open(f"/proc/{pid}/smaps_rollup") as f:
             for line in f:
                 if line.startswith("Pss:"):
-                    return int(line.split()[1])
+                    pss = int(line.split()[1])
+                elif line.startswith(("Private_Clean:", "Private_Dirty:")):
+                    uss += int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return pss, uss
+
+
+def name_of(pid):
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return "?"
+
+
+def measure(pid):
+    """Memory of `pid` and its descendants: totals and a breakdown by process name, in MiB."""
+    by_name = {}
+    pids = tree(pid)
+    for p in pids:
+        pss, uss = memory_kib(p)
+        entry = by_name.setdefault(name_of(p), {"pss": 0.0, "uss": 0.0, "count": 0})
+        entry["pss"] += pss / 1024
+        entry["uss"] += uss / 1024
+        entry["count"] += 1
+    return {
+        "pss": sum(e["pss"] for e in by_name.values()),
+        "uss": sum(e["uss"] for e in by_name.values()),
+        "processes": len(pids),
+        "by_process": by_name,
+    }
+
+
+def env_for(home):
+    env = dict(os.environ)
+    for sub in ("config", "data", "cache"):
+        os.makedirs(f"{home}/{sub}", exist_ok=True)
+    env.update(XDG_CONFIG_HOME=f"{home}/config", XDG_DATA_HOME=f"{home}/data",
+               XDG_CACHE_HOME=f"{home}/cache", LANG="en_US.UTF-8")
+    env.pop("TAURI_WEBVIEW_AUTOMATION", None)
+    return env
+
+
+def read_until(proc, needle, t0, lines):
+    """Reads the app's log lines until one contains `needle`; its time in ms since t0."""
+    for line in proc.stdout:
+        lines.append(line.rstrip())
+        if needle in line:
+            return (time.perf_counter() - t0) * 1000
+    raise RuntimeError(f"the process exited before logging {needle!r}")
+
+
+def figure(lines, prefix):
+    """The number after `prefix` in the log lines ("window requested 12 ms" -> 12)."""
+    for line in lines:
+        at = line.find(prefix)
+        if at >= 0:
+            try:
+                return float(line[at + len(prefix):].split()[0])
+            except (IndexError, ValueError):
+                return None
+    return None
+
+
+def marks(lines):
+    for line in lines:
+        at = line.find("ui marks ")
+        if at >= 0:
+            return {k: float(v) for k, v in (p.split("=") for p in line[at + 9:].split() if "=" in p)}
+    return {}
+
+
+def stop(proc):
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def one_run(binary, settle):
+    """A cold start to the first screen, then the memory once it settled."""
     with tempfile.TemporaryDirectory(prefix="tb-bench-") as home:
-        env = dict(os.environ)
-        for sub in ("config", "data", "cache"):
-            os.makedirs(f"{home}/{sub}")
-        env.update(XDG_CONFIG_HOME=f"{home}/config", XDG_DATA_HOME=f"{home}/data",
-                   XDG_CACHE_HOME=f"{home}/cache", LANG="en_US.UTF-8")
+        env = env_for(home)
         t0 = time.perf_counter()
         proc = subprocess.Popen([binary], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                 env=env, text=True, start_new_session=True)
-        ready = None
+        lines = []
         try:
-            for line in proc.stdout:
-                if "ui ready" in line:
-                    ready = (time.perf_counter() - t0) * 1000
-                    break
-            if ready is None:
-                raise RuntimeError(f"{binary} exited without painting")
+            ready = read_until(proc, "ui ready", t0, lines)
             time.sleep(settle)  # let the page settle before measuring memory (a benchmark, not a test)
-            pids = tree(proc.pid)
-            pss = sum(pss_kib(p) for p in pids)
-            return ready, pss / 1024, len(pids)
+            return {
+                "start_ms": ready,
+                "memory": measure(proc.pid),
+                "window_requested_ms": figure(lines, "window requested "),
+                "page_began_ms": figure(lines, "page began "),
+                "marks": marks(lines),
+            }
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            stop(proc)
+
+
+def tray_run(binary, settle):
+    """Started at login (--minimized): memory with only the tray; then a second launch opens the
+    window, timed to its first screen, and the memory with the window open."""
+    with tempfile.TemporaryDirectory(prefix="tb-bench-") as home:
+        env = env_for(home)
+        proc = subprocess.Popen([binary, "--minimized"], stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, env=env, text=True,
+                                start_new_session=True)
+        lines = []
+        try:
+            read_until(proc, "started in the tray", time.perf_counter(), lines)
+            time.sleep(settle)
+            tray_only = measure(proc.pid)
+            t0 = time.perf_counter()
+            subprocess.run([binary], env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=30, check=False)
+            reopen = read_until(proc, "ui ready", t0, lines)
+            return {"tray_only": tray_only, "reopen_ms": reopen}
+        finally:
+            stop(proc)
+
+
+def median_memory(runs, key="memory"):
+    mems = [r[key] for r in runs]
+    names = sorted({n for m in mems for n in m["by_process"]})
+    return {
+        "pss_mib_median": statistics.median(m["pss"] for m in mems),
+        "uss_mib_median": statistics.median(m["uss"] for m in mems),
+        "processes": mems[0]["processes"],
+        "by_process": {
+            n: {
+                "pss_mib_median": statistics.median(m["by_process"].get(n, {"pss": 0})["pss"] for m in mems),
+                "uss_mib_median": statistics.median(m["by_process"].get(n, {"uss": 0})["uss"] for m in mems),
+            }
+            for n in names
+        },
+    }
 
 
 def main():
@@ -99,26 +212,53 @@ def main():
     for name, binary in (("bare window", args.bare), ("Ticket Bridge", args.app)):
         one_run(binary, args.settle)  # warm the page cache; not counted
         runs = [one_run(binary, args.settle) for _ in range(args.runs)]
+        starts = [r["start_ms"] for r in runs]
         results[name] = {
-            "start_ms_median": statistics.median(r[0] for r in runs),
-            "start_ms_min": min(r[0] for r in runs),
-            "start_ms_max": max(r[0] for r in runs),
-            "pss_mib_median": statistics.median(r[1] for r in runs),
-            "processes": runs[0][2],
+            "start_ms_median": statistics.median(starts),
+            "start_ms_min": min(starts),
+            "start_ms_max": max(starts),
             "runs": len(runs),
+            **median_memory(runs),
         }
+        if name == "Ticket Bridge":
+            steps = {}
+            for key in ("window_requested_ms", "page_began_ms"):
+                vals = [r[key] for r in runs if r[key] is not None]
+                if vals:
+                    steps[key] = statistics.median(vals)
+            for mark in sorted({m for r in runs for m in r["marks"]}):
+                vals = [r["marks"][mark] for r in runs if mark in r["marks"]]
+                steps[f"page_{mark}_ms"] = statistics.median(vals)
+            results[name]["start_steps_median"] = steps
+            trays = [tray_run(binary, args.settle) for _ in range(args.runs)]
+            results[name]["tray_only"] = median_memory(trays, "tray_only")
+            results[name]["reopen_ms_median"] = statistics.median(t["reopen_ms"] for t in trays)
     a, b = results["Ticket Bridge"], results["bare window"]
     results["ratio"] = {
         "start": a["start_ms_median"] / b["start_ms_median"],
         "pss": a["pss_mib_median"] / b["pss_mib_median"],
+        "uss": a["uss_mib_median"] / b["uss_mib_median"],
     }
-    print(f"{'':15} {'start (median, ms)':>20} {'min-max':>14} {'PSS (median, MiB)':>19} {'processes':>10}")
+    results["difference_mib"] = {
+        "pss": a["pss_mib_median"] - b["pss_mib_median"],
+        "uss": a["uss_mib_median"] - b["uss_mib_median"],
+    }
+    print(f"{'':15} {'start (median, ms)':>20} {'min-max':>14} {'USS (MiB)':>10} {'PSS (MiB)':>10} {'processes':>10}")
     for name in ("bare window", "Ticket Bridge"):
         r = results[name]
         print(f"{name:15} {r['start_ms_median']:>20.0f} {r['start_ms_min']:>6.0f}-{r['start_ms_max']:<7.0f}"
-              f" {r['pss_mib_median']:>19.1f} {r['processes']:>10}")
-    print(f"ratio Ticket Bridge / bare: start {results['ratio']['start']:.2f}x, "
-          f"memory {results['ratio']['pss']:.2f}x")
+              f" {r['uss_mib_median']:>10.1f} {r['pss_mib_median']:>10.1f} {r['processes']:>10}")
+        for proc_name, m in r["by_process"].items():
+            print(f"  {proc_name:33} {m['uss_mib_median']:>10.1f} {m['pss_mib_median']:>10.1f}")
+    print(f"ratio Ticket Bridge / bare: start {results['ratio']['start']:.2f}x; "
+          f"memory +{results['difference_mib']['uss']:.1f} MiB USS, +{results['difference_mib']['pss']:.1f} MiB PSS")
+    print("Ticket Bridge's start, medians (ms after the process started, page marks after the page began):")
+    for k, v in a["start_steps_median"].items():
+        print(f"  {k:28} {v:>8.0f}")
+    t = a["tray_only"]
+    print(f"tray only (--minimized): USS {t['uss_mib_median']:.1f} MiB, PSS {t['pss_mib_median']:.1f} MiB, "
+          f"{t['processes']} process(es): " + ", ".join(f"{n} {m['uss_mib_median']:.1f}" for n, m in t["by_process"].items()))
+    print(f"opening the window from the tray to its first screen: {a['reopen_ms_median']:.0f} ms (median)")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2))

@@ -60,6 +60,11 @@ impl Default for Shell {
 #[derive(Debug, Default)]
 pub(crate) struct TrayPresence(pub std::sync::atomic::AtomicBool);
 
+/// The screen a window made for the tray's menu opens on (*Settings…*): the UI takes it once,
+/// through `app_state`, when it starts.
+#[derive(Debug, Default)]
+pub(crate) struct PendingRoute(pub std::sync::Mutex<Option<&'static str>>);
+
 /// What differs between the desktop app and a test on the mock runtime.
 #[derive(Default)]
 pub struct Options {
@@ -82,6 +87,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, options: Options
     builder
         .manage(shell)
         .manage(TrayPresence::default())
+        .manage(PendingRoute::default())
         .invoke_handler(tauri::generate_handler![
             commands::home::app_state,
             commands::home::ui_ready,
@@ -146,16 +152,12 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, options: Options
             if let WindowEvent::Focused(true) = event {
                 window_seen(window.app_handle());
             }
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                let tray = window.app_handle().state::<TrayPresence>();
-                if window.label() == MAIN_WINDOW && tray.0.load(std::sync::atomic::Ordering::SeqCst)
-                {
-                    // Keep living in the tray; "Quit" in the tray menu ends the app.
-                    api.prevent_close();
-                    if let Err(e) = window.hide() {
-                        log::warn!("could not hide the main window: {e}");
-                    }
-                }
+            // Closing the window with the tray there destroys it, webview and WebKit processes
+            // included: the app lives on in the tray (see `run`), and Open makes it again.
+            if let WindowEvent::Destroyed = event
+                && window.label() == MAIN_WINDOW
+            {
+                log::info!("main window closed; the webview is released until it is opened again");
             }
         })
 }
@@ -170,6 +172,17 @@ pub fn open<R: Runtime>(
     data_dir: Option<PathBuf>,
     tray: bool,
 ) -> Result<Arc<Workspaces>, Box<dyn std::error::Error>> {
+    // The window first: WebKit starts its web process and loads the page while the registry
+    // opens (the page's first call waits for this setup to end, so the registry is there by
+    // then). Started at login, the window waits for the tray (below).
+    let start_hidden = tray && app.state::<Shell>().start_hidden;
+    if !start_hidden {
+        main_window(app);
+    }
+    log::info!(
+        "window requested {} ms after start",
+        app.state::<Shell>().started.elapsed().as_millis()
+    );
     let damage = ticket_bridge_core::files::DamageReport::default();
     let kv: Arc<dyn SettingsKv> = match settings {
         Some(kv) => kv,
@@ -200,19 +213,24 @@ pub fn open<R: Runtime>(
         },
     )?;
     app.manage(registry.clone());
-    if tray {
-        let built = tray::install(app);
-        app.state::<TrayPresence>()
-            .0
-            .store(built, std::sync::atomic::Ordering::SeqCst);
-        if built
-            && app.state::<Shell>().start_hidden
-            && let Some(w) = app.get_webview_window(MAIN_WINDOW)
-        {
-            let _ = w.hide();
+    let tray_built = tray && tray::install(app);
+    app.state::<TrayPresence>()
+        .0
+        .store(tray_built, std::sync::atomic::Ordering::SeqCst);
+    // Started at login with a tray to live in: no window until the admin opens it (and
+    // without a tray, a window after all).
+    if start_hidden {
+        if tray_built {
+            log::info!("started in the tray; no window until it is opened");
+        } else {
+            main_window(app);
         }
     }
     registry.start();
+    log::info!(
+        "setup done {} ms after start",
+        app.state::<Shell>().started.elapsed().as_millis()
+    );
     Ok(registry)
 }
 
@@ -222,9 +240,52 @@ fn window_seen<R: Runtime>(app: &tauri::AppHandle<R>) {
     }
 }
 
-/// Shows, restores and focuses the main window (tray "Open", a second launch).
-pub(crate) fn show_main_window<R: Runtime>(app: &tauri::AppHandle<R>) {
+/// The main window: the one it is, or a new one made from its entry in `tauri.conf.json`
+/// (`create: false` there, so that the app decides). It does not exist while only the tray
+/// shows: no webview and no WebKit process is kept for a window nobody sees.
+pub(crate) fn main_window<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+) -> Option<tauri::WebviewWindow<R>> {
     if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
+        return Some(w);
+    }
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == MAIN_WINDOW)?
+        .clone();
+    match tauri::WebviewWindowBuilder::from_config(app, &config).and_then(|b| b.build()) {
+        Ok(w) => {
+            log::info!("main window opened");
+            Some(w)
+        }
+        Err(e) => {
+            log::warn!("could not open the main window: {e}");
+            None
+        }
+    }
+}
+
+/// Shows `route` (`/settings`): in the window that is open, or in the one about to be made.
+pub(crate) fn show_screen<R: Runtime>(app: &tauri::AppHandle<R>, route: &'static str) {
+    if app.get_webview_window(MAIN_WINDOW).is_some() {
+        show_main_window(app);
+        navigate(app, route);
+    } else {
+        *app.state::<PendingRoute>()
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(route);
+        show_main_window(app);
+    }
+}
+
+/// Shows, restores and focuses the main window, making it first when it is closed (tray
+/// "Open", a second launch, a notification without a ticket).
+pub(crate) fn show_main_window<R: Runtime>(app: &tauri::AppHandle<R>) {
+    if let Some(w) = main_window(app) {
         let _ = w.unminimize();
         if let Err(e) = w.show() {
             log::warn!("could not show the main window: {e}");
@@ -313,11 +374,16 @@ pub fn run() {
         eprintln!("Ticket Bridge could not start: {e}");
         std::process::exit(1);
     });
-    app.run(|_app, event| {
+    app.run(|app, event| {
         // Closing the last window must not end a tray app; an explicit exit (code set) does.
+        // Without a tray, closing the window quits.
         if let RunEvent::ExitRequested {
             api, code: None, ..
         } = event
+            && app
+                .state::<TrayPresence>()
+                .0
+                .load(std::sync::atomic::Ordering::SeqCst)
         {
             api.prevent_exit();
         }

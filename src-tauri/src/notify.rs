@@ -5,17 +5,16 @@
 //!
 //! On Windows and macOS they go through tauri-plugin-notification, which names the app by its
 //! identifier. On Linux the plugin would send the binary's name (`ticket-bridge`) as the app
-//! name and no `desktop-entry` hint, so notify-rust (the crate the plugin uses there) sends them
-//! directly, from "Ticket Bridge" with the desktop entry and icon the package installs, and a
-//! thread waits for the click.
+//! name and no `desktop-entry` hint, so [`linux`] speaks the Desktop Notifications
+//! Specification over D-Bus itself (zbus, as the plugin does), from "Ticket Bridge" with the
+//! desktop entry and icon the package installs.
 
 #[cfg(not(target_os = "linux"))]
 use std::collections::HashMap;
 #[cfg(not(target_os = "linux"))]
 use std::sync::Mutex;
 #[cfg(not(target_os = "linux"))]
-use std::sync::atomic::AtomicI32;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicI32, Ordering};
 use tauri::{AppHandle, Manager, Runtime};
 #[cfg(not(target_os = "linux"))]
 use tauri_plugin_notification::NotificationExt;
@@ -34,9 +33,11 @@ pub struct Clicks {
 #[cfg(not(target_os = "linux"))]
 const REMEMBERED: usize = 200;
 
-/// Linux: each notification waits for its own click (see [`show`]).
+/// Linux: connects to the session bus and listens for clicks (see [`linux`]).
 #[cfg(target_os = "linux")]
-pub fn install<R: Runtime>(_app: &AppHandle<R>) {}
+pub fn install<R: Runtime>(app: &AppHandle<R>) {
+    linux::install(app);
+}
 
 /// Listens for clicks. Call in setup, before the first notification: the plugin only reports
 /// clicks on notifications shown while a handler exists.
@@ -60,67 +61,175 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// The name notifications come from, and the desktop entry and icon the Linux packages install
-/// (named after the binary).
+/// Linux: the Desktop Notifications Specification over one D-Bus connection of the app's own.
+/// The plugin would send the binary's name (`ticket-bridge`) as the app name and no
+/// `desktop-entry` hint; here notifications come from "Ticket Bridge", with the desktop entry
+/// and icon the package installs. The connection subscribes to the server's signals before the
+/// first notification, and a notification's target is recorded under the same lock it is sent
+/// with, so a click that comes at once is never missed.
 #[cfg(target_os = "linux")]
-const APP_NAME: &str = "Ticket Bridge";
-#[cfg(target_os = "linux")]
-const DESKTOP_ENTRY: &str = "ticket-bridge";
+mod linux {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    use tauri::{AppHandle, Runtime};
+    use zbus::blocking::{Connection, MessageIterator};
+    use zbus::zvariant::Value;
 
-/// At most this many shown notifications wait for a click at once (a thread each); beyond that
-/// a notification is still shown, and the tray leads to its ticket.
-#[cfg(target_os = "linux")]
-const WAITING: usize = 16;
+    pub const APP_NAME: &str = "Ticket Bridge";
+    /// The desktop entry (and icon) the Linux packages install, named after the binary.
+    pub const DESKTOP_ENTRY: &str = "ticket-bridge";
+    const BUS: (&str, &str, &str) = (
+        "org.freedesktop.Notifications",
+        "/org/freedesktop/Notifications",
+        "org.freedesktop.Notifications",
+    );
+    /// At most this many shown notifications remember what a click opens.
+    const REMEMBERED: usize = 200;
 
-#[cfg(target_os = "linux")]
-static WAITING_NOW: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    pub struct Bus {
+        conn: Connection,
+        /// What a click opens, by the server's id of the notification.
+        targets: Mutex<HashMap<u32, Option<String>>>,
+        markup: bool,
+    }
+
+    static BUS_READY: OnceLock<Option<Arc<Bus>>> = OnceLock::new();
+
+    fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+        m.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Connects and subscribes; `None` (logged) without a session bus.
+    pub fn install<R: Runtime>(app: &AppHandle<R>) {
+        let app = app.clone();
+        BUS_READY.get_or_init(move || match connect(app) {
+            Ok(bus) => Some(bus),
+            Err(e) => {
+                log::warn!("no notifications: the session bus cannot be reached ({e})");
+                None
+            }
+        });
+    }
+
+    fn connect<R: Runtime>(app: AppHandle<R>) -> zbus::Result<Arc<Bus>> {
+        let conn = Connection::session()?;
+        let rule = zbus::MatchRule::builder()
+            .msg_type(zbus::message::Type::Signal)
+            .interface(BUS.2)?
+            .path(BUS.1)?
+            .build();
+        // Subscribed now, before any notification is shown.
+        let signals = MessageIterator::for_match_rule(rule, &conn, Some(64))?;
+        let markup = capabilities(&conn).map_or(true, |c| c.iter().any(|c| c == "body-markup"));
+        let bus = Arc::new(Bus {
+            conn,
+            targets: Mutex::default(),
+            markup,
+        });
+        let listening = bus.clone();
+        std::thread::Builder::new()
+            .name("notification-clicks".into())
+            .spawn(move || {
+                for msg in signals.flatten() {
+                    let header = msg.header();
+                    let member = header.member().map(|m| m.as_str().to_owned());
+                    match member.as_deref() {
+                        Some("ActionInvoked") => {
+                            let Ok((id, key)) = msg.body().deserialize::<(u32, String)>() else {
+                                continue;
+                            };
+                            // Waits for a notification being sent to be recorded.
+                            let target = lock(&listening.targets).remove(&id);
+                            if key == "default"
+                                && let Some(target) = target
+                            {
+                                super::clicked(&app, target);
+                            }
+                        }
+                        Some("NotificationClosed") => {
+                            if let Ok((id, _reason)) = msg.body().deserialize::<(u32, u32)>() {
+                                lock(&listening.targets).remove(&id);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            })
+            .map_err(|e| zbus::Error::Failure(e.to_string()))?;
+        Ok(bus)
+    }
+
+    fn capabilities(conn: &Connection) -> zbus::Result<Vec<String>> {
+        conn.call_method(Some(BUS.0), BUS.1, Some(BUS.2), "GetCapabilities", &())?
+            .body()
+            .deserialize()
+    }
+
+    /// Shows a notification; a click opens `target` (a ticket), or the app for `None`.
+    pub fn show(
+        title: &str,
+        body: &str,
+        open_label: &str,
+        target: Option<String>,
+    ) -> Result<(), String> {
+        let Some(bus) = BUS_READY.get().and_then(Option::as_ref) else {
+            return Err("notifications are not set up".into());
+        };
+        // ServiceNow's text (a ticket's name, a comment) is data: escaped for servers that
+        // read the body as markup, so it shows as written.
+        let body = if bus.markup {
+            ticket_bridge_core::tickets::notice::escape_markup(body)
+        } else {
+            body.to_owned()
+        };
+        let mut hints: HashMap<&str, Value<'_>> = HashMap::new();
+        hints.insert("desktop-entry", Value::from(DESKTOP_ENTRY));
+        let actions = vec!["default", open_label];
+        let mut targets = lock(&bus.targets);
+        let id: u32 = bus
+            .conn
+            .call_method(
+                Some(BUS.0),
+                BUS.1,
+                Some(BUS.2),
+                "Notify",
+                &(
+                    APP_NAME,
+                    0u32,
+                    DESKTOP_ENTRY,
+                    title,
+                    body.as_str(),
+                    actions,
+                    hints,
+                    -1i32,
+                ),
+            )
+            .and_then(|reply| reply.body().deserialize())
+            .map_err(|e| e.to_string())?;
+        if targets.len() >= REMEMBERED
+            && let Some(oldest) = targets.keys().min().copied()
+        {
+            targets.remove(&oldest);
+        }
+        targets.insert(id, target);
+        Ok(())
+    }
+}
 
 /// Shows `notice`; a click opens `url` (the ticket), or the app when there is none.
 #[cfg(target_os = "linux")]
 pub fn show<R: Runtime>(app: &AppHandle<R>, notice: &Notice, url: Option<String>) {
-    use notify_rust::{Hint, Notification};
     let lang = app
         .try_state::<std::sync::Arc<ticket_bridge_core::workspace::Workspaces>>()
         .map(|w| w.locale())
         .unwrap_or_else(|| "en".into());
-    let shown = Notification::new()
-        .appname(APP_NAME)
-        .summary(&notice.title)
-        .body(&body_for_server(&notice.body))
-        .icon(DESKTOP_ENTRY)
-        .hint(Hint::DesktopEntry(DESKTOP_ENTRY.into()))
-        .action("default", &crate::i18n::text(&lang, "tray.open"))
-        .show();
-    let handle = match shown {
-        Ok(h) => h,
-        Err(e) => {
-            log::warn!(
-                "the notification could not be shown ({e}): {}",
-                notice.title
-            );
-            return;
-        }
-    };
-    log::info!("notification shown: {}", notice.title);
-    if WAITING_NOW.fetch_add(1, Ordering::SeqCst) >= WAITING {
-        WAITING_NOW.fetch_sub(1, Ordering::SeqCst);
-        log::info!("too many notifications wait for a click; this one opens nothing");
-        return;
-    }
-    let app = app.clone();
-    let waiter = std::thread::Builder::new()
-        .name("notification".into())
-        .spawn(move || {
-            handle.wait_for_action(|action| {
-                if action == "default" {
-                    clicked(&app, url);
-                }
-            });
-            WAITING_NOW.fetch_sub(1, Ordering::SeqCst);
-        });
-    if let Err(e) = waiter {
-        WAITING_NOW.fetch_sub(1, Ordering::SeqCst);
-        log::warn!("a click on the notification will open nothing: {e}");
+    let open = crate::i18n::text(&lang, "tray.open");
+    match linux::show(&notice.title, &notice.body, &open, url) {
+        Ok(()) => log::info!("notification shown: {}", notice.title),
+        Err(e) => log::warn!(
+            "the notification could not be shown ({e}): {}",
+            notice.title
+        ),
     }
 }
 
@@ -159,7 +268,7 @@ pub fn show<R: Runtime>(app: &AppHandle<R>, notice: &Notice, url: Option<String>
         .builder()
         .id(id)
         .title(&notice.title)
-        .body(body_for_server(&notice.body))
+        .body(&notice.body)
         .show();
     match shown {
         Ok(()) => log::info!("notification shown: {}", notice.title),
@@ -168,30 +277,4 @@ pub fn show<R: Runtime>(app: &AppHandle<R>, notice: &Notice, url: Option<String>
             notice.title
         ),
     }
-}
-
-/// The body as the notification server will read it: servers that advertise `body-markup` (most
-/// Linux desktops) read it as markup, so ServiceNow's text (a ticket's name, a comment) is
-/// escaped for them and shows as written. Others show the text as it is.
-fn body_for_server(body: &str) -> String {
-    if server_reads_markup() {
-        ticket_bridge_core::tickets::notice::escape_markup(body)
-    } else {
-        body.to_owned()
-    }
-}
-
-#[cfg(target_os = "linux")]
-fn server_reads_markup() -> bool {
-    static MARKUP: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *MARKUP.get_or_init(|| match notify_rust::get_capabilities() {
-        Ok(caps) => caps.iter().any(|c| c == "body-markup"),
-        // Unknown: escape, so that nothing is ever read as markup.
-        Err(_) => true,
-    })
-}
-
-#[cfg(not(target_os = "linux"))]
-fn server_reads_markup() -> bool {
-    false
 }

@@ -115,10 +115,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     };
     match id {
         OPEN => crate::show_main_window(app),
-        SETTINGS => {
-            crate::show_main_window(app);
-            crate::navigate(app, "/settings");
-        }
+        SETTINGS => crate::show_screen(app, "/settings"),
         QUIT => app.exit(0),
         REFRESH => {
             let _ = registry.watch_now(None);

@@ -51,7 +51,8 @@ async function call(command, args) {
 /**
  * app_state → { version, demoInstance: string|null, demoMicrosoft: { endpoint, tenant, clientId }|null,
  *   microsoftDefaults: { authority, graph }, locale, language, languages, systemLocale,
- *   workspaces: WorkspaceSummary[], selected: string|null, kinds: Kind[], limits: Limits }.
+ *   workspaces: WorkspaceSummary[], selected: string|null, openAt: string|null, kinds: Kind[],
+ *   limits: Limits }. `openAt` is the route a window the tray made opens on ("/settings"), once.
  * `locale` is the language the app speaks (one of the six, or "x-pseudo"); `language` the setting
  * ("system" or a language tag); `languages` what it may be set to, "system" first ("x-pseudo" only
  * when TICKET_BRIDGE_PSEUDO_LOCALE=1); `systemLocale` the operating system's, matched to the six.
@@ -73,9 +74,9 @@ export function setLanguage(language) {
 }
 
 /** ui_ready → tells the back end the first screen is drawn (logged; read by the start benchmark). */
-export function uiReady() {
+export function uiReady(marks = {}) {
   if (!hasBackend()) return Promise.resolve();
-  return call("ui_ready").catch((error) => console.error(error));
+  return call("ui_ready", { marks }).catch((error) => console.error(error));
 }
 
 // Workspaces ---------------------------------------------------------------------

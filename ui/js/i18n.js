@@ -221,7 +221,9 @@ const loaded = new Map();
 async function fetchLocale(lang) {
   if (loaded.has(lang)) return loaded.get(lang);
   const url = new URL(`../locales/${lang}.json`, import.meta.url);
-  const response = await fetch(url, { cache: "no-cache" });
+  // The catalogs ship inside the app and never change while it runs: the preloaded English one
+  // (index.html) is used as it is.
+  const response = await fetch(url);
   if (!response.ok) throw new Error(`i18n: ${url} answered ${response.status}`);
   const messages = await response.json();
   loaded.set(lang, messages);
@@ -239,24 +241,25 @@ export function htmlLang(lang) {
  * back to English, and English failing leaves the keys. Resolves with the language installed.
  */
 export async function loadLanguage(lang) {
+  const own = SUPPORTED.includes(lang) && lang !== FALLBACK;
+  // Both catalogs at once: English (the fallback) and the language's own.
+  const [english, native] = await Promise.allSettled([
+    fetchLocale(FALLBACK),
+    own ? fetchLocale(lang) : Promise.resolve(null),
+  ]);
   let fallback = {};
-  try {
-    fallback = await fetchLocale(FALLBACK);
-  } catch (error) {
-    console.error(error);
-  }
+  if (english.status === "fulfilled") fallback = english.value;
+  else console.error(english.reason);
   let messages = fallback;
   let used = FALLBACK;
   if (lang === PSEUDO) {
     messages = pseudoLocalize(fallback);
     used = PSEUDO;
-  } else if (SUPPORTED.includes(lang) && lang !== FALLBACK) {
-    try {
-      messages = await fetchLocale(lang);
+  } else if (own) {
+    if (native.status === "fulfilled") {
+      messages = native.value;
       used = lang;
-    } catch (error) {
-      console.error(error);
-    }
+    } else console.error(native.reason);
   }
   setMessages(used, messages, fallback);
   if (typeof document !== "undefined") document.documentElement.lang = htmlLang(used);

@@ -75,22 +75,35 @@ function drawHeader() {
   slot.hidden = !summary;
 }
 
+// Milliseconds since the page began, at each step of the first screen: the start-up benchmark
+// reads them from the log (scripts/bench-start.py).
+const marks = { modules: Math.round(performance.now()) };
+const mark = (name) => (marks[name] = Math.round(performance.now()));
+
 async function boot() {
   // The OS language comes from Rust (WebKitGTK's navigator.language may not follow it);
   // navigator.languages is the fallback, and the only source in a browser preview.
   const state = await appState().catch(() => null);
+  mark("appState");
   setAppState(state);
   onWorkspaces(drawHeader);
   drawHeader();
-  await onEvent(EVENT_WORKSPACES_CHANGED, (list) => setWorkspaces(list));
-  // The tray's Settings…: only a route this UI has is followed.
-  await onEvent(EVENT_NAVIGATE, (route) => {
-    if (typeof route === "string" && Object.prototype.hasOwnProperty.call(routes, route)) location.hash = `#${route}`;
-  });
   // Rust's `locale` is the language setting applied (Settings), so Rust and the UI agree.
   const browser = typeof navigator !== "undefined" ? navigator.languages ?? [navigator.language] : [];
-  await initI18n(state?.locale ? [state.locale, ...browser] : undefined);
+  // The catalogs and the two listeners at once: none waits for another.
+  await Promise.all([
+    initI18n(state?.locale ? [state.locale, ...browser] : undefined).then(() => mark("i18n")),
+    onEvent(EVENT_WORKSPACES_CHANGED, (list) => setWorkspaces(list)),
+    // The tray's Settings…: only a route this UI has is followed.
+    onEvent(EVENT_NAVIGATE, (route) => {
+      if (typeof route === "string" && Object.prototype.hasOwnProperty.call(routes, route)) location.hash = `#${route}`;
+    }),
+  ]);
   applyTranslations(document);
+  // A window the tray opened for one screen (Settings…) starts on it.
+  if (typeof state?.openAt === "string" && Object.prototype.hasOwnProperty.call(routes, state.openAt)) {
+    history.replaceState(null, "", `#${state.openAt}`);
+  }
   window.addEventListener("hashchange", () => {
     render().catch((error) => console.error(error));
   });
@@ -99,9 +112,15 @@ async function boot() {
     render().catch((error) => console.error(error));
   });
   await render();
+  mark("render");
   showDamaged();
   // Two frames later the first screen has been painted.
-  requestAnimationFrame(() => requestAnimationFrame(() => uiReady()));
+  requestAnimationFrame(() =>
+    requestAnimationFrame(() => {
+      mark("painted");
+      uiReady(marks);
+    }),
+  );
 }
 
 boot().catch((error) => console.error(error));

@@ -84,6 +84,8 @@ pub struct AppState {
     /// Every workspace, and the one the home page shows.
     pub workspaces: Vec<WorkspaceSummary>,
     pub selected: Option<String>,
+    /// The screen to open on (`/settings`, from the tray's menu), once; else none.
+    pub open_at: Option<String>,
     /// The ticket kinds, in the order the UI shows them.
     pub kinds: &'static [KindSpec],
     pub limits: Limits,
@@ -149,6 +151,7 @@ impl AppState {
             system_locale: locale.to_owned(),
             workspaces,
             selected,
+            open_at: None,
             kinds: &KINDS,
             limits: LIMITS,
         }
@@ -161,6 +164,11 @@ impl AppState {
         self.language = state.language;
         self.languages = state.languages;
         self.system_locale = state.system_locale;
+        self
+    }
+
+    pub fn with_open_at(mut self, route: Option<&str>) -> Self {
+        self.open_at = route.map(str::to_owned);
         self
     }
 

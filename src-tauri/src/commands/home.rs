@@ -1,7 +1,7 @@
 //! The home screen: what the UI needs before it draws anything.
 
 use super::Registry;
-use crate::Shell;
+use crate::{PendingRoute, Shell};
 use tauri::State;
 use ticket_bridge_core::app_info::AppState;
 
@@ -9,7 +9,9 @@ use ticket_bridge_core::app_info::AppState;
 pub async fn app_state(
     shell: State<'_, Shell>,
     registry: Registry<'_>,
+    pending: State<'_, PendingRoute>,
 ) -> Result<AppState, ticket_bridge_core::Error> {
+    let open_at = pending.0.lock().unwrap_or_else(|p| p.into_inner()).take();
     Ok(AppState::new(
         env!("CARGO_PKG_VERSION"),
         shell.demo_instance.as_ref(),
@@ -18,6 +20,7 @@ pub async fn app_state(
         registry.selected(),
     )
     .with_language(registry.language())
+    .with_open_at(open_at)
     .with_demo_microsoft(shell.demo_microsoft.clone()))
 }
 
@@ -34,11 +37,27 @@ pub fn set_language(
 /// The UI calls this once its first screen is drawn. Logged, so that the start benchmark and a
 /// support log can tell how long the app took to be usable.
 #[tauri::command]
-pub fn ui_ready(shell: State<'_, Shell>) {
-    log::info!(
-        "ui ready {} ms after start",
-        shell.started.elapsed().as_millis()
-    );
+pub fn ui_ready(shell: State<'_, Shell>, marks: Option<std::collections::BTreeMap<String, f64>>) {
+    let elapsed = shell.started.elapsed().as_millis();
+    log::info!("ui ready {elapsed} ms after start");
+    // When the page began, from its own clock (its paint mark is this call, give or take IPC).
+    if let Some(painted) = marks.as_ref().and_then(|m| m.get("painted")) {
+        log::info!(
+            "page began {:.0} ms after start",
+            elapsed as f64 - painted.max(0.0)
+        );
+    }
+    // The page's own steps (ms since it began): numbers only, for the start-up benchmark.
+    if let Some(marks) = marks.filter(|m| m.len() <= 16) {
+        let steps: Vec<String> = marks
+            .iter()
+            .filter(|(k, v)| {
+                k.len() <= 16 && k.chars().all(|c| c.is_ascii_alphanumeric()) && v.is_finite()
+            })
+            .map(|(k, v)| format!("{k}={v:.0}"))
+            .collect();
+        log::info!("ui marks {}", steps.join(" "));
+    }
 }
 
 /// The data files that could not be read at start (each moved aside), for the banner.
