@@ -115,12 +115,13 @@ async function boot() {
   mark("render");
   showDamaged();
   // Two frames later the first screen has been painted.
-  requestAnimationFrame(() =>
+  requestAnimationFrame(() => {
+    mark("frame");
     requestAnimationFrame(() => {
       mark("painted");
       uiReady(marks);
-    }),
-  );
+    });
+  });
 }
 
 boot().catch((error) => console.error(error));

@@ -9,10 +9,11 @@ import { announce, el, errorText, showError } from "./ui.js";
 import { formatDateTime, formatRelative, liveRelative } from "./format.js";
 import { createMicrosoftFlow } from "./microsoft-flow.js";
 import { formatNumber, scoreNumbers } from "./score-model.js";
+import { cardIcon } from "./icons.js";
 
 function header(badge) {
   return el("div", { class: "card-header" }, [
-    el("span", { class: "card-icon icon-shield", "aria-hidden": "true" }),
+    cardIcon("shield"),
     el("h2", { id: "microsoft-card-title", text: t("microsoft.card.title") }),
     badge,
   ]);

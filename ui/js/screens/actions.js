@@ -13,6 +13,7 @@ import { CATEGORIES, checkNewAction } from "../tickets-model.js";
 import { SORTS, TICKET_FILTERS, base64Of, facets, filterActions, formatNumber, sortActions } from "../score-model.js";
 import { refreshButton, scoreText } from "../microsoft-card.js";
 import { breadcrumb, categoryLabel, field, openRecord, shareIcon, verdictBadge, watchOutbox } from "../widgets.js";
+import { cardIcon } from "../icons.js";
 
 export const name = "actions";
 export const titleKey = "actions.title";
@@ -143,7 +144,7 @@ function scoreCard(workspace, view, onView) {
   const error = view.error ? errorText(view.error) : null;
   return el("section", { class: "card score-card", id: "score-card", "aria-labelledby": "score-card-title" }, [
     el("div", { class: "score-main" }, [
-      el("span", { class: "card-icon icon-shield", "aria-hidden": "true" }),
+      cardIcon("shield"),
       el("div", { class: "score-text" }, [
         el("h2", { id: "score-card-title", class: "score-label", text: t("actions.score.title", { tenant: view.microsoft.tenant }) }),
         el("p", { class: "score-value", id: "score-value", text: text ?? t(view.stale ? "microsoft.card.reading" : "microsoft.card.noScore") }),

@@ -10,13 +10,14 @@ import { createSignInFlow } from "../signin.js";
 import { countByState, isOverdue, newest } from "../tickets-model.js";
 import { formatDate, openRecord, priorityLabel, verdictBadge, watchOutbox } from "../widgets.js";
 import { createMicrosoftCard } from "../microsoft-card.js";
+import { cardIcon } from "../icons.js";
 
 export const name = "home";
 export const titleKey = "home.title";
 
 function cardHeader(id, titleText, icon = "icon-ticket", extra = null) {
   return el("div", { class: "card-header" }, [
-    el("span", { class: `card-icon ${icon}`, "aria-hidden": "true" }),
+    cardIcon(icon.includes("icon-shield") ? "shield" : "ticket", icon.split(" ").filter((c) => c !== "icon-ticket" && c !== "icon-shield").join(" ")),
     el("h2", { id, text: titleText }),
     extra,
   ]);

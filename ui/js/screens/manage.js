@@ -17,6 +17,7 @@ import { savedNote } from "../widgets.js";
 import { createWatchCard } from "../watch-card.js";
 import { createTabs, pickTab } from "../tabs.js";
 import { parseRoute } from "../tickets-model.js";
+import { cardIcon } from "../icons.js";
 
 export const name = "manage";
 export const titleKey = "manage.title";
@@ -443,7 +444,7 @@ export async function render(view, params = {}) {
 
   const statusCard = el("section", { class: "card", id: "connection-status", "aria-labelledby": "connection-status-title" }, [
     el("div", { class: "card-header" }, [
-      el("span", { class: "card-icon icon-ticket", "aria-hidden": "true" }),
+      cardIcon("ticket"),
       el("h2", { id: "connection-status-title", text: t("manage.status.title") }),
       badgeSlot,
     ]),

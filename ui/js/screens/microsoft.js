@@ -9,6 +9,7 @@ import { t } from "../i18n.js";
 import { announce, copyButton, el, errorText } from "../ui.js";
 import { createMicrosoftFlow } from "../microsoft-flow.js";
 import { breadcrumb, field } from "../widgets.js";
+import { cardIcon } from "../icons.js";
 
 export const name = "microsoft";
 export const titleKey = "microsoft.pageTitle";
@@ -174,7 +175,7 @@ export async function render(view) {
 
   const form = el("form", { class: "card form-card", id: "ms-form", novalidate: true, "aria-labelledby": "ms-form-title" }, [
     el("div", { class: "card-header" }, [
-      el("span", { class: "card-icon icon-shield", "aria-hidden": "true" }),
+      cardIcon("shield"),
       el("h2", { id: "ms-form-title", text: t("microsoft.form.title") }),
     ]),
     el("div", { class: "card-body" }, [
