@@ -4,10 +4,12 @@
 //!
 //! Modules own one thing each: [`error`] the one error type, [`servicenow`] the instance address
 //! and everything that talks to ServiceNow, [`app_info`] what the home screen needs at start,
-//! [`tickets`] task drafts, the outbox that turns them into tickets, and reading tickets back.
+//! [`tickets`] task drafts, the outbox that turns them into tickets, and reading tickets back;
+//! [`diagnostics`] the zip an admin sends to IT.
 
 pub mod app_info;
 pub mod connection;
+pub mod diagnostics;
 pub mod doctor;
 pub mod error;
 pub mod files;

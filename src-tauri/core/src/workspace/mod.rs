@@ -76,6 +76,14 @@ pub struct ScoreView {
     pub error: Option<crate::Error>,
 }
 
+/// A connection check's report and when it ran.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LastCheck {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub report: doctor::Report,
+}
+
 /// The Secure Score cache and the last CSV import, in a workspace's folder.
 pub const SCORE_FILE: &str = "secure-score.json";
 pub const CSV_FILE: &str = "csv-actions.json";
@@ -159,6 +167,8 @@ pub struct Workspace {
     pub(crate) watch: Arc<WatchControl>,
     pub(crate) sender: SenderControl,
     seen: Mutex<Seen>,
+    /// The connection check's last report since the app started (for the diagnostics).
+    last_check: Mutex<Option<LastCheck>>,
     closed: CancellationToken,
 }
 
@@ -209,6 +219,7 @@ impl Workspace {
             watch: Arc::new(WatchControl::new(interval_secs)),
             sender: SenderControl::default(),
             seen: Mutex::new(seen),
+            last_check: Mutex::new(None),
             closed: CancellationToken::new(),
         })
     }
@@ -436,14 +447,27 @@ impl Workspace {
         Ok(())
     }
 
-    /// The connection check.
+    /// The connection check. Its report is kept, in memory, as the last one.
     pub async fn check(&self) -> crate::Result<doctor::Report> {
         let settings = self
             .connection
             .settings()
             .ok_or_else(crate::Error::not_connected)?;
         let api = self.connection.api()?;
-        Ok(doctor::run(&settings, &api).await)
+        let report = doctor::run(&settings, &api).await;
+        *self.last_check.lock().unwrap_or_else(|p| p.into_inner()) = Some(LastCheck {
+            at: chrono::Utc::now(),
+            report: report.clone(),
+        });
+        Ok(report)
+    }
+
+    /// The connection check's last report since the app started, if it ran.
+    pub fn last_check(&self) -> Option<LastCheck> {
+        self.last_check
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Opens a page of this workspace's instance in the system browser; any other address is
