@@ -3,6 +3,7 @@
 //! serializes as `{ kind, reason, params, message, hint }`). No business logic and no state here.
 
 pub mod connection;
+pub mod help;
 pub mod home;
 pub mod score;
 pub mod tickets;
