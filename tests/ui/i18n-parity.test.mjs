@@ -166,6 +166,12 @@ const MAY_EQUAL_ENGLISH = new Set([
   "actions.filters.status",
   "actions.filters.ticketChoice.open",
   "microsoft.card.tenant",
+  // "Help" is Dutch too. About: the product's name and version; "Version" is French and
+  // Swedish, "Licence" French.
+  "settings.help.title",
+  "settings.about.version",
+  "settings.about.crateVersion",
+  "settings.about.licenceColumn",
 ]);
 
 test("translations are translated (not copies of English)", () => {

@@ -284,6 +284,24 @@ export function exportTicketsCsv(workspace, sysIds) {
   return call("export_tickets_csv", { workspace, sysIds: Array.isArray(sysIds) ? sysIds : null });
 }
 
+/**
+ * save_diagnostics → { path } of the zip written to the Downloads folder: versions, settings (no
+ * secret), each workspace's outbox, watcher and last connection check, the newest log files.
+ */
+export function saveDiagnostics() {
+  return call("save_diagnostics");
+}
+
+/** show_diagnostics → null. Shows a zip save_diagnostics wrote in the file manager (Rust checks the path). */
+export function showDiagnostics(path) {
+  return call("show_diagnostics", { path });
+}
+
+/** open_log_folder → null. Opens the app's log folder in the file manager. */
+export function openLogFolder() {
+  return call("open_log_folder");
+}
+
 /** open_url → null. Opens a record of the workspace's instance in the system browser (Rust checks the URL). */
 export function openUrl(workspace, url) {
   return call("open_url", { workspace, url });

@@ -3,6 +3,9 @@
 // set_language tells Rust (tray, notifications), then the UI loads the catalog of the language
 // Rust answered, sets <html lang>, translates the static page and draws the current screen again
 // (tb:rerender). A "Saved" mark beside the select shows it happened, and the live region says so.
+// Help: Save diagnostics… (a zip in Downloads, then Show in folder) and Open log folder. About:
+// the version, the app's licence and the crates it ships with their licences, from
+// ui/licences.json (made by scripts/licences.py from Cargo.lock, never by hand).
 import * as api from "../api.js";
 import { appState, setLanguageState } from "../app-context.js";
 import { LANGUAGE_NAMES, PSEUDO, SUPPORTED, applyTranslations, loadLanguage, matchLocale, t } from "../i18n.js";
@@ -49,6 +52,112 @@ export async function applyLanguage(locale) {
   if (typeof document !== "undefined") applyTranslations(document);
   if (typeof window !== "undefined") window.dispatchEvent(new Event("tb:rerender"));
   return used;
+}
+
+/** ui/licences.json: { app: { licence }, crates: [{ name, version, licence, repository }] }, or null. */
+let licences;
+async function loadLicences() {
+  if (licences !== undefined) return licences;
+  try {
+    const response = await fetch(new URL("../../licences.json", import.meta.url));
+    licences = response.ok ? await response.json() : null;
+  } catch {
+    licences = null;
+  }
+  return licences;
+}
+
+/** The Help card: Save diagnostics… (then where it is, and Show in folder), Open log folder. */
+function helpCard() {
+  const result = el("div", { id: "diagnostics-result", "aria-live": "polite" });
+  const errorSlot = el("div", { class: "form-error-slot", id: "help-error" });
+  const save = el("button", { type: "button", id: "save-diagnostics", class: "btn btn-secondary", text: t("settings.help.save") });
+  const logs = el("button", { type: "button", id: "open-log-folder", class: "btn btn-secondary", text: t("settings.help.openLogs") });
+  async function busy(button, work) {
+    errorSlot.replaceChildren();
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    try {
+      await work();
+    } catch (error) {
+      if (button.isConnected) showError(error, errorSlot);
+    } finally {
+      button.disabled = false;
+      button.setAttribute("aria-busy", "false");
+    }
+  }
+  save.addEventListener("click", () =>
+    busy(save, async () => {
+      result.replaceChildren();
+      const saved = await api.saveDiagnostics();
+      const path = saved?.path ?? "";
+      const show = el("button", { type: "button", id: "show-diagnostics", class: "btn btn-subtle", text: t("settings.help.show") });
+      show.addEventListener("click", () => busy(show, () => api.showDiagnostics(path)));
+      const [before, after = ""] = t("settings.help.saved", { path: "\u0000" }).split("\u0000");
+      result.replaceChildren(
+        el("div", { class: "callout callout-success" }, [
+          el("span", { class: "callout-icon", "aria-hidden": "true", text: "\u2713" }),
+          el("p", { class: "callout-text" }, [before, el("span", { class: "mono path", id: "diagnostics-path", text: path }), after, " ", show]),
+        ]),
+      );
+    }),
+  );
+  logs.addEventListener("click", () => busy(logs, () => api.openLogFolder()));
+  return el("section", { class: "card", id: "help-card", "aria-labelledby": "help-card-title" }, [
+    el("div", { class: "card-header" }, [el("h2", { id: "help-card-title", text: t("settings.help.title") })]),
+    el("div", { class: "card-body" }, [
+      el("p", { text: t("settings.help.intro") }),
+      el("div", { class: "card-actions" }, [save, logs]),
+      result,
+      errorSlot,
+    ]),
+  ]);
+}
+
+/** The About card: version and licence at once, the crates once ui/licences.json is read. */
+function aboutCard(state) {
+  const list = el("div", { id: "licences", "aria-busy": "true" });
+  const licence = el("p", { id: "about-licence" });
+  loadLicences().then((data) => {
+    list.removeAttribute("aria-busy");
+    if (!data || !Array.isArray(data.crates)) {
+      list.replaceChildren(el("p", { class: "field-help", text: t("settings.about.missing") }));
+      return;
+    }
+    licence.textContent = t("settings.about.licence", { licence: data.app?.licence ?? "" });
+    list.replaceChildren(
+      el("details", { class: "licences" }, [
+        el("summary", { text: t("settings.about.components") }),
+        el("p", { class: "field-help", text: t("settings.about.componentsIntro", { count: data.crates.length }) }),
+        el("div", { class: "table-slot licences-table" }, [
+          el("table", { class: "data-table", id: "licences-table" }, [
+            el("thead", {}, [
+              el("tr", {}, [
+                el("th", { scope: "col", text: t("settings.about.name") }),
+                el("th", { scope: "col", text: t("settings.about.crateVersion") }),
+                el("th", { scope: "col", text: t("settings.about.licenceColumn") }),
+              ]),
+            ]),
+            el(
+              "tbody",
+              {},
+              data.crates.map((c) =>
+                el("tr", {}, [
+                  el("th", { scope: "row", class: "mono", title: c.repository ?? "", text: c.name }),
+                  el("td", { class: "mono", text: c.version }),
+                  el("td", { text: c.licence }),
+                ]),
+              ),
+            ),
+          ]),
+        ]),
+      ]),
+    );
+  });
+  return el("section", { class: "card", id: "about-card", "aria-labelledby": "about-card-title" }, [
+    el("div", { class: "card-header" }, [el("h2", { id: "about-card-title", text: t("settings.about.title") })]),
+    el("div", { class: "card-body" }, [el("p", { class: "card-lead", id: "about-version", text: t("settings.about.version", { version: state?.version ?? "" }) }), licence, list]),
+  ]);
 }
 
 // Set just before the screen is drawn again in the new language, so that the new screen shows
@@ -117,6 +226,8 @@ export async function render(view) {
           errorSlot,
         ]),
       ]),
+      helpCard(),
+      aboutCard(state),
     ]),
   );
 
