@@ -12,6 +12,7 @@
 //   ?act=filled|pending|bad   fill the setup form and select Sign in (pending: fill, and wait forever)
 //   ?act=cancel         fill, sign in, then select Cancel while waiting
 //   ?act=check|reauth|remove|reconnect   select that button on the page
+//   ?act=diagnostics    Settings: Save diagnostics…, and the crates' licences unfolded
 //   ?lang=fr            the operating system's language (app_state's locale while the setting is
 //                       System default); ?lang=x-pseudo previews the pseudo-locale
 //   ?language=ja        the saved language setting (default system); ?pseudo=1 offers x-pseudo
@@ -565,6 +566,11 @@
             schedulePoll();
             return null;
           }
+          case "save_diagnostics":
+            return { path: "/home/admin/Downloads/ticket-bridge-diagnostics-2026-12-01-190000.zip" };
+          case "show_diagnostics":
+          case "open_log_folder":
+            return null;
           default:
             throw { kind: "invalid_input", message: "unknown command " + cmd, hint: "" };
         }
@@ -594,7 +600,7 @@
     watchnow: "watch-now", pause: "watch-pause", resume: "watch-resume",
     tabnext: "manage-tabs", tabend: "manage-tabs", cutoff: "main",
     notify: "watch-settings", interval: "watch-settings", savestates: "save-state-names", savemap: "save-category-mapping",
-    lang: "language-select",
+    lang: "language-select", diagnostics: "licences-table",
   }[act] || "start-sign-in";
   const ready = (then, tries = 0) =>
     (document.getElementById(target) && !document.querySelector("[aria-busy=true]")) || tries > 100 ? setTimeout(then, 150) : setTimeout(() => ready(then, tries + 1), 50);
@@ -608,6 +614,10 @@
     if (act === "anyway") click("create-anyway");
     if (act === "discard") [...document.querySelectorAll("#outbox-items [id^=discard-]")].pop()?.click();
     if (act === "add") click("add-action");
+    if (act === "diagnostics") {
+      click("save-diagnostics");
+      document.querySelector("#licences details").open = true;
+    }
     if (act === "filter") {
       const kind = document.getElementById("filter-kind");
       kind.value = "change_request";

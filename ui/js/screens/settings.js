@@ -215,19 +215,21 @@ export async function render(view) {
       breadcrumb(t("settings.title")),
       el("h1", { class: "page-title", text: t("settings.title") }),
       el("p", { class: "page-intro", text: t("settings.intro") }),
-      el("section", { class: "card", id: "language-card", "aria-labelledby": "language-card-title" }, [
-        el("div", { class: "card-header" }, [el("h2", { id: "language-card-title", text: t("settings.language.title") })]),
-        el("div", { class: "card-body" }, [
-          el("div", { class: "field" }, [
-            el("label", { for: "language-select", class: "field-label", text: t("settings.language.label") }),
-            el("div", { class: "setting-row" }, [select, saved]),
-            el("p", { id: "language-help", class: "field-help", text: t("settings.language.help") }),
+      el("div", { class: "stack" }, [
+        el("section", { class: "card", id: "language-card", "aria-labelledby": "language-card-title" }, [
+          el("div", { class: "card-header" }, [el("h2", { id: "language-card-title", text: t("settings.language.title") })]),
+          el("div", { class: "card-body" }, [
+            el("div", { class: "field" }, [
+              el("label", { for: "language-select", class: "field-label", text: t("settings.language.label") }),
+              el("div", { class: "setting-row" }, [select, saved]),
+              el("p", { id: "language-help", class: "field-help", text: t("settings.language.help") }),
+            ]),
+            errorSlot,
           ]),
-          errorSlot,
         ]),
+        helpCard(),
+        aboutCard(state),
       ]),
-      helpCard(),
-      aboutCard(state),
     ]),
   );
 
