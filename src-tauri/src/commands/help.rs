@@ -12,15 +12,9 @@ pub struct Saved {
     path: String,
 }
 
-/// Where files the admin asked for are saved: Downloads, else Documents.
+/// Where the bundle is saved (see [`super::save_dir`]).
 fn save_dir<R: Runtime>(app: &AppHandle<R>) -> Result<PathBuf, Error> {
-    app.path()
-        .download_dir()
-        .or_else(|_| app.path().document_dir())
-        .map_err(|e| {
-            Error::internal(format_args!("no Downloads folder ({e})"))
-                .with_reason("diagnostics_folder_missing")
-        })
+    super::save_dir(app, "diagnostics_folder_missing")
 }
 
 /// The folder tauri-plugin-log writes to (`TargetKind::LogDir` in `lib.rs`).

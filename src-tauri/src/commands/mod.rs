@@ -21,3 +21,22 @@ pub type Registry<'a> = State<'a, Arc<Workspaces>>;
 pub fn workspace(registry: &Workspaces, id: &str) -> ticket_bridge_core::Result<Arc<Workspace>> {
     registry.get(id)
 }
+
+/// Where files the admin asked for (an export, the diagnostics) are saved: the Downloads folder,
+/// else Documents, else a Downloads folder in the home folder (made when saving), as on a
+/// Linux desktop without XDG user folders. `reason` names the caller's error when there is no
+/// home folder at all.
+pub fn save_dir<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    reason: &str,
+) -> ticket_bridge_core::Result<std::path::PathBuf> {
+    use tauri::Manager;
+    let path = app.path();
+    path.download_dir()
+        .or_else(|_| path.document_dir())
+        .or_else(|_| path.home_dir().map(|home| home.join("Downloads")))
+        .map_err(|e| {
+            ticket_bridge_core::Error::internal(format_args!("no Downloads folder ({e})"))
+                .with_reason(reason)
+        })
+}

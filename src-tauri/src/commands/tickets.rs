@@ -3,7 +3,7 @@
 
 use super::Registry;
 use std::collections::BTreeMap;
-use tauri::{AppHandle, Manager, Runtime};
+use tauri::{AppHandle, Runtime};
 use ticket_bridge_core::Error;
 use ticket_bridge_core::tickets::board::{ActionView, StateNames, TicketList, TicketRef};
 use ticket_bridge_core::tickets::service::{DraftInput, OutboxItem, Preview, SubmitOutcome};
@@ -176,14 +176,7 @@ pub async fn export_tickets_csv<R: Runtime>(
     sys_ids: Option<Vec<String>>,
 ) -> Result<Exported, Error> {
     let ws = super::workspace(&registry, &workspace)?;
-    let dir = app
-        .path()
-        .download_dir()
-        .or_else(|_| app.path().document_dir())
-        .map_err(|e| {
-            Error::internal(format_args!("no Downloads folder ({e})"))
-                .with_reason("downloads_folder_missing")
-        })?;
+    let dir = super::save_dir(&app, "downloads_folder_missing")?;
     let path = ws.export_csv(sys_ids, dir).await?;
     Ok(Exported {
         path: path.display().to_string(),

@@ -263,3 +263,36 @@ async fn a_failing_connection_check_shows_its_fix_in_french() {
     assert!(text.contains(message.trim()), "{text}\nwanted: {message}");
     h.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_saves_diagnostics_and_shows_the_licences() {
+    let mut h = start_connected("settings_help").await;
+    h.go("#/settings").await;
+    h.wait_visible("#about-version").await;
+    // The crates shipped, with their licences, generated from Cargo.lock.
+    let licences = h
+        .app()
+        .execute(
+            "return document.querySelectorAll('#licences-table tbody tr').length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(licences.as_u64().unwrap_or(0) > 100, "{licences}");
+    h.click("#save-diagnostics").await;
+    let path = h
+        .wait_visible("#diagnostics-path")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let path = std::path::PathBuf::from(path.trim());
+    assert!(path.is_file(), "no file at {}", path.display());
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(&bytes[..2], b"PK", "not a zip");
+    h.shot("settings-help").await;
+    // Secrets never reach the bundle: the simulator's client secret is the one the app holds.
+    let secret = servicenow_sim::CLIENT_SECRET.as_bytes();
+    assert!(!bytes.windows(secret.len()).any(|w| w == secret));
+    h.finish().await;
+}
