@@ -5,7 +5,7 @@
 //! Modules own one thing each: [`error`] the one error type, [`servicenow`] the instance address
 //! and everything that talks to ServiceNow, [`app_info`] what the home screen needs at start,
 //! [`tickets`] task drafts, the outbox that turns them into tickets, and reading tickets back;
-//! [`diagnostics`] the zip an admin sends to IT.
+//! [`diagnostics`] the zip an admin sends to IT; [`network`] the proxy every HTTP client uses.
 
 pub mod app_info;
 pub mod connection;
@@ -14,6 +14,7 @@ pub mod doctor;
 pub mod error;
 pub mod files;
 pub mod i18n;
+pub mod network;
 pub mod oauth;
 pub mod retry_after;
 pub mod secret;

@@ -26,6 +26,8 @@ const HELPERS: &[(&str, &str, bool)] = &[
     ("core/error.rs", "internal", false),
     // The instance address's rejections share one hint; each caller names its cause.
     ("core/servicenow/instance.rs", "invalid", true),
+    // The proxy address's rejections share one hint; each caller names its cause.
+    ("core/network.rs", "bad_address", true),
 ];
 
 /// Where a reason is not a literal: the reasons each such `.with_reason(<expr>)` can set.

@@ -139,7 +139,7 @@ pub struct MicrosoftSignIn {
 }
 
 fn http() -> Result<reqwest::Client> {
-    reqwest::Client::builder()
+    crate::network::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(60))

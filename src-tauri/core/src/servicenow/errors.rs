@@ -178,6 +178,8 @@ pub fn map_api_error(
         return with_detail(e, &text);
     }
     match status {
+        // A forward proxy's answer to a plain-HTTP request, not ServiceNow's.
+        407 => crate::network::proxy_auth_error(),
         401 => Error::new(
             ErrorKind::AuthExpired,
             "ServiceNow no longer accepts Ticket Bridge's sign-in.",
@@ -296,6 +298,10 @@ pub fn map_refresh_error(status: u16) -> Error {
 /// Maps a transport failure (no answer at all). `instance` is the host that did not answer
 /// (also Microsoft's, for the sign-in and Graph).
 pub fn map_transport_error(err: &reqwest::Error, instance: &str) -> Error {
+    // A proxy's 407 to the tunnel: its own words, not "unreachable".
+    if crate::network::is_proxy_auth(err) {
+        return crate::network::proxy_auth_error().with_param("instance", instance);
+    }
     // TLS failures reach us as an io::Error of kind InvalidData, possibly wrapped in another
     // io::Error (whose source() skips it), somewhere in the chain.
     fn invalid_data(e: &(dyn std::error::Error + 'static)) -> bool {

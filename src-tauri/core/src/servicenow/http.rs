@@ -1,6 +1,7 @@
 //! The HTTP client every ServiceNow call uses: HTTPS only (plain HTTP for a loopback test
 //! instance), the operating system's trust store (rustls with the platform verifier), no
-//! redirects followed (a token call must never be replayed elsewhere), bounded timeouts.
+//! redirects followed (a token call must never be replayed elsewhere), bounded timeouts, the
+//! app's proxy setting ([`crate::network`]).
 
 use super::InstanceUrl;
 use crate::error::{Error, Result};
@@ -9,7 +10,7 @@ use std::time::Duration;
 pub const USER_AGENT: &str = concat!("TicketBridge/", env!("CARGO_PKG_VERSION"));
 
 pub fn client_for(instance: &InstanceUrl) -> Result<reqwest::Client> {
-    reqwest::Client::builder()
+    crate::network::client_builder()
         .https_only(!instance.is_loopback())
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(10))

@@ -161,6 +161,8 @@ pub struct Workspaces {
     host: Arc<dyn Host>,
     notifications: Notifications,
     language: super::language::Language,
+    /// The proxy every HTTP client uses (Settings → Network).
+    network: Arc<crate::network::Network>,
     list: RwLock<Vec<Arc<Workspace>>>,
     signing_in: Mutex<Option<SignIn>>,
     options: OpenOptions,
@@ -226,6 +228,7 @@ impl Workspaces {
             speaking: language.speaking(),
             ..options
         };
+        let network = Arc::new(crate::network::Network::load(kv.clone()));
         let notifications = Notifications::load(kv);
         let interval = notifications.prefs().interval_secs;
         let registry = Arc::new_cyclic(|me| Self {
@@ -235,6 +238,7 @@ impl Workspaces {
             host,
             notifications,
             language,
+            network,
             list: RwLock::new(Vec::new()),
             signing_in: Mutex::new(None),
             options,
@@ -296,6 +300,11 @@ impl Workspaces {
         }
         let app = me.clone();
         self.host.spawn(Box::pin(async move {
+            // The proxy's password first, so the connections are restored through the proxy.
+            let network = app.network.clone();
+            if let Err(e) = blocking(move || network.unlock()).await {
+                log::warn!("the proxy password could not be read: {}", e.message);
+            }
             for ws in app.list() {
                 let records = app.records.clone();
                 let id = ws.id().to_owned();
@@ -374,6 +383,23 @@ impl Workspaces {
         let state = self.language.set(choice)?;
         log::info!("language set to {} ({})", state.language, state.locale);
         self.host.tray_changed();
+        Ok(state)
+    }
+
+    /// The proxy setting, as Settings → Network shows it.
+    pub fn network(&self) -> crate::network::NetworkState {
+        self.network.state()
+    }
+
+    /// Saves the proxy setting (the password in the keychain); the next request of every
+    /// client follows it.
+    pub async fn set_network(
+        &self,
+        req: crate::network::NetworkRequest,
+    ) -> Result<crate::network::NetworkState> {
+        let network = self.network.clone();
+        let state = blocking(move || network.set(req)).await?;
+        log::info!("network setting saved ({:?})", state.mode);
         Ok(state)
     }
 
