@@ -97,6 +97,8 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, options: Options
             commands::help::save_diagnostics,
             commands::help::show_diagnostics,
             commands::help::open_log_folder,
+            commands::network::network_settings,
+            commands::network::set_network,
             commands::workspaces::list_workspaces,
             commands::workspaces::select_workspace,
             commands::workspaces::rename_workspace,
@@ -544,6 +546,32 @@ mod tests {
         );
         let v = invoke(&app, "app_state", serde_json::json!({})).unwrap();
         assert_eq!(v["locale"], "zh-TW", "a refused choice changes nothing");
+    }
+
+    #[test]
+    fn the_network_setting_crosses_ipc_and_a_bad_proxy_address_is_refused() {
+        let app = app(Shell::default());
+        let v = invoke(&app, "network_settings", serde_json::json!({})).unwrap();
+        assert_eq!(v["mode"], "system");
+        assert_eq!(v["passwordSaved"], false);
+        let e = invoke(
+            &app,
+            "set_network",
+            serde_json::json!({"mode": "explicit", "address": "socks5://proxy:1080"}),
+        )
+        .unwrap_err();
+        assert_eq!(e["reason"], "proxy_scheme");
+        assert_eq!(e["params"]["scheme"], "socks5");
+        let v = invoke(
+            &app,
+            "set_network",
+            serde_json::json!({"mode": "system", "address": "http://proxy.contoso.com:8080"}),
+        )
+        .unwrap();
+        assert_eq!(
+            (v["mode"].as_str(), v["address"].as_str()),
+            (Some("system"), Some("http://proxy.contoso.com:8080"))
+        );
     }
 
     #[test]

@@ -372,23 +372,23 @@ impl Network {
             address: address.map(|a| a.trim_end_matches('/').to_owned()),
             username: (!username.is_empty()).then_some(username),
         };
-        let entry = password_entry()?;
+        // The keychain is asked only when there is a password to keep, save or remove, so the
+        // system's settings work on a computer without one.
+        let had_password = self.read().1;
         let password = match (&req.password, &settings.username) {
-            (_, None) => {
-                delete(&entry)?;
-                None
-            }
-            (Some(p), Some(_)) if p.expose().is_empty() => {
-                delete(&entry)?;
-                None
-            }
-            (Some(p), Some(_)) => {
-                entry
+            (Some(p), Some(_)) if !p.expose().is_empty() => {
+                password_entry()?
                     .set_secret(p.expose().as_bytes())
                     .map_err(crate::secrets::map_keyring_error)?;
                 Some(p.clone())
             }
-            (None, Some(_)) => read_password()?,
+            (None, Some(_)) if had_password => read_password()?,
+            _ => {
+                if had_password {
+                    delete(&password_entry()?)?;
+                }
+                None
+            }
         };
         let value = serde_json::to_value(&settings)
             .map_err(|e| Error::internal(format_args!("network setting ({e})")))?;

@@ -5,6 +5,7 @@
 pub mod connection;
 pub mod help;
 pub mod home;
+pub mod network;
 pub mod score;
 pub mod tickets;
 pub mod watch;
