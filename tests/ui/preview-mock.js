@@ -13,6 +13,9 @@
 //   ?act=cancel         fill, sign in, then select Cancel while waiting
 //   ?act=check|reauth|remove|reconnect   select that button on the page
 //   ?act=diagnostics    Settings: Save diagnostics…, and the crates' licences unfolded
+//   ?proxy=explicit     network_settings: this proxy, with a user name and a saved password
+//   ?proxysave=error    set_network rejects (invalid_input, reason proxy_scheme)
+//   ?act=proxy          Settings: choose Use this proxy, type an address with a path and Save
 //   ?lang=fr            the operating system's language (app_state's locale while the setting is
 //                       System default); ?lang=x-pseudo previews the pseudo-locale
 //   ?language=ja        the saved language setting (default system); ?pseudo=1 offers x-pseudo
@@ -81,6 +84,10 @@
   };
   const pseudoOffered = q.get("pseudo") === "1" || q.get("lang") === "x-pseudo" || q.get("language") === "x-pseudo";
   const systemLocale = six(q.get("lang") === "x-pseudo" ? "en" : q.get("lang"));
+  let network =
+    q.get("proxy") === "explicit"
+      ? { mode: "explicit", address: "http://proxy.contoso.com:8080", username: "svc-ticketbridge", passwordSaved: true }
+      : { mode: "system", address: "", username: "", passwordSaved: false };
   let language = q.get("language") || (q.get("lang") === "x-pseudo" ? "x-pseudo" : "system");
   const languageState = () => ({
     language,
@@ -566,6 +573,22 @@
             schedulePoll();
             return null;
           }
+          case "network_settings":
+            return network;
+          case "set_network": {
+            await wait(80);
+            const addr = String(args.address ?? "").trim();
+            if (q.get("proxysave") === "error") {
+              throw { kind: "invalid_input", reason: "proxy_scheme", params: { scheme: "socks5" }, message: "A proxy address starts with http:// or https://, not socks5://.", hint: "Enter the proxy's address, such as http://proxy.contoso.com:8080, and the user name in its own field." };
+            }
+            if (args.mode === "explicit" && !/^https?:\/\/[^/@]+:\d+\/?$/.test(addr)) {
+              throw { kind: "invalid_input", reason: "proxy_path", params: {}, message: "A proxy address has no path, only a host name and a port.", hint: "Enter the proxy's address, such as http://proxy.contoso.com:8080, and the user name in its own field." };
+            }
+            const username = String(args.username ?? "").trim();
+            const passwordSaved = username ? (typeof args.password === "string" ? args.password !== "" : network.passwordSaved) : false;
+            network = { mode: args.mode, address: addr.replace(/\/$/, ""), username, passwordSaved };
+            return network;
+          }
           case "save_diagnostics":
             return { path: "/home/admin/Downloads/ticket-bridge-diagnostics-2026-12-01-190000.zip" };
           case "show_diagnostics":
@@ -600,7 +623,7 @@
     watchnow: "watch-now", pause: "watch-pause", resume: "watch-resume",
     tabnext: "manage-tabs", tabend: "manage-tabs", cutoff: "main",
     notify: "watch-settings", interval: "watch-settings", savestates: "save-state-names", savemap: "save-category-mapping",
-    lang: "language-select", diagnostics: "licences-table",
+    lang: "language-select", diagnostics: "licences-table", proxy: "network-form",
   }[act] || "start-sign-in";
   const ready = (then, tries = 0) =>
     (document.getElementById(target) && !document.querySelector("[aria-busy=true]")) || tries > 100 ? setTimeout(then, 150) : setTimeout(() => ready(then, tries + 1), 50);
@@ -614,6 +637,11 @@
     if (act === "anyway") click("create-anyway");
     if (act === "discard") [...document.querySelectorAll("#outbox-items [id^=discard-]")].pop()?.click();
     if (act === "add") click("add-action");
+    if (act === "proxy") {
+      click("network-mode-explicit");
+      fill("proxy-address", "http://proxy.contoso.com:8080/pac");
+      click("network-save");
+    }
     if (act === "diagnostics") {
       click("save-diagnostics");
       document.querySelector("#licences details").open = true;

@@ -12,7 +12,7 @@ const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "ipc.localhost"]);
 // XML namespaces are identifiers, never fetched.
 const NAMESPACES = new Set(["http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"]);
 // The documentation placeholder of the instance field, in the locales only.
-const LOCALE_DOC_HOSTS = new Set(["contoso.service-now.com"]);
+const LOCALE_DOC_HOSTS = new Set(["contoso.service-now.com", "proxy.contoso.com"]);
 
 function hits(text, regex) {
   return [...text.matchAll(regex)].map((m) => m[0]);

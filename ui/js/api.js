@@ -73,6 +73,25 @@ export function setLanguage(language) {
   return call("set_language", { language });
 }
 
+/**
+ * network_settings → { mode: "system"|"explicit", address, username, passwordSaved }: the proxy
+ * every connection of the app uses (Settings → Network). The password never comes back.
+ */
+export function networkSettings() {
+  return call("network_settings");
+}
+
+/**
+ * set_network → the same shape as network_settings: saves the proxy setting; the next request
+ * follows it. `password` left out (undefined) keeps the saved one, "" removes it. Rejects with
+ * invalid_input (reasons proxy_*) for an address that is not http(s)://host:port.
+ */
+export function setNetwork({ mode, address = "", username = "", password } = {}) {
+  const args = { mode, address, username };
+  if (typeof password === "string") args.password = password;
+  return call("set_network", args);
+}
+
 /** ui_ready → tells the back end the first screen is drawn (logged; read by the start benchmark). */
 export function uiReady(marks = {}) {
   if (!hasBackend()) return Promise.resolve();

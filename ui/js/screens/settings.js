@@ -3,6 +3,9 @@
 // set_language tells Rust (tray, notifications), then the UI loads the catalog of the language
 // Rust answered, sets <html lang>, translates the static page and draws the current screen again
 // (tb:rerender). A "Saved" mark beside the select shows it happened, and the live region says so.
+// Network: the system's proxy settings (the default) or one proxy (address, optional user name,
+// password kept by Rust in the keychain, never shown: the field stays empty and says it is
+// saved), with one Save and a "Saved" mark.
 // Help: Save diagnostics… (a zip in Downloads, then Show in folder) and Open log folder. About:
 // the version, the app's licence and the crates it ships with their licences, from
 // ui/licences.json (made by scripts/licences.py from Cargo.lock, never by hand).
@@ -65,6 +68,103 @@ async function loadLicences() {
     licences = null;
   }
   return licences;
+}
+
+/** The Network card: system proxy or this proxy; the fields only for this proxy. */
+function networkCard() {
+  const errorSlot = el("div", { class: "form-error-slot", id: "network-error" });
+  const radio = (value, key) => {
+    const id = `network-mode-${value}`;
+    const input = el("input", { type: "radio", name: "network-mode", id, value, checked: value === "system" });
+    return [input, el("div", { class: "radio" }, [input, el("label", { for: id, text: t(key) })])];
+  };
+  const [systemInput, systemRadio] = radio("system", "settings.network.system");
+  const [explicitInput, explicitRadio] = radio("explicit", "settings.network.explicit");
+  const input = (id, extra = {}) =>
+    el("input", { id, name: id, type: "text", autocomplete: "off", autocapitalize: "off", spellcheck: "false", class: "input", ...extra });
+  const address = input("proxy-address", { inputmode: "url", "aria-describedby": "proxy-address-help" });
+  const username = input("proxy-username");
+  const password = input("proxy-password", { type: "password", autocomplete: "new-password", "aria-describedby": "proxy-password-help" });
+  const passwordHelp = el("p", { id: "proxy-password-help", class: "field-help", text: t("settings.network.passwordHelp") });
+  const field = (id, key, control, help) => el("div", { class: "field" }, [el("label", { for: id, class: "field-label", text: t(key) }), control, help].filter(Boolean));
+  const fields = el("div", { id: "proxy-fields" }, [
+    field("proxy-address", "settings.network.address", address, el("p", { id: "proxy-address-help", class: "field-help", text: t("settings.network.addressHelp") })),
+    field("proxy-username", "settings.network.username", username),
+    field("proxy-password", "settings.network.password", password, passwordHelp),
+  ]);
+  const saved = el("span", { class: "saved-note", id: "network-saved", hidden: true }, [
+    el("span", { class: "saved-icon", "aria-hidden": "true", text: "\u2713" }),
+    el("span", { class: "saved-text", text: t("common.saved") }),
+  ]);
+  const save = el("button", { type: "submit", id: "network-save", class: "btn btn-primary", text: t("settings.network.save") });
+
+  function show(state) {
+    const explicit = state?.mode === "explicit";
+    explicitInput.checked = explicit;
+    systemInput.checked = !explicit;
+    address.value = state?.address ?? "";
+    username.value = state?.username ?? "";
+    password.value = "";
+    passwordHelp.textContent = t(state?.passwordSaved ? "settings.network.passwordSaved" : "settings.network.passwordHelp");
+    fields.hidden = !explicit;
+  }
+  for (const r of [systemInput, explicitInput]) {
+    r.addEventListener("change", () => {
+      fields.hidden = !explicitInput.checked;
+      saved.hidden = true;
+    });
+  }
+  for (const f of [address, username, password]) f.addEventListener("input", () => (saved.hidden = true));
+
+  const form = el("form", { id: "network-form", novalidate: true }, [
+    el("fieldset", { class: "fieldset-plain field", id: "network-mode" }, [
+      el("legend", { class: "visually-hidden", text: t("settings.network.title") }),
+      systemRadio,
+      explicitRadio,
+    ]),
+    fields,
+    errorSlot,
+    el("div", { class: "card-actions" }, [save, saved]),
+  ]);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    errorSlot.replaceChildren();
+    saved.hidden = true;
+    save.disabled = true;
+    save.setAttribute("aria-busy", "true");
+    try {
+      const typed = password.value;
+      const state = await api.setNetwork({
+        mode: explicitInput.checked ? "explicit" : "system",
+        address: address.value,
+        username: username.value,
+        // An empty field keeps the saved password; no user name means no password.
+        password: username.value.trim() ? (typed ? typed : undefined) : "",
+      });
+      show(state);
+      saved.hidden = false;
+      announce(t("common.saved"));
+    } catch (error) {
+      if (form.isConnected) showError(error, errorSlot);
+    } finally {
+      save.disabled = false;
+      save.setAttribute("aria-busy", "false");
+    }
+  });
+  show({ mode: "system" });
+  api
+    .networkSettings()
+    .then((state) => {
+      if (form.isConnected) show(state);
+    })
+    .catch((error) => {
+      if (form.isConnected) showError(error, errorSlot);
+    });
+
+  return el("section", { class: "card", id: "network-card", "aria-labelledby": "network-card-title" }, [
+    el("div", { class: "card-header" }, [el("h2", { id: "network-card-title", text: t("settings.network.title") })]),
+    el("div", { class: "card-body" }, [el("p", { text: t("settings.network.intro") }), form]),
+  ]);
 }
 
 /** The Help card: Save diagnostics… (then where it is, and Show in folder), Open log folder. */
@@ -227,6 +327,7 @@ export async function render(view) {
             errorSlot,
           ]),
         ]),
+        networkCard(),
         helpCard(),
         aboutCard(state),
       ]),
