@@ -10,7 +10,7 @@ set -euo pipefail
 want=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev libssl-dev
       build-essential pkg-config xdg-utils)
 if [ "${1:-build}" = test ]; then
-  want+=(xvfb webkit2gtk-driver gnome-keyring dbus-x11 dbus chromium chromium-driver nodejs imagemagick libglib2.0-bin trayer xdotool
+  want+=(xvfb webkit2gtk-driver gnome-keyring dbus-x11 dbus chromium chromium-driver nodejs imagemagick libglib2.0-bin trayer xdotool tinyproxy
          fonts-wqy-microhei)
 fi
 

@@ -5,8 +5,9 @@
 //! and `NO_PROXY` everywhere, and on Windows and macOS the system's own settings), or one
 //! explicit proxy (`http://host:port` or `https://host:port`, an optional user name, its
 //! password only in the keychain). Every client is made with [`client_builder`], whose proxy is
-//! a function asked at each request, so a change applies to the next request of every client,
-//! old or new, without a restart.
+//! a function asked for each new connection, so a change applies without a restart to every
+//! client, old or new: at once to new connections, and to a kept-alive one (reqwest pools them
+//! by destination) once it closes.
 //!
 //! **Loopback never goes through a proxy**: a request to `127.0.0.0/8`, `::1` or `localhost`
 //! (the sign-in listeners, the simulator, a local test instance) always goes direct.
@@ -70,7 +71,7 @@ pub struct NetworkRequest {
 fn bad_address(message: String) -> Error {
     Error::invalid_input(
         message,
-        "Enter the proxy as http://host:port, for example http://proxy.contoso.com:8080, and the user name in its own field.",
+        "Enter the proxy's address, such as http://proxy.contoso.com:8080, and the user name in its own field.",
     )
 }
 
@@ -119,10 +120,10 @@ pub fn parse_address(input: &str) -> Result<Url> {
         || url.query().is_some()
         || url.fragment().is_some()
     {
-        return Err(
-            bad_address("A proxy address has no path: only http://host:port.".into())
-                .with_reason("proxy_path"),
-        );
+        return Err(bad_address(
+            "A proxy address has no path, only a host name and a port.".into(),
+        )
+        .with_reason("proxy_path"));
     }
     let port = url.port_or_known_default().unwrap_or(80);
     let host = url.host_str().unwrap_or_default();
@@ -157,7 +158,7 @@ pub fn is_loopback(url: &Url) -> bool {
 
 /// Where requests go now.
 enum Route {
-    System(Matcher),
+    System(Box<Matcher>),
     /// The proxy's URL, with the user name and password in it when there are.
     Explicit {
         proxy: Url,
@@ -183,7 +184,7 @@ fn route_for(settings: &ProxySettings, password: Option<&Secret>) -> Route {
             with_credentials,
         };
     }
-    Route::System(Matcher::from_system())
+    Route::System(Box::new(Matcher::from_system()))
 }
 
 static CURRENT: RwLock<Option<Arc<Route>>> = RwLock::new(None);
@@ -193,7 +194,7 @@ fn current() -> Arc<Route> {
         return r.clone();
     }
     let mut w = CURRENT.write().unwrap_or_else(|p| p.into_inner());
-    w.get_or_insert_with(|| Arc::new(Route::System(Matcher::from_system())))
+    w.get_or_insert_with(|| Arc::new(Route::System(Box::new(Matcher::from_system()))))
         .clone()
 }
 
@@ -519,6 +520,22 @@ mod tests {
             base64::engine::general_purpose::STANDARD.encode("ann:se:cret")
         );
         assert_eq!(decode_basic(&h), Some(("ann".into(), "se:cret".into())));
+    }
+
+    #[test]
+    fn a_407_says_whether_a_user_name_was_sent() {
+        let explicit = |user: Option<&str>| ProxySettings {
+            mode: ProxyMode::Explicit,
+            address: Some("http://proxy.contoso.com:8080".into()),
+            username: user.map(str::to_owned),
+        };
+        // The route is the process's; loopback (all other tests' traffic) never uses it.
+        apply(&explicit(None), None);
+        assert_eq!(reason(proxy_auth_error()), "net_proxy_auth_required");
+        apply(&explicit(Some("ann")), Some(&Secret::new("pw")));
+        assert_eq!(reason(proxy_auth_error()), "net_proxy_auth_refused");
+        apply(&ProxySettings::default(), None);
+        assert_eq!(reason(proxy_auth_error()), "net_proxy_auth_required");
     }
 
     #[test]

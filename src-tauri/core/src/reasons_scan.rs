@@ -51,6 +51,12 @@ const INDIRECT: &[(&str, &str, Indirect)] = &[
         "&format!(\"csv_{}\"",
         Indirect::CsvCodes,
     ),
+    // save_dir(): the caller names the reason (help.rs, tickets.rs).
+    (
+        "shell/commands/mod.rs",
+        "reason",
+        Indirect::Fixed(&["diagnostics_folder_missing", "downloads_folder_missing"]),
+    ),
     // code_error(): a `match` whose arms are the literals inside the argument.
     (
         "core/oauth/microsoft.rs",

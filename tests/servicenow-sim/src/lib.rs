@@ -84,6 +84,9 @@ pub struct SimConfig {
     pub refresh_token_lifetime: Duration,
     /// Base of `link` URLs and `Location` headers; defaults to the base URL.
     pub public_url: Option<String>,
+    /// The address to listen on: 127.0.0.1 unless a test needs this computer's own
+    /// non-loopback address (to be reached through a proxy, which loopback never is).
+    pub listen: std::net::IpAddr,
 }
 
 impl Default for SimConfig {
@@ -95,6 +98,7 @@ impl Default for SimConfig {
             access_token_lifetime: Duration::from_secs(1800),
             refresh_token_lifetime: Duration::from_secs(8_640_000),
             public_url: None,
+            listen: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
         }
     }
 }
@@ -111,11 +115,11 @@ pub struct RunningSim {
     ticker: Option<JoinHandle<()>>,
 }
 
-/// Bind 127.0.0.1:`port` and serve.
+/// Bind `listen`:`port` (127.0.0.1 by default) and serve.
 pub async fn start(config: SimConfig) -> std::io::Result<RunningSim> {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
-    let port = listener.local_addr()?.port();
-    let base_url = format!("http://127.0.0.1:{port}");
+    let listener = tokio::net::TcpListener::bind((config.listen, config.port)).await?;
+    let addr = listener.local_addr()?;
+    let base_url = format!("http://{addr}");
     let public_url = config
         .public_url
         .clone()

@@ -58,6 +58,7 @@ async fn main() -> std::io::Result<()> {
         access_token_lifetime: Duration::from_secs(args.access_token_lifetime),
         refresh_token_lifetime: Duration::from_secs(args.refresh_token_lifetime),
         public_url: args.public_url,
+        ..SimConfig::default()
     };
     let sim = servicenow_sim::start(config).await?;
     let microsoft = match args.microsoft_port {
