@@ -6,7 +6,9 @@
 #   3. UI unit tests (node --test)
 #   4. a real ServiceNow client (pysnow) against the simulator
 #   5. end to end: the built app in a real window under Xvfb, over WebDriver
-# Options: --no-e2e skips step 5, --no-lint skips step 1.
+#   6. the Linux package: scripts/package.sh --debug builds the .deb, which is installed, started
+#      and removed again (needs root, as in CI; skipped with a line otherwise)
+# Options: --no-e2e skips steps 5 and 6, --no-lint skips step 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +49,16 @@ run tests/servicenow-sim/pysnow/run.sh
 if [ $e2e = 1 ]; then
   step "end-to-end tests"
   run tests/e2e/run.sh
+
+  step "the Linux package"
+  if [ "$(id -u)" -eq 0 ]; then
+    run scripts/package.sh --debug
+    deb=$(ls -t target/debug/bundle/deb/*.deb | head -n 1)
+    TB_DEB="$PWD/$deb" run tests/e2e/session.sh \
+      cargo test -p ticket-bridge-e2e --locked --test package -- --ignored --test-threads=1
+  else
+    echo "skipped: installing the .deb needs root (CI runs as root)"
+  fi
 fi
 
 printf '\n==> all tests passed in %ss\n' $((SECONDS - start))

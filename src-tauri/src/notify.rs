@@ -76,8 +76,11 @@ mod linux {
     use zbus::zvariant::Value;
 
     pub const APP_NAME: &str = "Ticket Bridge";
-    /// The desktop entry (and icon) the Linux packages install, named after the binary.
-    pub const DESKTOP_ENTRY: &str = "ticket-bridge";
+    /// The desktop entry the Linux packages install (`Ticket Bridge.desktop`: Tauri's bundler
+    /// names it after the product), without `.desktop`, as the specification's hint wants it.
+    pub const DESKTOP_ENTRY: &str = "Ticket Bridge";
+    /// The icon the packages install under the binary's name (`Icon=ticket-bridge`).
+    pub const ICON: &str = "ticket-bridge";
     const BUS: (&str, &str, &str) = (
         "org.freedesktop.Notifications",
         "/org/freedesktop/Notifications",
@@ -196,7 +199,7 @@ mod linux {
                 &(
                     APP_NAME,
                     0u32,
-                    DESKTOP_ENTRY,
+                    ICON,
                     title,
                     body.as_str(),
                     actions,
