@@ -595,12 +595,37 @@ impl Harness {
         path
     }
 
-    /// Types `text` into the field `#id` of the app's window, replacing what is there.
+    /// Types `text` into the field `#id` of the app's window, replacing what is there. A screen
+    /// may draw a part again while the test types (a score read arriving): the field is then
+    /// found again and typed into again, until the field shown holds the text.
     pub async fn fill(&self, id: &str, text: &str) {
-        let field = self.wait_visible(&format!("#{id}")).await;
-        field.clear().await.unwrap();
-        if !text.is_empty() {
-            field.send_keys(text).await.unwrap();
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let field = self.wait_visible(&format!("#{id}")).await;
+            let typed = async {
+                field.clear().await?;
+                if !text.is_empty() {
+                    field.send_keys(text).await?;
+                }
+                Ok::<_, fantoccini::error::CmdError>(())
+            }
+            .await;
+            let shown = self
+                .app()
+                .execute(
+                    "const e = document.getElementById(arguments[0]); return e ? e.value : null;",
+                    vec![serde_json::json!(id)],
+                )
+                .await
+                .ok();
+            if typed.is_ok() && shown.as_ref().and_then(|v| v.as_str()) == Some(text) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "#{id} never held {text:?} ({typed:?}, shown {shown:?})"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 

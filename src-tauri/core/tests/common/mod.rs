@@ -22,12 +22,17 @@ pub fn mock_keychain() {
     });
 }
 
+/// A port for a redirect URL that is free now and stays free for the test: taken at random
+/// below Linux's ephemeral range (32768-60999), so that no listener bound to port 0 (a
+/// simulator, the Microsoft sign-in's loopback) of a test running beside this one can be given
+/// it between now and the sign-in, as happened with ports the OS handed out.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    loop {
+        let port = rand::random_range(20_000..32_000);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 pub struct World {
