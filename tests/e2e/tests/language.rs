@@ -269,6 +269,7 @@ async fn settings_saves_diagnostics_and_shows_the_licences() {
     let mut h = start_connected("settings_help").await;
     h.go("#/settings").await;
     h.wait_visible("#about-version").await;
+    h.shot("settings").await;
     // The crates shipped, with their licences, generated from Cargo.lock.
     let licences = h
         .app()
