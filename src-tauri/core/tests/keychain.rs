@@ -2,22 +2,16 @@
 //! tests/e2e/session.sh provides). Entries are written, read back byte for byte, kept apart per
 //! connection and deleted. Outside such a session the test says how to run it; in CI it must run.
 
+mod common;
+
 use ticket_bridge_core::ErrorKind;
 use ticket_bridge_core::Secret;
 use ticket_bridge_core::secrets::{self, Keychain, SecretKind};
 use ticket_bridge_core::servicenow::InstanceUrl;
 
-fn session_available() -> bool {
-    std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
-}
-
 #[test]
 fn secrets_round_trip_through_the_secret_service() {
-    if !session_available() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run this inside tests/e2e/session.sh (a D-Bus session with gnome-keyring)"
-        );
+    if !common::keychain_session() {
         eprintln!("skipped: no D-Bus session; run through tests/e2e/session.sh cargo test");
         return;
     }

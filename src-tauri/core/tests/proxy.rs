@@ -9,6 +9,8 @@
 //!
 //! One test function: the proxy setting is the whole process's, like in the app.
 
+mod common;
+
 use std::net::{IpAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -94,10 +96,6 @@ fn own_address() -> Option<IpAddr> {
         .find(|a| a.is_ipv4() && !a.is_loopback())
 }
 
-fn session_available() -> bool {
-    std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
-}
-
 fn explicit(address: &str, user: &str, password: Option<&str>) -> NetworkRequest {
     NetworkRequest {
         mode: ProxyMode::Explicit,
@@ -113,11 +111,7 @@ async fn get(client: &reqwest::Client, url: &str) -> reqwest::Result<u16> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn requests_go_through_the_proxy_the_setting_names_and_a_407_says_why() {
-    if !session_available() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run this inside tests/e2e/session.sh (a D-Bus session with gnome-keyring)"
-        );
+    if !common::keychain_session() {
         eprintln!("skipped: no D-Bus session; run through tests/e2e/session.sh cargo test");
         return;
     }

@@ -13,6 +13,7 @@
 
 pub mod notifications;
 pub mod process;
+pub mod standalone;
 pub mod steps;
 pub mod tray;
 

@@ -30,24 +30,29 @@ fn page_title(lang: &str, key: &str) -> String {
     )
 }
 
-async fn wait_title(h: &Harness, lang: &str, key: &str) {
-    let want = page_title(lang, key);
+/// Waits until `script` (an expression) gives `want` in the app's page.
+async fn wait_value(h: &Harness, script: &str, want: &str, what: &str) {
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
         let now = h
             .app()
-            .execute("return document.title", vec![])
+            .execute(&format!("return {script}"), vec![])
             .await
             .unwrap();
-        if now.as_str() == Some(want.as_str()) {
+        if now.as_str() == Some(want) {
             return;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "{lang}: the page title stayed {now}, not {want:?}"
+            "{what} stayed {now}, not {want:?}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+async fn wait_title(h: &Harness, lang: &str, key: &str) {
+    let what = format!("{lang}: the page title");
+    wait_value(h, "document.title", &page_title(lang, key), &what).await;
 }
 
 /// Text that does not fit its box: an element whose content is wider than the element and
@@ -132,22 +137,8 @@ async fn choose_language(h: &mut Harness, lang: &str) {
     h.wait_visible("#language-saved").await;
     // The pseudo-locale is CLDR's accented English.
     let want = if lang == i18n::PSEUDO { "en-XA" } else { lang };
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let now = h
-            .app()
-            .execute("return document.documentElement.lang", vec![])
-            .await
-            .unwrap();
-        if now.as_str() == Some(want) {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "<html lang> stayed {now} after choosing {lang}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let what = format!("<html lang> after choosing {lang}");
+    wait_value(h, "document.documentElement.lang", want, &what).await;
     // Settings itself is drawn again in the new language, without a restart.
     wait_title(h, lang, "settings.title").await;
 }

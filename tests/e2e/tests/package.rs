@@ -6,14 +6,13 @@
 //! Needs root (CI runs as root) and the .deb that `scripts/package.sh --debug` builds: run by
 //! `scripts/test.sh` as `TB_DEB=<file> … --test package -- --ignored`.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use ticket_bridge_core::secret::Secret;
 use ticket_bridge_core::secrets::{Keychain, SecretKind};
 use ticket_bridge_core::servicenow::InstanceUrl;
-use ticket_bridge_e2e::{PATIENCE, output_dir};
+use ticket_bridge_e2e::output_dir;
+use ticket_bridge_e2e::standalone::Standalone;
 
 fn run(cmd: &str, args: &[&str]) -> String {
     let out = Command::new(cmd)
@@ -26,41 +25,6 @@ fn run(cmd: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Starts `binary` with a private home and waits for its first screen ("ui ready").
-fn starts_to_its_first_screen(binary: &Path, home: &Path) {
-    let mut child = Command::new(binary)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("LANG", "en_US.UTF-8")
-        .env_remove("TAURI_WEBVIEW_AUTOMATION")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the installed app starts");
-    let out = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = std::time::Instant::now() + PATIENCE;
-    let painted = loop {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(line) if line.contains("ui ready") => break true,
-            Ok(_) => {}
-            Err(_) => break false,
-        }
-    };
-    let _ = child.kill();
-    let _ = child.wait();
-    assert!(painted, "the installed app never drew its first screen");
 }
 
 /// Every file of the user's data folder with its bytes.
@@ -117,7 +81,9 @@ fn the_deb_installs_starts_and_removes_cleanly() {
 
     // The installed app starts to its first screen, and leaves the user's settings behind.
     let home = output_dir("package");
-    starts_to_its_first_screen(&binary, &home);
+    let app = Standalone::start(&binary, &home, &[]);
+    app.wait_line("ui ready");
+    drop(app);
     let data = home.join("data").join("com.ticketbridge.desktop");
     assert!(
         data.join("settings.json").is_file(),

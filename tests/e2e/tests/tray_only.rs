@@ -7,65 +7,25 @@
 //! in the test session's X display and D-Bus, with a private home. The window is closed the way
 //! a window manager's close button does it (WM_DELETE_WINDOW, `tools/close-window.py`).
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::Duration;
+use ticket_bridge_e2e::standalone::{Standalone, command};
 use ticket_bridge_e2e::{PATIENCE, app_binary, output_dir};
 
-/// The app, with every line it logs on stdout.
-struct App {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    home: PathBuf,
-}
+/// The app, with the checks this test makes on it.
+struct App(Standalone);
 
-fn command(home: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(app_binary());
-    cmd.args(args)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("LANG", "en_US.UTF-8")
-        .env_remove("TAURI_WEBVIEW_AUTOMATION");
-    cmd
+impl std::ops::Deref for App {
+    type Target = Standalone;
+    fn deref(&self) -> &Standalone {
+        &self.0
+    }
 }
 
 impl App {
     fn start(home: &Path, args: &[&str]) -> Self {
-        let mut child = command(home, args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the app starts");
-        let out = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Self {
-            child,
-            lines,
-            home: home.to_owned(),
-        }
-    }
-
-    /// Waits for a logged line containing `what`.
-    fn wait_line(&self, what: &str) -> String {
-        let deadline = std::time::Instant::now() + PATIENCE;
-        loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) if line.contains(what) => return line,
-                Ok(_) => {}
-                Err(_) => panic!("the app never logged {what:?}"),
-            }
-        }
+        Self(Standalone::start(&app_binary(), home, args))
     }
 
     /// The app's WebKit web processes (its descendants named WebKitWebProcess).
@@ -97,19 +57,12 @@ impl App {
 
     /// A second launch: the first instance shows its window; the second exits.
     fn launch_again(&self) {
-        let status = command(&self.home, &[])
+        let status = command(&self.binary, &self.home, &[])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
             .expect("the second launch runs");
         assert!(status.success(), "the second launch failed: {status}");
-    }
-}
-
-impl Drop for App {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -166,7 +119,7 @@ fn closing_the_window_releases_the_webview_and_opening_makes_it_again() {
     assert!(!window_shown(), "the window is still on screen");
     let mut app = app;
     assert!(
-        app.child.try_wait().unwrap().is_none(),
+        app.0.child.try_wait().unwrap().is_none(),
         "closing the window ended the app: it must live on in the tray"
     );
 

@@ -15,6 +15,17 @@ use ticket_bridge_core::servicenow::InstanceUrl;
 
 pub mod app;
 
+/// Whether this test runs in a D-Bus session with a Secret Service (tests/e2e/session.sh gives
+/// one). CI must; elsewhere the caller says what it does instead (skips, or uses the mock store).
+pub fn keychain_session() -> bool {
+    let there = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
+    assert!(
+        there || std::env::var_os("CI").is_none(),
+        "CI must run this inside tests/e2e/session.sh (a D-Bus session with gnome-keyring)"
+    );
+    there
+}
+
 pub fn mock_keychain() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
