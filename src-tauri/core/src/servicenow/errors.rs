@@ -165,6 +165,12 @@ pub fn map_api_error(
         .unwrap_or_default();
     let lower = text.to_ascii_lowercase();
     let code = status.to_string();
+    // ServiceNow's words after the status in the English message, when it said any.
+    let said = if text.is_empty() {
+        String::new()
+    } else {
+        format!(": {text}")
+    };
 
     if lower.contains("cross-scope") || lower.contains("cross scope") {
         let e = Error::new(
@@ -225,10 +231,7 @@ pub fn map_api_error(
         500..=599 => {
             let e = Error::new(
                 ErrorKind::ServiceNow,
-                format!(
-                    "ServiceNow had a problem and could not {doing} (HTTP {status}{}).",
-                    if text.is_empty() { String::new() } else { format!(": {text}") }
-                ),
+                format!("ServiceNow had a problem and could not {doing} (HTTP {status}{said})."),
                 "This is usually temporary. Ticket Bridge tries again; if it keeps happening, check the instance's status with your ServiceNow admin.",
             )
             .with_reason("sn_server_error")
@@ -240,10 +243,7 @@ pub fn map_api_error(
         _ => {
             let e = Error::new(
                 ErrorKind::ServiceNow,
-                format!(
-                    "ServiceNow could not {doing} (HTTP {status}{}).",
-                    if text.is_empty() { String::new() } else { format!(": {text}") }
-                ),
+                format!("ServiceNow could not {doing} (HTTP {status}{said})."),
                 "Check that the instance has the default incident and change request tables and fields; customizations can block Ticket Bridge. ServiceNow's message above says more.",
             )
             .with_reason("sn_request_failed")
