@@ -632,18 +632,30 @@ impl Harness {
 
     /// Clicks `selector` in the app's window once it is displayed, after scrolling it to the
     /// middle of the window (the sticky header would otherwise cover what sits at the top).
+    ///
+    /// A screen may draw its list again between finding the element and clicking it (a score
+    /// read arriving): WebDriver then refuses the click on the node that left the page (stale,
+    /// not found, intercepted) and dispatches nothing, so the element is found again and
+    /// clicked again, until the patience runs out.
     pub async fn click(&self, selector: &str) {
-        let el = self.wait_visible(selector).await;
-        let _ = self
-            .app()
-            .execute(
-                "arguments[0].scrollIntoView({block: 'center'});",
-                vec![serde_json::to_value(&el).unwrap()],
-            )
-            .await;
-        el.click()
-            .await
-            .unwrap_or_else(|e| panic!("could not click {selector}: {e}"));
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let el = self.wait_visible(selector).await;
+            let _ = self
+                .app()
+                .execute(
+                    "arguments[0].scrollIntoView({block: 'center'});",
+                    vec![serde_json::to_value(&el).unwrap()],
+                )
+                .await;
+            match el.click().await {
+                Ok(()) => return,
+                Err(e) if refused_before_dispatch(&e) && tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("could not click {selector}: {e}"),
+            }
+        }
     }
 
     /// Waits until the app has asked the system browser to open `n` URLs; returns the last.
@@ -747,5 +759,22 @@ impl Harness {
     /// The process id of tauri-driver (the app runs in its process group).
     pub fn app_driver_pid(&self) -> Option<u32> {
         self.app_driver.id()
+    }
+}
+
+/// Whether WebDriver refused a click before sending any event: the element left the page or
+/// something covered it for a moment. WebKitWebDriver words a node that was replaced as
+/// "Node with identifier … was not found".
+fn refused_before_dispatch(e: &fantoccini::error::CmdError) -> bool {
+    use fantoccini::error::{CmdError, ErrorStatus};
+    match e {
+        CmdError::Standard(w) => matches!(
+            w.error,
+            ErrorStatus::StaleElementReference
+                | ErrorStatus::NoSuchElement
+                | ErrorStatus::ElementClickIntercepted
+                | ErrorStatus::ElementNotInteractable
+        ) || w.message.contains("was not found"),
+        _ => false,
     }
 }
