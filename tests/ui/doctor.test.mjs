@@ -143,3 +143,19 @@ test("errorText words `doing` from errors.doing and takes the plural form from c
   const ja = errorText({ ...acl, params: { doing: "read_tickets" } }).message;
   assert.equal(ja, expected("ja", "errors.reasons.sn_acl_denied.message", { doing: expected("ja", "errors.doing.read_tickets") }));
 });
+
+test("a certificate no one trusts names its issuer and the root to install, as text", () => {
+  // What doctor.rs sends when the second handshake read the chain (errors::tls_untrusted_issuer).
+  const issuer = "<b>Contoso</b> Inspection CA";
+  const params = { instance: HOST, host: "acme.service-now.com", issuer, root: "Contoso Root" };
+  const check = {
+    id: "https", status: "fail", detail: "The certificate for acme.service-now.com was issued by …", fix: "Ask IT …",
+    error: { kind: "instance_unreachable", reason: "net_tls_untrusted_issuer", params, message: "m", hint: "h" },
+  };
+  const w = checkWords(check);
+  assert.equal(w.detail, expected("fr", "errors.reasons.net_tls_untrusted_issuer.message", params));
+  assert.ok(w.detail.includes("acme.service-now.com") && w.detail.includes(issuer), w.detail);
+  assert.equal(w.fix, expected("fr", "errors.reasons.net_tls_untrusted_issuer.hint", params));
+  assert.ok(w.fix.includes("« Contoso Root »"), w.fix);
+  assert.equal(w.note, "");
+});

@@ -5,6 +5,11 @@
 //! `incident` and `change_request`; the release. Rights are read, never tried: reading one
 //! record shows read rights, and the integration user's roles show create rights (a default
 //! instance lets `itil` create both), so the doctor never leaves a junk record behind.
+//!
+//! When the instance's certificate is not trusted, the first line names who issued it (a proxy
+//! that inspects HTTPS re-signs with its own CA): a second TLS handshake by the same route reads
+//! the chain and sends nothing ([`crate::network::tls_probe`]); the line is then the error
+//! `net_tls_untrusted_issuer`, else the generic `net_tls_untrusted`.
 
 use crate::connection::ConnectionSettings;
 use crate::error::{Error, ErrorKind};
@@ -156,10 +161,11 @@ pub async fn run(settings: &ConnectionSettings, api: &ServiceNow) -> Report {
     let reach = api.http().get(settings.instance.url("/")).send().await;
     let reachable = match reach {
         Err(e) => {
-            checks.push(fail_with(
-                "https",
-                &errors::map_transport_error(&e, instance),
-            ));
+            let mut error = errors::map_transport_error(&e, instance);
+            if error.reason.as_deref() == Some("net_tls_untrusted") {
+                error = named_issuer(settings).await.unwrap_or(error);
+            }
+            checks.push(fail_with("https", &error));
             false
         }
         Ok(resp) => {
@@ -178,7 +184,7 @@ pub async fn run(settings: &ConnectionSettings, api: &ServiceNow) -> Report {
             if let Some(e) = blocked {
                 checks.push(fail_with("https", &e));
                 false
-            } else if settings.instance.is_loopback() {
+            } else if settings.instance.is_loopback() && instance.starts_with("http://") {
                 checks.push(ok(
                     "https",
                     Text::new("doctor.details.https.loopback").with("instance", instance),
@@ -280,6 +286,19 @@ pub async fn run(settings: &ConnectionSettings, api: &ServiceNow) -> Report {
         Ok(None) | Err(_) => ok("release", Text::new("doctor.details.release.unreadable")),
     });
     Report { checks }
+}
+
+/// The certificate was not trusted: who issued it, from a second, read-only handshake by the
+/// same route (see [`crate::network::tls_probe`]). `None` keeps the generic line.
+async fn named_issuer(settings: &ConnectionSettings) -> Option<Error> {
+    let url = url::Url::parse(&settings.instance.url("/")).ok()?;
+    let seen = crate::network::tls_probe::presented(&url).await?;
+    Some(errors::tls_untrusted_issuer(
+        settings.instance.as_str(),
+        &seen.host,
+        &seen.issuer,
+        &seen.root,
+    ))
 }
 
 async fn lookup_check(api: &ServiceNow) -> Check {

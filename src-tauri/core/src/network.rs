@@ -14,6 +14,11 @@
 //!
 //! This module keeps no secret on disk and logs none: the password is held in memory only for
 //! the proxy's `Proxy-Authorization` header.
+//!
+//! [`tls_probe`] is the connection check's look at a certificate this computer does not trust:
+//! who issued it, seen by the same route.
+
+pub mod tls_probe;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;

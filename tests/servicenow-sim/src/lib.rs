@@ -10,7 +10,7 @@
 //! `table` (Table API), `oauth` (OAuth endpoints and browser pages),
 //! `pages` (HTML), `http` (headers, errors, auth, middleware, listener),
 //! `chaos` (the seeded fault injector), `seed` (demo data), `state` (shared
-//! state and public types).
+//! state and public types), `tls` (HTTPS with a test CA of the test's own).
 //!
 //! [`microsoft`] is a second simulator beside it: the Microsoft identity
 //! platform and Graph Secure Score (start it with [`microsoft::start`]).
@@ -29,6 +29,7 @@ pub mod seed;
 mod state;
 mod store;
 mod table;
+pub mod tls;
 
 pub use clock::Clock;
 pub use oauth::{SSO_USER, s256};
@@ -39,6 +40,7 @@ pub use seed::{
     PERSONAL_USER_DISPLAY, REDIRECT_URL, demo_oauth_app,
 };
 pub use state::{AuthorizationKind, OAuthApp, RequestRecord};
+pub use tls::{TestCa, TlsIdentity};
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -87,6 +89,9 @@ pub struct SimConfig {
     /// The address to listen on: 127.0.0.1 unless a test needs this computer's own
     /// non-loopback address (to be reached through a proxy, which loopback never is).
     pub listen: std::net::IpAddr,
+    /// Serve HTTPS with this certificate chain and key ([`TestCa`] makes them); plain HTTP
+    /// when `None`. Over HTTPS on loopback the base URL names `localhost`.
+    pub tls: Option<TlsIdentity>,
 }
 
 impl Default for SimConfig {
@@ -99,6 +104,7 @@ impl Default for SimConfig {
             refresh_token_lifetime: Duration::from_secs(8_640_000),
             public_url: None,
             listen: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            tls: None,
         }
     }
 }
@@ -119,7 +125,12 @@ pub struct RunningSim {
 pub async fn start(config: SimConfig) -> std::io::Result<RunningSim> {
     let listener = tokio::net::TcpListener::bind((config.listen, config.port)).await?;
     let addr = listener.local_addr()?;
-    let base_url = format!("http://{addr}");
+    let acceptor = config.tls.as_ref().map(tls::acceptor).transpose()?;
+    let base_url = match (&acceptor, addr.ip().is_loopback()) {
+        (None, _) => format!("http://{addr}"),
+        (Some(_), true) => format!("https://localhost:{}", addr.port()),
+        (Some(_), false) => format!("https://{addr}"),
+    };
     let public_url = config
         .public_url
         .clone()
@@ -163,11 +174,22 @@ pub async fn start(config: SimConfig) -> std::io::Result<RunningSim> {
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         let service = router.into_make_service_with_connect_info::<http::ConnAddr>();
-        let result = axum::serve(http::KillableListener(listener), service)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
+        let stop = async {
+            let _ = rx.await;
+        };
+        let listener = http::KillableListener(listener);
+        let result = match acceptor {
+            None => {
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(stop)
+                    .await
+            }
+            Some(acceptor) => {
+                axum::serve(tls::TlsListener::new(listener, acceptor), service)
+                    .with_graceful_shutdown(stop)
+                    .await
+            }
+        };
         if let Err(e) = result {
             log::error!("servicenow-sim server stopped: {e}");
         }
@@ -228,7 +250,7 @@ fn router(app: AppState) -> Router {
 }
 
 impl RunningSim {
-    /// `http://127.0.0.1:PORT`, no trailing slash.
+    /// `http://127.0.0.1:PORT` (`https://localhost:PORT` over TLS), no trailing slash.
     pub fn base_url(&self) -> String {
         self.base_url.clone()
     }

@@ -393,6 +393,27 @@ fn transport_error(cause: Cause, instance: &str) -> Error {
     e.with_param("instance", instance)
 }
 
+/// A certificate this computer does not trust, with who issued it (what
+/// [`crate::network::tls_probe`] saw): `host` the instance's host, `issuer` who signed the
+/// server's certificate, `root` the top of the chain presented (the one to install). Names from
+/// the network are text, already made plain by the probe.
+pub fn tls_untrusted_issuer(instance: &str, host: &str, issuer: &str, root: &str) -> Error {
+    Error::new(
+        ErrorKind::InstanceUnreachable,
+        format!(
+            "The certificate for {host} was issued by \u{201c}{issuer}\u{201d}, which this computer does not trust."
+        ),
+        format!(
+            "Ask IT to install the root certificate \u{201c}{root}\u{201d} (or their HTTPS inspection CA) in this computer's certificate store."
+        ),
+    )
+    .with_reason("net_tls_untrusted_issuer")
+    .with_param("instance", instance)
+    .with_param("host", host)
+    .with_param("issuer", issuer)
+    .with_param("root", root)
+}
+
 /// A 2xx answer whose body could not be read as ServiceNow JSON.
 pub fn unreadable_answer(doing: Doing) -> Error {
     Error::new(
@@ -660,6 +681,32 @@ mod tests {
         }
     }
 
+    #[test]
+    fn an_untrusted_issuer_is_named_with_the_root_to_install() {
+        let e = tls_untrusted_issuer(
+            "https://acme.service-now.com",
+            "acme.service-now.com",
+            "Contoso Inspection CA",
+            "Contoso Root",
+        );
+        assert_eq!(e.kind, ErrorKind::InstanceUnreachable);
+        assert_eq!(e.reason.as_deref(), Some("net_tls_untrusted_issuer"));
+        assert_eq!(param(&e, "host"), Some("acme.service-now.com"));
+        assert_eq!(param(&e, "issuer"), Some("Contoso Inspection CA"));
+        assert_eq!(param(&e, "root"), Some("Contoso Root"));
+        assert!(
+            e.message.contains(
+                "acme.service-now.com was issued by \u{201c}Contoso Inspection CA\u{201d}"
+            )
+        );
+        assert!(
+            e.hint.contains("\u{201c}Contoso Root\u{201d}"),
+            "{}",
+            e.hint
+        );
+        assert!(e.is_transient());
+    }
+
     #[tokio::test]
     async fn a_closed_port_is_unreachable() {
         // Bind, learn the port, close it: nothing listens there now.
@@ -720,6 +767,12 @@ mod tests {
             map_code_exchange_error(401, JSON, b"{}"),
             map_refresh_error(401),
             unreadable_answer(Doing::FinishSignIn),
+            tls_untrusted_issuer(
+                "https://acme.service-now.com",
+                "acme.service-now.com",
+                "Contoso Inspection CA",
+                "Contoso Root",
+            ),
         ];
         for cause in [
             Cause::TlsUntrusted,

@@ -14,6 +14,7 @@ use ticket_bridge_core::secrets::Keychain;
 use ticket_bridge_core::servicenow::InstanceUrl;
 
 pub mod app;
+pub mod tinyproxy;
 
 /// Whether this test runs in a D-Bus session with a Secret Service (tests/e2e/session.sh gives
 /// one). CI must; elsewhere the caller says what it does instead (skips, or uses the mock store).
@@ -60,13 +61,21 @@ pub const WORKSPACE: &str = "ws-0000test";
 
 /// A simulator with an OAuth app registered for a port of this test's own.
 pub async fn world(name: &str, scenarios: Vec<Scenario>, public: bool) -> World {
-    mock_keychain();
-    let sim = servicenow_sim::start(SimConfig {
-        scenarios,
-        ..SimConfig::default()
-    })
+    world_with(
+        name,
+        SimConfig {
+            scenarios,
+            ..SimConfig::default()
+        },
+        public,
+    )
     .await
-    .unwrap();
+}
+
+/// [`world`] with a simulator started from `config` (over TLS, on another address).
+pub async fn world_with(name: &str, config: SimConfig, public: bool) -> World {
+    mock_keychain();
+    let sim = servicenow_sim::start(config).await.unwrap();
     let port = free_port();
     let client_id = format!("tb-test-{name}");
     sim.handle().add_oauth_app(OAuthApp {
