@@ -13,6 +13,7 @@ mod i18n;
 mod notify;
 mod settings;
 mod tray;
+mod updates;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -40,6 +41,9 @@ pub struct Shell {
     pub pseudo_locale: bool,
     /// Started at login (`--minimized`): stay in the tray, keep the window closed.
     pub start_hidden: bool,
+    /// What the organisation presets, locks or turns off; `None`: read from the platform's
+    /// managed place once the log is there (in setup), so that what it ignores is logged.
+    pub policy: Option<Arc<ticket_bridge_core::policy::Policy>>,
 }
 
 impl Default for Shell {
@@ -51,6 +55,7 @@ impl Default for Shell {
             locale: "en",
             pseudo_locale: false,
             start_hidden: false,
+            policy: Some(Arc::default()),
         }
     }
 }
@@ -64,6 +69,9 @@ pub(crate) struct TrayPresence(pub std::sync::atomic::AtomicBool);
 /// through `app_state`, when it starts.
 #[derive(Debug, Default)]
 pub(crate) struct PendingRoute(pub std::sync::Mutex<Option<&'static str>>);
+
+/// Managed when the updater plugin is registered (the desktop app, not the mock runtime).
+pub(crate) struct UpdaterPlugin;
 
 /// What differs between the desktop app and a test on the mock runtime.
 #[derive(Default)]
@@ -97,6 +105,9 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, shell: Shell, options: Options
             commands::help::save_diagnostics,
             commands::help::show_diagnostics,
             commands::help::open_log_folder,
+            commands::updates::update_state,
+            commands::updates::check_for_updates,
+            commands::updates::install_update,
             commands::network::network_settings,
             commands::network::set_network,
             commands::workspaces::list_workspaces,
@@ -206,6 +217,12 @@ pub fn open<R: Runtime>(
         notify::install(app);
     }
     let locale = app.state::<Shell>().locale;
+    let update_kv = kv.clone();
+    let policy = app
+        .state::<Shell>()
+        .policy
+        .clone()
+        .unwrap_or_else(|| Arc::new(ticket_bridge_core::policy::Policy::load()));
     let registry = Workspaces::open(
         &data_dir,
         kv,
@@ -214,10 +231,14 @@ pub fn open<R: Runtime>(
         OpenOptions {
             damage,
             pseudo_locale: app.state::<Shell>().pseudo_locale,
+            policy: policy.clone(),
             ..OpenOptions::default()
         },
     )?;
     app.manage(registry.clone());
+    // The updater plugin is the real app's only (not the mock runtime's).
+    let plugin = app.try_state::<UpdaterPlugin>().is_some();
+    updates::install(app, update_kv, &policy, plugin);
     let tray_built = tray && tray::install(app);
     app.state::<TrayPresence>()
         .0
@@ -342,6 +363,7 @@ pub fn run() {
         locale: i18n::system_locale(),
         pseudo_locale: std::env::var(ticket_bridge_core::i18n::PSEUDO_ENV).is_ok_and(|v| v == "1"),
         start_hidden: std::env::args().any(|a| a == AUTOSTART_ARG),
+        policy: None,
     };
 
     let mut builder = Builder::default();
@@ -357,6 +379,8 @@ pub fn run() {
         .plugin(tauri_plugin_store::Builder::new().build())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .manage(UpdaterPlugin)
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec![AUTOSTART_ARG]),

@@ -147,6 +147,8 @@ const MAY_EQUAL_ENGLISH = new Set([
   "ticketList.pages",
   // Notifications: "Notifications" in French; the tray's "{number} · {state}" has no words.
   "watch.title",
+  // "Updates" in Dutch.
+  "settings.updates.title",
   "manage.tabs.notifications",
   // "Demo" is Dutch and Swedish too.
   "home.demo.label",

@@ -316,6 +316,28 @@ export function showDiagnostics(path) {
   return call("show_diagnostics", { path });
 }
 
+/**
+ * update_state → UpdateView: { currentVersion, off: "policy"|"no_endpoint"|null, checking,
+ * installing, lastChecked: RFC 3339|null, available: { version, notes|null, date|null }|null,
+ * error: Error|null }.
+ */
+export function updateState() {
+  return call("update_state");
+}
+
+/** check_for_updates → UpdateView after asking the update server (refused when updates are off). */
+export function checkForUpdates() {
+  return call("check_for_updates");
+}
+
+/** install_update → never returns on success (the app restarts); an Error when the download is refused. */
+export function installUpdate() {
+  return call("install_update");
+}
+
+/** Event whenever the update state changes: the UpdateView. */
+export const EVENT_UPDATES = "app://updates";
+
 /** open_log_folder → null. Opens the app's log folder in the file manager. */
 export function openLogFolder() {
   return call("open_log_folder");

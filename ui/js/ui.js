@@ -55,7 +55,8 @@ export function clearError() {
  * The words of an error in the admin's language: the reason's own text when the locale has one
  * (`errors.reasons.<reason>`, filled with the error's params), else the kind's. English keeps the
  * back end's own sentence, which names the detail; other languages get it as `detail`.
- * Two params have a meaning of their own: `doing` is a code worded by `errors.doing.<code>`, and
+ * Three params have a meaning of their own: `doing` is a code worded by `errors.doing.<code>`,
+ * `setting` (a setting the organisation locked) one worded by `policy.settings.<code>`, and
  * `detail` (ServiceNow's own words) becomes the details line; a date (`YYYY-MM-DD`) is written
  * with Intl in the admin's language.
  * → { kind, message, hint, detail }
@@ -70,6 +71,7 @@ export function errorText(error = {}) {
       Object.entries(params).map(([name, value]) => [name, typeof value === "string" && ISO_DATE.test(value) ? formatDate(value) || value : value]),
     );
     if (typeof params.doing === "string" && has(`errors.doing.${params.doing}`)) words.doing = t(`errors.doing.${params.doing}`);
+    if (typeof params.setting === "string" && has(`policy.settings.${params.setting}`)) words.setting = t(`policy.settings.${params.setting}`);
     return {
       kind,
       message: t(`errors.reasons.${reason}.message`, words),

@@ -21,6 +21,7 @@ import {
   statusSentence,
   statusTone,
 } from "./watch-model.js";
+import { applyPreset, preset } from "./policy.js";
 
 // setTimeout takes at most 2^31 - 1 ms.
 const MAX_TIMER = 2147483647;
@@ -177,6 +178,9 @@ export function createWatchCard(workspace) {
       ...intervalChoices(current).map((secs) => el("option", { value: String(secs), text: formatDuration(secs, lang) })),
     );
     interval.input.value = String(current);
+    // Locked by the organisation: shown, not changeable (Rust keeps the policy's value).
+    const p = preset("notificationIntervalSecs");
+    if (p?.locked) applyPreset(interval, { ...p, value: current });
   }
 
   function fillForm(settings) {

@@ -86,6 +86,8 @@ pub struct AppState {
     pub selected: Option<String>,
     /// The screen to open on (`/settings`, from the tray's menu), once; else none.
     pub open_at: Option<String>,
+    /// What the organisation presets and locks (the forms show it; the registry enforces it).
+    pub policy: crate::policy::Policy,
     /// The ticket kinds, in the order the UI shows them.
     pub kinds: &'static [KindSpec],
     pub limits: Limits,
@@ -152,6 +154,7 @@ impl AppState {
             workspaces,
             selected,
             open_at: None,
+            policy: crate::policy::Policy::default(),
             kinds: &KINDS,
             limits: LIMITS,
         }
@@ -174,6 +177,11 @@ impl AppState {
 
     pub fn with_demo_microsoft(mut self, demo: Option<DemoMicrosoft>) -> Self {
         self.demo_microsoft = demo;
+        self
+    }
+
+    pub fn with_policy(mut self, policy: &crate::policy::Policy) -> Self {
+        self.policy = policy.clone();
         self
     }
 }

@@ -13,6 +13,8 @@
 //! about.json                          app version, operating system, language, when
 //! settings.json                       language, notifications, each workspace's connections
 //! damaged.json                        data files moved aside at start
+//! policy.json                         the organisation's policy in force, and where it came from
+//! updates.json                        whether updates are on, the last check, what it found
 //! workspaces/<id>/outbox.json         the tasks waiting to be sent, with their last error
 //! workspaces/<id>/watcher.json        the watcher's state, last and next poll
 //! workspaces/<id>/check.json          the connection check's last report (only if it ran)
@@ -49,6 +51,8 @@ pub struct Request {
     pub app_version: String,
     /// The log plugin's folder (`None` when the platform has none).
     pub log_dir: Option<PathBuf>,
+    /// The update state (the shell keeps it).
+    pub updates: Option<crate::updates::UpdateView>,
 }
 
 #[derive(Debug, Serialize)]
@@ -195,6 +199,8 @@ Saved by Ticket Bridge (Settings, Save diagnostics) for your IT department.\n\
 about.json                    app version, operating system, language, when this was saved\n\
 settings.json                 the app's settings and each workspace's connections\n\
 damaged.json                  data files that could not be read at start (moved aside)\n\
+policy.json                   the organisation's policy in force, and where it came from\n\
+updates.json                  whether updates are on, the last check and what it found\n\
 workspaces/<id>/outbox.json   tasks waiting to be sent, with their last error\n\
 workspaces/<id>/watcher.json  the watcher's state, last and next poll\n\
 workspaces/<id>/check.json    the connection check's last result, if it ran\n\
@@ -283,6 +289,8 @@ pub async fn collect(registry: &Workspaces, request: &Request) -> Result<Vec<Ent
         json("about.json".into(), &about)?,
         json("settings.json".into(), &settings)?,
         json("damaged.json".into(), &damaged)?,
+        json("policy.json".into(), registry.policy().as_ref())?,
+        json("updates.json".into(), &request.updates)?,
     ];
     entries.extend(per_workspace);
     entries.extend(logs);

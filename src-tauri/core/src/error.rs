@@ -55,6 +55,9 @@ pub enum ErrorKind {
     SignInBlocked,
     /// Any other Microsoft answer: `status` and Microsoft's own code are kept.
     Microsoft,
+    /// Looking for, downloading or installing an update of Ticket Bridge failed (`reason` says
+    /// which step; a download without the release key's signature is refused).
+    Update,
     /// A bug or an unexpected local failure (disk full, corrupt cache).
     Internal,
 }
@@ -79,6 +82,7 @@ impl ErrorKind {
             Self::AppRegistration => "app_registration",
             Self::SignInBlocked => "sign_in_blocked",
             Self::Microsoft => "microsoft",
+            Self::Update => "update",
             Self::Internal => "internal",
         }
     }

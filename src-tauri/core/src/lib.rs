@@ -16,12 +16,14 @@ pub mod files;
 pub mod i18n;
 pub mod network;
 pub mod oauth;
+pub mod policy;
 pub mod retry_after;
 pub mod secret;
 pub mod secrets;
 pub mod secure_score;
 pub mod servicenow;
 pub mod tickets;
+pub mod updates;
 pub mod workspace;
 
 pub use error::{Error, ErrorKind, Result};

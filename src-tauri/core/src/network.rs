@@ -270,7 +270,12 @@ fn decode_basic(header: &str) -> Option<(String, String)> {
 
 /// The start of every HTTP client the app makes: the proxy is asked at each request.
 pub fn client_builder() -> reqwest::ClientBuilder {
-    reqwest::Client::builder().proxy(reqwest::Proxy::custom(proxy_for))
+    with_app_proxy(reqwest::Client::builder())
+}
+
+/// Gives a client builder made elsewhere (the updater's) the app's proxy setting.
+pub fn with_app_proxy(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    builder.proxy(reqwest::Proxy::custom(proxy_for))
 }
 
 /// A proxy answered 407: it wants a user name and password, or refused the ones it got.

@@ -51,6 +51,17 @@ const INDIRECT: &[(&str, &str, Indirect)] = &[
         "&format!(\"csv_{}\"",
         Indirect::CsvCodes,
     ),
+    // Failure::error(): a `match` of the four update failures, just above it.
+    (
+        "core/updates.rs",
+        "reason",
+        Indirect::Fixed(&[
+            "update_unreachable",
+            "update_manifest",
+            "update_signature",
+            "update_install",
+        ]),
+    ),
     // save_dir(): the caller names the reason (help.rs, tickets.rs).
     (
         "shell/commands/mod.rs",

@@ -105,6 +105,7 @@ async fn the_bundle_after_a_connect_share_watch_run_holds_no_secret() {
         &Request {
             app_version: "0.1.0-diagnostics-test".into(),
             log_dir: Some(log_dir.path().to_owned()),
+            updates: None,
         },
         out.path().to_owned(),
     )
@@ -184,7 +185,9 @@ async fn the_bundle_after_a_connect_share_watch_run_holds_no_secret() {
         "about.json".into(),
         "damaged.json".into(),
         "logs/Ticket Bridge.log".into(),
+        "policy.json".into(),
         "settings.json".into(),
+        "updates.json".into(),
         format!("{dir}/check.json"),
         format!("{dir}/outbox.json"),
         format!("{dir}/watcher.json"),

@@ -52,6 +52,9 @@ pub async fn save_diagnostics<R: Runtime>(
     let request = diagnostics::Request {
         app_version: app.package_info().version.to_string(),
         log_dir: log_dir(&app).ok(),
+        updates: app
+            .try_state::<std::sync::Arc<ticket_bridge_core::updates::Updates>>()
+            .map(|u| u.view()),
     };
     let path = diagnostics::save(&registry, &request, save_dir(&app)?).await?;
     Ok(Saved {

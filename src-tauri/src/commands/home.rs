@@ -21,7 +21,8 @@ pub async fn app_state(
     )
     .with_language(registry.language())
     .with_open_at(open_at)
-    .with_demo_microsoft(shell.demo_microsoft.clone()))
+    .with_demo_microsoft(shell.demo_microsoft.clone())
+    .with_policy(registry.policy()))
 }
 
 /// The language setting (Settings → Language): `system` or one of the languages `app_state`

@@ -8,6 +8,7 @@ pub mod home;
 pub mod network;
 pub mod score;
 pub mod tickets;
+pub mod updates;
 pub mod watch;
 pub mod workspaces;
 

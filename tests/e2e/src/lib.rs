@@ -16,6 +16,7 @@ pub mod process;
 pub mod standalone;
 pub mod steps;
 pub mod tray;
+pub mod update_server;
 
 use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder};
@@ -80,6 +81,8 @@ pub struct AppOptions {
     pub lang: String,
     /// The desktop's dark theme (`GTK_THEME=Adwaita:dark`): the webview then prefers dark.
     pub dark: bool,
+    /// More variables for the app (a policy file, an update server).
+    pub env: Vec<(String, String)>,
 }
 
 impl Default for AppOptions {
@@ -87,6 +90,7 @@ impl Default for AppOptions {
         Self {
             lang: "en_US.UTF-8".into(),
             dark: false,
+            env: Vec::new(),
         }
     }
 }
@@ -187,6 +191,9 @@ async fn launch_app(
     if opts.dark {
         cmd.env("GTK_THEME", "Adwaita:dark");
     }
+    for (name, value) in &opts.env {
+        cmd.env(name, value);
+    }
     let driver = Guard::spawn("tauri-driver", cmd, &out_dir.join(log))
         .expect("tauri-driver is not installed: cargo install tauri-driver --locked");
     assert!(
@@ -284,6 +291,22 @@ impl Harness {
     /// The app's data folder in the test's private home.
     pub fn app_data_dir(&self) -> PathBuf {
         self.out_dir.join("app-home/data/com.ticketbridge.desktop")
+    }
+
+    /// The app's own log so far (its log folder, every launch, oldest file first).
+    pub fn app_output(&self) -> String {
+        let dir = self.app_data_dir().join("logs");
+        let mut logs: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "log"))
+            .collect();
+        logs.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+        logs.iter()
+            .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+            .collect()
     }
 
     /// The app's settings file, as it is on disk now (`null` before the first write).
@@ -768,13 +791,15 @@ impl Harness {
 fn refused_before_dispatch(e: &fantoccini::error::CmdError) -> bool {
     use fantoccini::error::{CmdError, ErrorStatus};
     match e {
-        CmdError::Standard(w) => matches!(
-            w.error,
-            ErrorStatus::StaleElementReference
-                | ErrorStatus::NoSuchElement
-                | ErrorStatus::ElementClickIntercepted
-                | ErrorStatus::ElementNotInteractable
-        ) || w.message.contains("was not found"),
+        CmdError::Standard(w) => {
+            matches!(
+                w.error,
+                ErrorStatus::StaleElementReference
+                    | ErrorStatus::NoSuchElement
+                    | ErrorStatus::ElementClickIntercepted
+                    | ErrorStatus::ElementNotInteractable
+            ) || w.message.contains("was not found")
+        }
         _ => false,
     }
 }

@@ -9,6 +9,7 @@ import { t } from "../i18n.js";
 import { announce, copyButton, el } from "../ui.js";
 import { createSignInFlow } from "../signin.js";
 import { FIELD_ORDER } from "../validate.js";
+import { applyPreset, preset } from "../policy.js";
 
 export const name = "connect";
 export const titleKey = "connect.pageTitle";
@@ -237,6 +238,12 @@ export async function render(view, params = {}) {
   } else if (state?.demoInstance && fields.instance.input.value === "" && !adding) {
     fields.instance.input.value = state.demoInstance;
   }
+  // The organisation's presets: they fill what is empty; locked ones are the only values.
+  applyPreset(fields.instance, profile ? null : preset("servicenowInstance"));
+  applyPreset(fields.clientId, preset("servicenowClientId"));
+  applyPreset(fields.integrationUser, preset("integrationUser"));
+  if (applyPreset(fields.port, preset("redirectPort"))) advanced.open = true;
+  updateNote();
 
   function values() {
     return {

@@ -10,6 +10,7 @@ import { announce, copyButton, el, errorText } from "../ui.js";
 import { createMicrosoftFlow } from "../microsoft-flow.js";
 import { breadcrumb, field } from "../widgets.js";
 import { cardIcon } from "../icons.js";
+import { applyPreset, preset } from "../policy.js";
 
 export const name = "microsoft";
 export const titleKey = "microsoft.pageTitle";
@@ -120,6 +121,10 @@ export async function render(view) {
     fill({ tenant: demo.tenant, clientId: demo.clientId, authority: demo.endpoint, graph: demo.endpoint });
     if (demo.endpoint) advanced.open = true;
   }
+
+  // The organisation's presets: they fill what is empty; locked ones are the only values.
+  applyPreset(fields.tenant, preset("microsoftTenant"));
+  applyPreset(fields.clientId, preset("microsoftClientId"));
 
   const values = () => ({
     tenant: fields.tenant.input.value.trim(),

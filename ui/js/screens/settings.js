@@ -6,6 +6,7 @@
 // Network: the system's proxy settings (the default) or one proxy (address, optional user name,
 // password kept by Rust in the keychain, never shown: the field stays empty and says it is
 // saved), with one Save and a "Saved" mark.
+// Updates: see updates-card.js.
 // Help: Save diagnostics… (a zip in Downloads, then Show in folder) and Open log folder. About:
 // the version, the app's licence and the crates it ships with their licences, from
 // ui/licences.json (made by scripts/licences.py from Cargo.lock, never by hand).
@@ -14,6 +15,7 @@ import { appState, setLanguageState } from "../app-context.js";
 import { LANGUAGE_NAMES, PSEUDO, SUPPORTED, applyTranslations, loadLanguage, matchLocale, t } from "../i18n.js";
 import { announce, el, showError } from "../ui.js";
 import { breadcrumb } from "../widgets.js";
+import { updatesCard } from "../updates-card.js";
 
 export const name = "settings";
 export const titleKey = "settings.title";
@@ -309,6 +311,7 @@ export async function render(view) {
     }
   }
   select.addEventListener("change", choose);
+  const updates = updatesCard();
 
   view.append(
     el("div", { class: "page page-narrow" }, [
@@ -328,6 +331,7 @@ export async function render(view) {
           ]),
         ]),
         networkCard(),
+        updates.card,
         helpCard(),
         aboutCard(state),
       ]),
@@ -343,5 +347,5 @@ export async function render(view) {
       if (select.isConnected) select.focus();
     }, 0);
   }
-  return null;
+  return () => updates.stop();
 }

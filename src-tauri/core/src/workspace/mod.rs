@@ -528,6 +528,10 @@ impl Workspace {
 
     /// Signs in to Microsoft 365 in the system browser and reads the score.
     pub async fn microsoft_sign_in(&self, form: MicrosoftForm) -> crate::Result<MicrosoftInfo> {
+        if let Some(app) = self.app.upgrade() {
+            app.policy()
+                .check_microsoft(&form.tenant, &form.client_id)?;
+        }
         let url = self.microsoft.begin(form).await?;
         self.finish_microsoft(url).await
     }

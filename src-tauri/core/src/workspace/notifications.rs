@@ -58,6 +58,14 @@ impl Notifications {
         }
     }
 
+    /// The organisation's notification interval: the only one when locked, else the one used
+    /// until the admin saves their own.
+    pub fn apply_policy(&self, preset: &crate::policy::Preset<u64>) {
+        if preset.locked || self.kv.get(WATCH_KEY).is_none() {
+            lock(&self.prefs).interval_secs = preset.value;
+        }
+    }
+
     pub fn prefs(&self) -> WatchPrefs {
         lock(&self.prefs).clone()
     }

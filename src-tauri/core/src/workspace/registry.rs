@@ -36,6 +36,8 @@ pub struct OpenOptions {
     pub pseudo_locale: bool,
     /// The language the sign-in pages speak: the registry sets it to follow the setting.
     pub speaking: i18n::Speaking,
+    /// What the organisation presets and locks (none unless IT deployed a policy).
+    pub policy: Arc<crate::policy::Policy>,
 }
 
 impl Default for OpenOptions {
@@ -46,6 +48,7 @@ impl Default for OpenOptions {
             damage: crate::files::DamageReport::default(),
             pseudo_locale: false,
             speaking: i18n::Speaking::default(),
+            policy: Arc::default(),
         }
     }
 }
@@ -230,6 +233,9 @@ impl Workspaces {
         };
         let network = Arc::new(crate::network::Network::load(kv.clone()));
         let notifications = Notifications::load(kv);
+        if let Some(p) = &options.policy.notification_interval_secs {
+            notifications.apply_policy(p);
+        }
         let interval = notifications.prefs().interval_secs;
         let registry = Arc::new_cyclic(|me| Self {
             me: me.clone(),
@@ -370,6 +376,11 @@ impl Workspaces {
 
     /// The language the app speaks (notifications, the tray, the browser pages): the admin's
     /// choice, or the operating system's.
+    /// The organisation's policy, as read at start.
+    pub fn policy(&self) -> &Arc<crate::policy::Policy> {
+        &self.options.policy
+    }
+
     pub fn locale(&self) -> String {
         self.language.locale()
     }
@@ -517,6 +528,7 @@ impl Workspaces {
         request: ConnectRequest,
     ) -> Result<ConnectResult> {
         let instance = Self::instance_of(&request)?;
+        self.options.policy.check_connect(&request)?;
         let sign_in = match workspace {
             Some(id) => {
                 let ws = self.get(id)?;
@@ -859,6 +871,11 @@ impl Workspaces {
     /// Saves the notification settings; every watcher's next wait uses the new interval.
     pub async fn set_notification_prefs(&self, prefs: WatchPrefs) -> Result<NotificationSettings> {
         prefs.validate()?;
+        crate::policy::Policy::check_locked(
+            &self.options.policy.notification_interval_secs,
+            "notificationInterval",
+            &prefs.interval_secs,
+        )?;
         let interval = prefs.interval_secs;
         let me = self.arc();
         blocking(move || me.notifications.set_prefs(prefs)).await?;
