@@ -117,6 +117,10 @@ pub async fn chromium(out_dir: &Path) -> (Client, Guard) {
         port,
         serde_json::json!({
             "browserName": "chrome",
+            // The admin's browser trusts what their computer trusts; this one is a fresh
+            // profile, so it takes a simulator's test CA (HTTPS tests) as given. The app
+            // itself never does: its trust is the test's SSL_CERT_FILE or nothing.
+            "acceptInsecureCerts": true,
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
                 "args": [
