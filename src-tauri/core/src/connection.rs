@@ -326,6 +326,8 @@ pub struct ConnectionManager {
     callback_timeout: Duration,
     /// The language of the browser page after the sign-in.
     speaking: crate::i18n::Speaking,
+    /// What the organisation locks: every sign-in (new, again, re-authorize) is checked.
+    policy: Arc<crate::policy::Policy>,
 }
 
 fn same_user(signed_in: &SignedInUser, expected: &str) -> bool {
@@ -341,7 +343,14 @@ impl ConnectionManager {
             cancel: Default::default(),
             callback_timeout: loopback::DEFAULT_TIMEOUT,
             speaking: Default::default(),
+            policy: Arc::default(),
         }
+    }
+
+    /// The organisation's policy, whose locked values every sign-in must match.
+    pub fn with_policy(mut self, policy: Arc<crate::policy::Policy>) -> Self {
+        self.policy = policy;
+        self
     }
 
     /// How long [`Self::finish`] waits for the browser (5 minutes unless a test says otherwise).
@@ -430,6 +439,7 @@ impl ConnectionManager {
 
     /// Starts a sign-in from the setup form. Returns the URL to open in the browser.
     pub async fn begin(&self, request: ConnectRequest) -> Result<String> {
+        self.policy.check_connect(&request)?;
         let mut req = request.validate()?;
         if req.client_secret.is_none() {
             // Re-authorizing the same app: the secret the keychain already holds still counts.

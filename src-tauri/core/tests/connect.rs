@@ -419,3 +419,38 @@ async fn refresh_at(instance: &str) -> ticket_bridge_core::Error {
         .await
         .unwrap_err()
 }
+
+/// The organisation's policy holds for every sign-in, Re-authorize included: a connection saved
+/// before IT locked another instance is not signed in to again, and one that matches the lock is.
+#[tokio::test]
+async fn reauthorize_follows_the_organisations_locked_values() {
+    use ticket_bridge_core::policy::{Policy, values_from_json};
+    let w = world("policy-reauth", vec![], false).await;
+    w.connect_direct().await;
+    let policy = |json: String| Arc::new(Policy::from_values(&values_from_json(&json).unwrap()).0);
+    let locked_elsewhere = policy(
+        r#"{"ServiceNowInstance": "https://contoso.service-now.com", "ServiceNowInstanceLocked": true}"#
+            .into(),
+    );
+    let manager = ConnectionManager::new(common::WORKSPACE, w.settings.clone())
+        .with_callback_timeout(Duration::from_secs(30))
+        .with_policy(locked_elsewhere);
+    let e = manager.begin_reauthorize().await.unwrap_err();
+    assert_eq!(e.reason.as_deref(), Some("policy_locked"), "{e:?}");
+    assert_eq!(
+        e.params.get("setting").map(String::as_str),
+        Some("servicenowInstance")
+    );
+
+    let locked_here = policy(format!(
+        r#"{{"ServiceNowInstance": "{}", "ServiceNowInstanceLocked": true,
+             "IntegrationUser": "{INTEGRATION_USER}", "IntegrationUserLocked": true}}"#,
+        w.sim.base_url()
+    ));
+    let manager = ConnectionManager::new(common::WORKSPACE, w.settings.clone())
+        .with_callback_timeout(Duration::from_secs(30))
+        .with_policy(locked_here);
+    let url = manager.begin_reauthorize().await.unwrap();
+    assert!(url.starts_with(&w.sim.base_url()), "{url}");
+    manager.cancel();
+}

@@ -6,7 +6,10 @@
 //!   window at the 15 s interval, from /proc (`BENCH_IDLE_SECS`, default 600);
 //! - change-to-notification latency over `BENCH_CHANGES` (default 8) fulfiller changes made at
 //!   spread-out moments of the interval, split into the wait for the next poll and the app's own
-//!   time from that poll to the notification on the bus.
+//!   time from that poll to the notification on the bus;
+//! - then the same idle window with the window closed (WM_DELETE_WINDOW, as a close button
+//!   does: the webview and its WebKit processes are released, the app lives in the tray), its
+//!   CPU time by process, and one change still becoming a notification.
 //!
 //! Run through scripts/bench-watch.sh (release app, private X and D-Bus session).
 //! Writes target/bench/watch.json.
@@ -83,54 +86,9 @@ async fn main() {
     let n = polls(&h);
     wait_polls(&h, n + 1).await;
 
-    // Idle: requests and bytes per poll, and CPU time.
+    // Idle with the window open: requests and bytes per poll, and CPU time.
     let root = h.app_driver_pid().expect("tauri-driver runs");
-    let procs: Vec<(u32, String)> = descendants(root)
-        .into_iter()
-        .filter(|(_, name)| name.starts_with("ticket-bridge") || name.starts_with("WebKit"))
-        .filter(|(_, name)| name != "WebKitWebDriver")
-        .collect();
-    h.sim.handle().clear_requests();
-    let cpu0: Vec<f64> = procs.iter().map(|(p, _)| cpu_secs(*p)).collect();
-    let t0 = Instant::now();
-    tokio::time::sleep(Duration::from_secs(idle_secs)).await;
-    let wall = t0.elapsed().as_secs_f64();
-    let cpu1: Vec<f64> = procs.iter().map(|(p, _)| cpu_secs(*p)).collect();
-    let log = h.sim.handle().requests();
-    let idle_polls = log.iter().filter(|r| is_watch_poll(r)).count().max(1);
-    let api: Vec<_> = log
-        .iter()
-        .filter(|r| r.path.starts_with("/api/") || r.path.starts_with("/oauth"))
-        .collect();
-    let bytes: u64 = api.iter().map(|r| r.bytes_out).sum();
-    let url_bytes: usize = api
-        .iter()
-        .map(|r| r.path.len() + r.query.as_deref().map_or(0, |q| q.len() + 1))
-        .sum();
-    let per_proc: Vec<serde_json::Value> = procs
-        .iter()
-        .zip(cpu0.iter().zip(&cpu1))
-        .map(
-            |((pid, name), (a, b))| serde_json::json!({"pid": pid, "name": name, "cpuSecs": b - a}),
-        )
-        .collect();
-    let cpu_total: f64 = cpu1.iter().sum::<f64>() - cpu0.iter().sum::<f64>();
-    println!(
-        "idle {:.0} s at 15 s: {} polls, {} requests ({:.2} per poll), response bytes {:.0} per poll, request line {:.0} bytes per poll",
-        wall,
-        idle_polls,
-        api.len(),
-        api.len() as f64 / idle_polls as f64,
-        bytes as f64 / idle_polls as f64,
-        url_bytes as f64 / idle_polls as f64,
-    );
-    println!(
-        "CPU time over the idle window: {cpu_total:.2} s ({:.3} % of one core)",
-        100.0 * cpu_total / wall
-    );
-    for p in &per_proc {
-        println!("  {p}");
-    }
+    let open = idle(&h, root, idle_secs, "window open").await;
 
     // Latency: changes at spread-out moments of the interval.
     let mut total = Vec::new();
@@ -169,16 +127,50 @@ async fn main() {
     println!(
         "change to notification over {changes} changes: median {med_t:.0} ms (min {min_t:.0}, max {max_t:.0}); of which the app's own time from the poll to the notification: median {med_own:.0} ms, max {max_own:.0} ms"
     );
+    // Idle with the window closed: only the tray, the watcher and the sender are left.
+    let tool = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/close-window.py");
+    let closed = std::process::Command::new("python3")
+        .arg(tool)
+        .status()
+        .unwrap();
+    assert!(closed.success(), "no window named Ticket Bridge to close");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while descendants(root)
+        .iter()
+        .any(|(_, name)| name.starts_with("WebKitWebProces"))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the web process outlived the window"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let n = polls(&h);
+    wait_polls(&h, n + 1).await;
+    let tray = idle(&h, root, idle_secs, "window closed (tray only)").await;
+    let received = h.notifications.received().len();
+    let before = polls(&h);
+    assert!(
+        h.sim
+            .handle()
+            .update_record("incident", &sys_id, serde_json::json!({"state": "6"}))
+    );
+    wait_polls(&h, before + 1).await;
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while h.notifications.received().len() <= received {
+        assert!(
+            Instant::now() < deadline,
+            "no notification with the window closed"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    println!("with the window closed, a change still became a notification");
+
     let out = serde_json::json!({
-        "idleSecs": wall,
+        "windowOpen": open,
+        "windowClosed": tray,
+        "idleSecs": open["idleSecs"],
         "intervalSecs": 15,
-        "idlePolls": idle_polls,
-        "requestsPerPoll": api.len() as f64 / idle_polls as f64,
-        "responseBytesPerPoll": bytes as f64 / idle_polls as f64,
-        "requestLineBytesPerPoll": url_bytes as f64 / idle_polls as f64,
-        "cpuSecs": cpu_total,
-        "cpuPercentOfOneCore": 100.0 * cpu_total / wall,
-        "processes": per_proc,
         "latencyMs": total,
         "appOwnMs": own,
     });
@@ -191,4 +183,66 @@ async fn main() {
     .unwrap();
     println!("wrote {}", dir.join("watch.json").display());
     h.finish().await;
+}
+
+/// Measures an idle window of `secs`: the watcher's polls, requests and bytes per poll (the
+/// simulator's log), and the CPU time of the app's processes, each and together.
+async fn idle(h: &Harness, root: u32, secs: u64, what: &str) -> serde_json::Value {
+    let procs: Vec<(u32, String)> = descendants(root)
+        .into_iter()
+        .filter(|(_, name)| name.starts_with("ticket-bridge") || name.starts_with("WebKit"))
+        .filter(|(_, name)| name != "WebKitWebDriver")
+        .collect();
+    h.sim.handle().clear_requests();
+    let cpu0: Vec<f64> = procs.iter().map(|(p, _)| cpu_secs(*p)).collect();
+    let t0 = Instant::now();
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    let wall = t0.elapsed().as_secs_f64();
+    let cpu1: Vec<f64> = procs.iter().map(|(p, _)| cpu_secs(*p)).collect();
+    let log = h.sim.handle().requests();
+    let idle_polls = log.iter().filter(|r| is_watch_poll(r)).count().max(1);
+    let api: Vec<_> = log
+        .iter()
+        .filter(|r| r.path.starts_with("/api/") || r.path.starts_with("/oauth"))
+        .collect();
+    let bytes: u64 = api.iter().map(|r| r.bytes_out).sum();
+    let url_bytes: usize = api
+        .iter()
+        .map(|r| r.path.len() + r.query.as_deref().map_or(0, |q| q.len() + 1))
+        .sum();
+    let per_proc: Vec<serde_json::Value> = procs
+        .iter()
+        .zip(cpu0.iter().zip(&cpu1))
+        .map(
+            |((pid, name), (a, b))| serde_json::json!({"pid": pid, "name": name, "cpuSecs": b - a}),
+        )
+        .collect();
+    let cpu_total: f64 = cpu1.iter().sum::<f64>() - cpu0.iter().sum::<f64>();
+    println!(
+        "{what}: idle {:.0} s at 15 s: {} polls, {} requests ({:.2} per poll), response bytes {:.0} per poll, request line {:.0} bytes per poll",
+        wall,
+        idle_polls,
+        api.len(),
+        api.len() as f64 / idle_polls as f64,
+        bytes as f64 / idle_polls as f64,
+        url_bytes as f64 / idle_polls as f64,
+    );
+    println!(
+        "{what}: CPU time over the idle window: {cpu_total:.2} s ({:.3} % of one core), {} process(es)",
+        100.0 * cpu_total / wall,
+        procs.len()
+    );
+    for p in &per_proc {
+        println!("  {p}");
+    }
+    serde_json::json!({
+        "idleSecs": wall,
+        "idlePolls": idle_polls,
+        "requestsPerPoll": api.len() as f64 / idle_polls as f64,
+        "responseBytesPerPoll": bytes as f64 / idle_polls as f64,
+        "requestLineBytesPerPoll": url_bytes as f64 / idle_polls as f64,
+        "cpuSecs": cpu_total,
+        "cpuPercentOfOneCore": 100.0 * cpu_total / wall,
+        "processes": per_proc,
+    })
 }

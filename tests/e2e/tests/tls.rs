@@ -32,7 +32,11 @@ async fn an_untrusted_inspection_ca_is_named_by_the_connection_check() {
         },
     )
     .await;
-    assert!(h.sim.base_url().starts_with("https://"), "{}", h.sim.base_url());
+    assert!(
+        h.sim.base_url().starts_with("https://"),
+        "{}",
+        h.sim.base_url()
+    );
     h.wait_visible("#connection-card:not([aria-busy])").await;
     // Trusted: the sign-in and every check pass over HTTPS.
     connect_integration_user(&mut h).await;

@@ -538,6 +538,11 @@ impl Workspace {
 
     /// Signs in again with the saved registration.
     pub async fn microsoft_reconnect(&self) -> crate::Result<MicrosoftInfo> {
+        // A registration saved before the organisation locked another is not used again.
+        if let (Some(app), Some(saved)) = (self.app.upgrade(), self.microsoft.settings()) {
+            app.policy()
+                .check_microsoft(&saved.app.tenant, &saved.app.client_id)?;
+        }
         let url = self.microsoft.begin_again().await?;
         self.finish_microsoft(url).await
     }

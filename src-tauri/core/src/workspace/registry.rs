@@ -291,6 +291,7 @@ impl Workspaces {
         ConnectionManager::new(id, Arc::new(WorkspaceSettings::new(id, records.clone())))
             .with_callback_timeout(options.callback_timeout)
             .speaking(options.speaking.clone())
+            .with_policy(options.policy.clone())
     }
 
     fn arc(&self) -> Arc<Self> {
