@@ -16,7 +16,7 @@
 
 use std::time::{Duration, Instant};
 use ticket_bridge_e2e::process::descendants;
-use ticket_bridge_e2e::steps::{send_incident, start_connected};
+use ticket_bridge_e2e::steps::{send_incident, sign_in_microsoft, start_connected};
 use ticket_bridge_e2e::{Harness, is_watch_poll};
 
 fn env_u64(name: &str, default: u64) -> u64 {
@@ -59,11 +59,14 @@ fn median(v: &mut [f64]) -> f64 {
 async fn main() {
     let idle_secs = env_u64("BENCH_IDLE_SECS", 600);
     let changes = env_u64("BENCH_CHANGES", 8) as usize;
-    let h = start_connected("bench_watch").await;
+    let mut h = start_connected("bench_watch").await;
+    // The improvement actions to share from: the demo tenant's Secure Score.
+    sign_in_microsoft(&mut h).await;
     h.app()
         .execute("location.hash = '#/manage'", vec![])
         .await
         .unwrap();
+    h.click("#manage-tab-notifications").await;
     h.wait_visible("#watch-interval").await;
     h.app()
         .execute(
