@@ -285,12 +285,31 @@ pub(crate) fn main_window<R: Runtime>(
     match tauri::WebviewWindowBuilder::from_config(app, &config).and_then(|b| b.build()) {
         Ok(w) => {
             log::info!("main window opened");
+            #[cfg(target_os = "linux")]
+            draw_without_compositing(&w);
             Some(w)
         }
         Err(e) => {
             log::warn!("could not open the main window: {e}");
             None
         }
+    }
+}
+
+/// WebKitGTK composites every page with OpenGL by default; without a GPU (a virtual machine,
+/// a remote desktop, Mesa's llvmpipe) that costs the first frame about half a second and the
+/// web process some 60 MiB, for a page of cards that has nothing to composite. Measured with
+/// `scripts/bench.sh`; WebView2 and WKWebView decide this themselves.
+#[cfg(target_os = "linux")]
+fn draw_without_compositing<R: Runtime>(w: &tauri::WebviewWindow<R>) {
+    let done = w.with_webview(|webview| {
+        use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+        if let Some(settings) = webview.inner().settings() {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+        }
+    });
+    if let Err(e) = done {
+        log::warn!("could not set the webview's drawing: {e}");
     }
 }
 
