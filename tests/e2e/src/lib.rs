@@ -657,6 +657,18 @@ impl Harness {
         }
     }
 
+    /// Scrolls the first element matching `selector` (if any) to the middle of the window, for
+    /// a screenshot of it.
+    pub async fn scroll_to(&self, selector: &str) {
+        self.app()
+            .execute(
+                "document.querySelector(arguments[0])?.scrollIntoView({block: 'center'});",
+                vec![serde_json::json!(selector)],
+            )
+            .await
+            .unwrap();
+    }
+
     /// Clicks `selector` in the app's window once it is displayed, after scrolling it to the
     /// middle of the window (the sticky header would otherwise cover what sits at the top).
     ///

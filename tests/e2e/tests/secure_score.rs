@@ -159,13 +159,7 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
     assert_eq!(n.summary, "Secure Score confirms the fix of INC0010001");
     h.wait_text("#verdict-AdminMFAV2", "Verified by Secure Score")
         .await;
-    h.app()
-        .execute(
-            "document.querySelector(\"tr[data-action-id='AdminMFAV2']\")?.scrollIntoView({block: 'center'})",
-            vec![],
-        )
-        .await
-        .unwrap();
+    h.scroll_to("tr[data-action-id='AdminMFAV2']").await;
     h.doc_shot("actions-verified").await;
 
     // The control loses its points again: Regressed, told once, and the action can get a new
@@ -181,13 +175,7 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
         .expect("no notification for the regression");
     assert!(n.summary.contains("INC0010001"), "{}", n.summary);
     h.wait_text("#verdict-AdminMFAV2", "Regressed").await;
-    h.app()
-        .execute(
-            "document.querySelector(\"tr[data-action-id='AdminMFAV2']\")?.scrollIntoView({block: 'center'})",
-            vec![],
-        )
-        .await
-        .unwrap();
+    h.scroll_to("tr[data-action-id='AdminMFAV2']").await;
     h.shot("actions-regressed").await;
     ms.advance_clock(Duration::from_secs(120));
     ms.new_snapshot();

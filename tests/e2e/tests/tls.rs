@@ -55,13 +55,7 @@ async fn an_untrusted_inspection_ca_is_named_by_the_connection_check() {
         line.contains("Ask IT to install the root certificate"),
         "{line}"
     );
-    h.app()
-        .execute(
-            "document.getElementById('doctor-https').scrollIntoView({block:'center'})",
-            vec![],
-        )
-        .await
-        .unwrap();
+    h.scroll_to("#doctor-https").await;
     h.doc_shot("check-tls-issuer").await;
     h.finish().await;
 }

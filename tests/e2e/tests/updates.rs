@@ -68,13 +68,7 @@ async fn an_update_is_offered_and_a_download_signed_by_another_key_is_refused() 
         "the update was downloaded before the admin asked: {:?}",
         server.requests()
     );
-    h.app()
-        .execute(
-            "document.getElementById('install-update').scrollIntoView({block:'center'})",
-            vec![],
-        )
-        .await
-        .unwrap();
+    h.scroll_to("#install-update").await;
     h.doc_shot("settings-update-available").await;
 
     // Signed by another key: refused, with the words that say so.

@@ -94,13 +94,7 @@ async fn a_fulfillers_change_notifies_with_the_admins_state_name() {
     until("no autostart entry", || !autostart_entries().is_empty()).await;
     let entry = std::fs::read_to_string(&autostart_entries()[0]).unwrap();
     assert!(entry.contains("--minimized"), "{entry}");
-    h.app()
-        .execute(
-            "document.getElementById('notifications-card')?.scrollIntoView({block: 'center'})",
-            vec![],
-        )
-        .await
-        .unwrap();
+    h.scroll_to("#notifications-card").await;
     h.doc_shot("notifications-settings").await;
     h.click("#watch-autostart").await;
     until("the autostart entry stayed", || {
