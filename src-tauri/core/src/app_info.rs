@@ -86,7 +86,7 @@ pub struct AppState {
     pub selected: Option<String>,
     /// The screen to open on (`/settings`, from the tray's menu), once; else none.
     pub open_at: Option<String>,
-    /// What the organisation presets and locks (the forms show it; the registry enforces it).
+    /// What the organisation presets and locks (the forms show it; each sign-in checks it).
     pub policy: crate::policy::Policy,
     /// The ticket kinds, in the order the UI shows them.
     pub kinds: &'static [KindSpec],

@@ -10,7 +10,7 @@
 //! ServiceNow instance, client ID, integration user, redirect port, the Microsoft tenant and
 //! client ID and the notification interval, each with an optional `<Name>Locked`. A preset fills
 //! the forms; a locked one is the only value the app accepts (the UI shows it read-only, "Set by
-//! your organisation", and the registry refuses another). Names are matched without regard to
+//! your organisation", and every sign-in refuses another). Names are matched without regard to
 //! case, like the registry's. Unknown names and unusable values are logged and ignored: a policy
 //! never stops the app from starting.
 
@@ -265,195 +265,100 @@ impl Policy {
 
     /// The names set, for the log: which are locked, never the values.
     pub fn summary(&self) -> String {
-        let mut parts = Vec::new();
-        if self.disable_updates {
-            parts.push("DisableUpdates".to_owned());
-        }
-        let mut preset = |name: &str, locked: Option<bool>| {
-            if let Some(locked) = locked {
-                parts.push(if locked {
+        let locks = [
+            (
+                "ServiceNowInstance",
+                self.servicenow_instance.as_ref().map(|p| p.locked),
+            ),
+            (
+                "ServiceNowClientId",
+                self.servicenow_client_id.as_ref().map(|p| p.locked),
+            ),
+            (
+                "IntegrationUser",
+                self.integration_user.as_ref().map(|p| p.locked),
+            ),
+            (
+                "RedirectPort",
+                self.redirect_port.as_ref().map(|p| p.locked),
+            ),
+            (
+                "MicrosoftTenant",
+                self.microsoft_tenant.as_ref().map(|p| p.locked),
+            ),
+            (
+                "MicrosoftClientId",
+                self.microsoft_client_id.as_ref().map(|p| p.locked),
+            ),
+            (
+                "NotificationIntervalSeconds",
+                self.notification_interval_secs.as_ref().map(|p| p.locked),
+            ),
+        ];
+        let disable = self.disable_updates.then(|| "DisableUpdates".to_owned());
+        let presets = locks.into_iter().filter_map(|(name, locked)| {
+            locked.map(|l| {
+                if l {
                     format!("{name} (locked)")
                 } else {
                     name.to_owned()
-                });
-            }
-        };
-        preset(
-            "ServiceNowInstance",
-            self.servicenow_instance.as_ref().map(|p| p.locked),
-        );
-        preset(
-            "ServiceNowClientId",
-            self.servicenow_client_id.as_ref().map(|p| p.locked),
-        );
-        preset(
-            "IntegrationUser",
-            self.integration_user.as_ref().map(|p| p.locked),
-        );
-        preset(
-            "RedirectPort",
-            self.redirect_port.as_ref().map(|p| p.locked),
-        );
-        preset(
-            "MicrosoftTenant",
-            self.microsoft_tenant.as_ref().map(|p| p.locked),
-        );
-        preset(
-            "MicrosoftClientId",
-            self.microsoft_client_id.as_ref().map(|p| p.locked),
-        );
-        preset(
-            "NotificationIntervalSeconds",
-            self.notification_interval_secs.as_ref().map(|p| p.locked),
-        );
-        parts.join(", ")
+                }
+            })
+        });
+        disable
+            .into_iter()
+            .chain(presets)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Builds the policy from the managed place's values; returns what it could not use.
     pub fn from_values(values: &BTreeMap<String, Raw>) -> (Policy, Vec<Problem>) {
-        let mut problems = Vec::new();
-        // Case-insensitive names, like the registry's; the last spelling read wins.
-        let mut by_name: BTreeMap<String, (&str, &Raw)> = BTreeMap::new();
-        for (name, raw) in values {
-            let lower = name.to_ascii_lowercase();
-            let known = KEYS.iter().any(|k| {
-                let k = k.to_ascii_lowercase();
-                lower == k || (k != "disableupdates" && lower == format!("{k}locked"))
-            });
-            if known {
-                by_name.insert(lower, (name.as_str(), raw));
-            } else {
-                problems.push(Problem {
-                    key: printable(name),
-                    what: "not a setting Ticket Bridge knows".into(),
-                });
-            }
-        }
-        let get = |key: &str| by_name.get(&key.to_ascii_lowercase()).copied();
-        let mut bad = |key: &str, what: &str| {
-            problems.push(Problem {
-                key: key.to_owned(),
-                what: what.to_owned(),
-            })
-        };
-
-        let mut policy = Policy::default();
-        if let Some((_, raw)) = get("DisableUpdates") {
-            match raw.as_bool() {
-                Some(b) => policy.disable_updates = b,
-                None => bad("DisableUpdates", "expected true or false (1 or 0)"),
-            }
-        }
-
-        // Each preset: the value checked with the app's own rules, then its lock.
-        let mut preset = |key: &str, parse: &dyn Fn(&Raw) -> std::result::Result<Raw, String>| {
-            let (_, raw) = get(key)?;
-            let value = match parse(raw) {
-                Ok(v) => v,
-                Err(what) => {
-                    bad(key, &what);
-                    return None;
-                }
-            };
-            let lock_key = format!("{key}Locked");
-            let locked = match get(&lock_key) {
-                None => false,
-                Some((_, l)) => match l.as_bool() {
-                    Some(b) => b,
-                    None => {
-                        // An unreadable lock locks: IT meant something, and the value still
-                        // stands as they set it.
-                        bad(
-                            &lock_key,
-                            "expected true or false (1 or 0); treated as locked",
-                        );
-                        true
-                    }
-                },
-            };
-            Some((value, locked))
-        };
-        let text = |raw: &Raw| -> std::result::Result<String, String> {
-            let t = raw.as_text().ok_or("expected text")?.trim();
-            if t.is_empty() || t.chars().count() > MAX_TEXT || t.chars().any(char::is_control) {
-                return Err("expected a short line of text".into());
-            }
-            Ok(t.to_owned())
-        };
-        let as_text = |(v, locked): (Raw, bool)| match v {
-            Raw::Text(t) => Preset { value: t, locked },
-            _ => unreachable!("parsed as text"),
-        };
-        let as_int = |(v, locked): (Raw, bool)| match v {
-            Raw::Int(i) => (i, locked),
-            _ => unreachable!("parsed as a number"),
-        };
-
-        policy.servicenow_instance = preset("ServiceNowInstance", &|raw| {
-            let t = text(raw)?;
-            crate::servicenow::InstanceUrl::parse(&t)
-                .map(|i| Raw::Text(i.to_string()))
-                .map_err(|_| {
-                    "expected an instance address such as https://contoso.service-now.com".into()
-                })
-        })
-        .map(as_text);
-        policy.servicenow_client_id =
-            preset("ServiceNowClientId", &|raw| text(raw).map(Raw::Text)).map(as_text);
-        policy.integration_user =
-            preset("IntegrationUser", &|raw| text(raw).map(Raw::Text)).map(as_text);
-        policy.redirect_port = preset("RedirectPort", &|raw| {
-            let port = raw.as_int().ok_or("expected a port number")?;
-            let ok = u16::try_from(port).ok().filter(|p| {
-                (crate::connection::MIN_PORT..=crate::connection::MAX_PORT).contains(p)
-            });
-            ok.map(|p| Raw::Int(p.into())).ok_or_else(|| {
-                format!(
-                    "expected a port from {} to {}",
-                    crate::connection::MIN_PORT,
-                    crate::connection::MAX_PORT
-                )
-            })
-        })
-        .map(as_int)
-        .map(|(p, locked)| Preset {
-            value: p as u16,
-            locked,
-        });
-        policy.microsoft_tenant = preset("MicrosoftTenant", &|raw| {
-            let t = text(raw)?;
-            crate::oauth::microsoft::parse_tenant(&t)
-                .map(Raw::Text)
-                .map_err(|_| {
+        let mut r = Reader::new(values);
+        let policy = Policy {
+            disable_updates: r.flag("DisableUpdates"),
+            servicenow_instance: r.preset("ServiceNowInstance", |raw| {
+                crate::servicenow::InstanceUrl::parse(&text(raw)?)
+                    .map(|i| i.to_string())
+                    .map_err(|_| {
+                        "expected an instance address such as https://contoso.service-now.com"
+                            .into()
+                    })
+            }),
+            servicenow_client_id: r.preset("ServiceNowClientId", text),
+            integration_user: r.preset("IntegrationUser", text),
+            redirect_port: r.preset("RedirectPort", |raw| {
+                use crate::connection::{MAX_PORT, MIN_PORT};
+                raw.as_int()
+                    .and_then(|p| u16::try_from(p).ok())
+                    .filter(|p| (MIN_PORT..=MAX_PORT).contains(p))
+                    .ok_or_else(|| format!("expected a port from {MIN_PORT} to {MAX_PORT}"))
+            }),
+            microsoft_tenant: r.preset("MicrosoftTenant", |raw| {
+                crate::oauth::microsoft::parse_tenant(&text(raw)?).map_err(|_| {
                     "expected a tenant ID or a domain such as contoso.onmicrosoft.com".into()
                 })
-        })
-        .map(as_text);
-        policy.microsoft_client_id = preset("MicrosoftClientId", &|raw| {
-            let t = text(raw)?.to_ascii_lowercase();
-            if crate::oauth::microsoft::is_guid(&t) {
-                Ok(Raw::Text(t))
-            } else {
-                Err("expected an application (client) ID, a GUID".into())
-            }
-        })
-        .map(as_text);
-        policy.notification_interval_secs = preset("NotificationIntervalSeconds", &|raw| {
-            use crate::tickets::watcher::{MAX_INTERVAL_SECS, MIN_INTERVAL_SECS};
-            raw.as_int()
-                .and_then(|i| u64::try_from(i).ok())
-                .filter(|i| (MIN_INTERVAL_SECS..=MAX_INTERVAL_SECS).contains(i))
-                .map(|i| Raw::Int(i as i64))
-                .ok_or_else(|| {
-                    format!("expected seconds from {MIN_INTERVAL_SECS} to {MAX_INTERVAL_SECS}")
-                })
-        })
-        .map(as_int)
-        .map(|(i, locked)| Preset {
-            value: i as u64,
-            locked,
-        });
-        (policy, problems)
+            }),
+            microsoft_client_id: r.preset("MicrosoftClientId", |raw| {
+                let t = text(raw)?.to_ascii_lowercase();
+                if crate::oauth::microsoft::is_guid(&t) {
+                    Ok(t)
+                } else {
+                    Err("expected an application (client) ID, a GUID".into())
+                }
+            }),
+            notification_interval_secs: r.preset("NotificationIntervalSeconds", |raw| {
+                use crate::tickets::watcher::{MAX_INTERVAL_SECS, MIN_INTERVAL_SECS};
+                raw.as_int()
+                    .and_then(|i| u64::try_from(i).ok())
+                    .filter(|i| (MIN_INTERVAL_SECS..=MAX_INTERVAL_SECS).contains(i))
+                    .ok_or_else(|| {
+                        format!("expected seconds from {MIN_INTERVAL_SECS} to {MAX_INTERVAL_SECS}")
+                    })
+            }),
+            source: None,
+        };
+        (policy, r.problems)
     }
 
     /// Refuses a value the organisation locked to another.
@@ -507,6 +412,98 @@ impl Policy {
             &client_id.trim().to_ascii_lowercase(),
         )
     }
+}
+
+/// Reads a policy's values by name, without regard to case, and keeps what it could not use.
+struct Reader<'a> {
+    by_name: BTreeMap<String, &'a Raw>,
+    problems: Vec<Problem>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(values: &'a BTreeMap<String, Raw>) -> Reader<'a> {
+        let mut r = Reader {
+            by_name: BTreeMap::new(),
+            problems: Vec::new(),
+        };
+        for (name, raw) in values {
+            let lower = name.to_ascii_lowercase();
+            let known = KEYS.iter().any(|k| {
+                let k = k.to_ascii_lowercase();
+                lower == k || (k != "disableupdates" && lower == format!("{k}locked"))
+            });
+            if known {
+                // The last spelling read wins, like the registry's one name.
+                r.by_name.insert(lower, raw);
+            } else {
+                r.bad(&printable(name), "not a setting Ticket Bridge knows");
+            }
+        }
+        r
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Raw> {
+        self.by_name.get(&key.to_ascii_lowercase()).copied()
+    }
+
+    fn bad(&mut self, key: &str, what: &str) {
+        self.problems.push(Problem {
+            key: key.to_owned(),
+            what: what.to_owned(),
+        });
+    }
+
+    /// A true-or-false setting; absent or unusable is false.
+    fn flag(&mut self, key: &str) -> bool {
+        let raw = self.get(key);
+        match raw.map(Raw::as_bool) {
+            None => false,
+            Some(Some(b)) => b,
+            Some(None) => {
+                self.bad(key, "expected true or false (1 or 0)");
+                false
+            }
+        }
+    }
+
+    /// A preset: the value checked with the app's own rules, then its `<key>Locked`.
+    fn preset<T>(
+        &mut self,
+        key: &str,
+        parse: impl FnOnce(&Raw) -> std::result::Result<T, String>,
+    ) -> Option<Preset<T>> {
+        let value = match parse(self.get(key)?) {
+            Ok(v) => v,
+            Err(what) => {
+                self.bad(key, &what);
+                return None;
+            }
+        };
+        let lock_key = format!("{key}Locked");
+        let locked = match self.get(&lock_key).map(Raw::as_bool) {
+            None => false,
+            Some(Some(b)) => b,
+            Some(None) => {
+                // An unreadable lock locks: IT meant something, and the value still stands as
+                // they set it.
+                self.bad(
+                    &lock_key,
+                    "expected true or false (1 or 0); treated as locked",
+                );
+                true
+            }
+        };
+        Some(Preset { value, locked })
+    }
+}
+
+/// A text value: one short line.
+fn text(raw: &Raw) -> std::result::Result<String, String> {
+    let t = raw.as_text().ok_or("expected text")?.trim();
+    if t.is_empty() || t.chars().count() > MAX_TEXT || t.chars().any(char::is_control) {
+        return Err("expected a short line of text".into());
+    }
+    Ok(t.to_owned())
 }
 
 /// The error for a value the organisation locked; `setting` names the field (the UI words it).

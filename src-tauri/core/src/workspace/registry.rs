@@ -529,7 +529,6 @@ impl Workspaces {
         request: ConnectRequest,
     ) -> Result<ConnectResult> {
         let instance = Self::instance_of(&request)?;
-        self.options.policy.check_connect(&request)?;
         let sign_in = match workspace {
             Some(id) => {
                 let ws = self.get(id)?;
