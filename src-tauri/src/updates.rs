@@ -78,7 +78,7 @@ pub(crate) fn install<R: Runtime>(
     kv: Arc<dyn SettingsKv>,
     policy: &Policy,
     plugin: bool,
-) -> Arc<Updates> {
+) {
     let has_source = plugin && !matches!(source(app), Source::None);
     let updates = Arc::new(Updates::load(
         kv,
@@ -106,7 +106,6 @@ pub(crate) fn install<R: Runtime>(
             }
         });
     }
-    updates
 }
 
 fn publish<R: Runtime>(app: &AppHandle<R>, view: &UpdateView) {
