@@ -657,6 +657,32 @@ impl Harness {
         }
     }
 
+    /// Clicks `selector`, a control that navigates, until the page's hash starts with `hash`. A
+    /// list drawn again under the pointer (a score read arriving) can swallow one click, as it
+    /// would a person's; like a person, the test then clicks again.
+    pub async fn click_to(&self, selector: &str, hash: &str) {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            self.click(selector).await;
+            let clicked = tokio::time::Instant::now();
+            while clicked.elapsed() < Duration::from_secs(3) {
+                let now = self
+                    .app()
+                    .execute("return location.hash", vec![])
+                    .await
+                    .unwrap();
+                if now.as_str().is_some_and(|h| h.starts_with(hash)) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "clicking {selector} never led to {hash}"
+            );
+        }
+    }
+
     /// Scrolls the first element matching `selector` (if any) to the middle of the window, for
     /// a screenshot of it.
     pub async fn scroll_to(&self, selector: &str) {

@@ -144,7 +144,7 @@ pub async fn send_incident(h: &Harness, action: &str) -> String {
         .execute("location.hash = '#/actions'", vec![])
         .await
         .unwrap();
-    h.click(&format!("#share-{action}")).await;
+    h.click_to(&format!("#share-{action}"), "#/share").await;
     h.click("#task-kind-incident").await;
     h.click("#send-task").await;
     h.wait_visible("#task-sent").await.text().await.unwrap()

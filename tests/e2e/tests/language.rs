@@ -178,7 +178,7 @@ async fn every_screen_and_notification_follow_the_language_chosen_while_running(
 
         h.go("#/actions").await;
         wait_title(&h, lang, "actions.title").await;
-        h.click(&format!("#share-{TO_SHARE}")).await;
+        h.click_to(&format!("#share-{TO_SHARE}"), "#/share").await;
         wait_title(&h, lang, "share.title").await;
         h.wait_visible("#send-task").await;
         look(&mut h, lang, "share").await;
