@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Fetch the bench's Ticket Bridge tickets with pysnow (PyPI pysnow 0.7.17), for comparison.
 
-Usage: pysnow_load.py http://127.0.0.1:PORT [EXPECTED_COUNT]
+Usage: pysnow_load.py http://127.0.0.1:PORT [EXPECTED_COUNT] [--json PATH]
 
 Basic auth as admin, use_ssl=False. Pages the task table with limit 100 and an offset
 (the page size Ticket Bridge's fetch_all uses) with fetch_all's query and fields until a
-page comes back empty; 5 runs; prints the median and min time. Figures only.
+page comes back empty; 5 runs; prints the median and min time (and writes them to PATH as
+JSON with --json). Figures only.
 """
 
+import json
 import statistics
 import sys
 import time
@@ -43,8 +45,14 @@ def fetch_all(task):
 
 
 def main():
-    base = urlparse(sys.argv[1])
-    expected = int(sys.argv[2]) if len(sys.argv) > 2 else None
+    args = sys.argv[1:]
+    out = None
+    if "--json" in args:
+        at = args.index("--json")
+        out = args[at + 1]
+        del args[at : at + 2]
+    base = urlparse(args[0])
+    expected = int(args[1]) if len(args) > 1 else None
     client = pysnow.Client(
         host=base.netloc, user="admin", password=PASSWORD, use_ssl=False
     )
@@ -62,6 +70,19 @@ def main():
     )
     if expected is not None and count != expected:
         print(f"note: pysnow read {count} records, {expected} inserted")
+    if out:
+        with open(out, "w") as f:
+            json.dump(
+                {
+                    "median_ms": statistics.median(times),
+                    "min_ms": min(times),
+                    "times_ms": times,
+                    "requests": requests,
+                    "records": count,
+                },
+                f,
+                indent=2,
+            )
 
 
 if __name__ == "__main__":

@@ -7,15 +7,25 @@
 //!
 //! 1. `tickets::sync::fetch_all(&api, "local")`: wall time, requests, bytes the simulator sent;
 //! 2. the floor: the same paged GETs with reqwest and a Bearer token, bodies read, not parsed;
-//! 3. a fresh `Board::open` of a saved cache with the 10,000 tickets until `cached()` returns.
+//! 3. a fresh `Board::open` of a saved cache with the 10,000 tickets until `cached()` returns;
+//! 4. `Board::refresh` after a full one when nothing changed (the incremental read).
 //!
 //! Prints a table and writes JSON to `target/bench/ticket-load.json` (or `--out PATH`).
 //!
 //! `--serve`: insert the tickets, print `SIM_BASE_URL=...` and serve until Ctrl-C or SIGTERM
 //! (for the pysnow comparison in `pysnow_load.py`).
+//!
+//! `--latency MS`: the simulator answers every request MS milliseconds late (its `slow`
+//! scenario, slept per request, so requests in flight together wait together, as on an
+//! instance's several nodes). The simulator alone answers a page of 100 in a few milliseconds of
+//! CPU, which on this 2-core machine leaves nothing for pages in flight to overlap; a real
+//! instance takes a few hundred milliseconds for the same page, and that wait is what keeping
+//! pages in flight saves. `scripts/bench-tickets.sh` runs both.
 
 use servicenow_sim::browser::Browser;
-use servicenow_sim::{INTEGRATION_USER, OAuthApp, PASSWORD, RunningSim, Seed, SimConfig};
+use servicenow_sim::{
+    INTEGRATION_USER, OAuthApp, PASSWORD, RunningSim, Scenario, Seed, SimConfig,
+};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -55,14 +65,22 @@ async fn main() {
 
 async fn run() -> AnyResult<()> {
     let mut serve = false;
+    let mut latency_ms: u64 = 0;
     let mut out = PathBuf::from("target/bench/ticket-load.json");
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--serve" => serve = true,
             "--out" => out = args.next().ok_or("--out needs a path")?.into(),
+            "--latency" => {
+                latency_ms = args
+                    .next()
+                    .ok_or("--latency needs milliseconds")?
+                    .parse()
+                    .map_err(|_| "--latency needs a whole number of milliseconds")?;
+            }
             "-h" | "--help" => {
-                println!("usage: ticket-load-bench [--out PATH] | --serve");
+                println!("usage: ticket-load-bench [--latency MS] [--out PATH | --serve]");
                 return Ok(());
             }
             other => return Err(format!("unknown argument '{other}'").into()),
@@ -71,6 +89,11 @@ async fn run() -> AnyResult<()> {
 
     let sim = servicenow_sim::start(SimConfig {
         seed: Seed::Empty,
+        scenarios: if latency_ms > 0 {
+            vec![Scenario::Slow(Duration::from_millis(latency_ms))]
+        } else {
+            Vec::new()
+        },
         ..SimConfig::default()
     })
     .await?;
@@ -80,14 +103,15 @@ async fn run() -> AnyResult<()> {
 
     if serve {
         println!("SIM_BASE_URL={}", sim.base_url());
-        println!("TICKETS={TICKETS} (inserted in {insert_ms:.0} ms)");
+        println!("TICKETS={TICKETS} (inserted in {insert_ms:.0} ms; latency {latency_ms} ms)");
         wait_for_stop().await;
         sim.shutdown().await;
         return Ok(());
     }
 
     println!(
-        "ticket-load-bench: {TICKETS} tickets inserted in {insert_ms:.0} ms; {RUNS} runs each, page size {PAGE}"
+        "ticket-load-bench: {TICKETS} tickets inserted in {insert_ms:.0} ms; {RUNS} runs each, page size {PAGE}, \
+         every answer {latency_ms} ms late"
     );
     let api = connect(&sim).await?;
     let handle = sim.handle();
@@ -132,7 +156,27 @@ async fn run() -> AnyResult<()> {
     std::fs::create_dir_all(&dir)?;
     let cache = dir.join("board.json");
     let _ = std::fs::remove_file(&cache);
-    Board::open(&cache).refresh(&api, TENANT).await?;
+    let synced = Board::open(&cache);
+    synced.refresh(&api, TENANT).await?;
+
+    // (4) a refresh after it, when nothing changed: incremental, the newest second only.
+    let mut incremental = Figures::default();
+    for _ in 0..RUNS {
+        handle.clear_requests();
+        let t = Instant::now();
+        let list = synced.refresh(&api, TENANT).await?;
+        incremental.times.push(ms(t.elapsed()));
+        let reqs = handle.requests();
+        incremental.requests = reqs
+            .iter()
+            .filter(|r| r.path.starts_with("/api/now/table/"))
+            .count();
+        incremental.bytes = reqs.iter().map(|r| r.bytes_out).sum();
+        if list.tickets.len() != TICKETS {
+            eprintln!("note: the refreshed board listed {}", list.tickets.len());
+        }
+    }
+    drop(synced);
     let cache_bytes = std::fs::metadata(&cache)?.len();
     let instance = api.instance().clone();
     let mut board = Figures {
@@ -160,6 +204,7 @@ async fn run() -> AnyResult<()> {
         ("fetch_all (tickets::sync)", &fetch),
         ("raw paged GETs (reqwest, floor)", &floor),
         ("Board::open + cached() (cache file)", &board),
+        ("Board::refresh, nothing changed", &incremental),
     ] {
         println!(
             "{:<38} {:>12.1} {:>10.1} {:>9} {:>9.2}",
@@ -179,9 +224,12 @@ async fn run() -> AnyResult<()> {
         "tickets": TICKETS,
         "runs": RUNS,
         "page_size": PAGE,
+        "latency_ms": latency_ms,
+        "in_flight": sync::IN_FLIGHT,
         "insert_ms": insert_ms,
         "fetch_all": fetch.json(Some(fetched)),
         "raw_paged_gets": floor.json(None),
+        "refresh_nothing_changed": incremental.json(None),
         "board_open_cached": {
             "median_ms": board.median(),
             "min_ms": board.min(),
@@ -257,6 +305,11 @@ fn mix(i: u64) -> u32 {
 fn insert_tickets(sim: &RunningSim) -> AnyResult<()> {
     let handle = sim.handle();
     for i in 0..TICKETS {
+        // Ten tickets a second, as if raised over the hours before: an incremental refresh
+        // then reads again only the newest second's.
+        if i > 0 && i % 10 == 0 {
+            handle.advance_clock(Duration::from_secs(1));
+        }
         let action = ACTIONS[i % ACTIONS.len()];
         let table = if i % 3 == 0 {
             "change_request"

@@ -311,8 +311,8 @@ async fn fetch_all_pages_until_an_empty_page() {
     assert_eq!(pages, 4, "three pages and the empty one that ends it");
 }
 
-/// A first sync reads the pages the count promises a few at a time, each page once, in order,
-/// and the empty page that ends it.
+/// A first sync reads the pages the count promises a few at a time (at most four in flight),
+/// each page once, and the empty page that ends it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fetch_all_reads_each_page_once_a_few_at_a_time() {
     let (w, api) = connected("tk-window").await;
@@ -324,8 +324,15 @@ async fn fetch_all_reads_each_page_once_a_few_at_a_time() {
         )
         .unwrap();
     }
+    // Every answer late, as a real instance's: pages asked together are answered together.
+    sim.set_scenario(Scenario::Slow(std::time::Duration::from_millis(200)));
     sim.clear_requests();
     let all = fetch_all(&api, TENANT).await.unwrap();
+    assert_eq!(
+        sim.max_table_requests_in_flight(),
+        ticket_bridge_core::tickets::sync::IN_FLIGHT,
+        "never more than four pages in flight, and four while there are pages to read"
+    );
     assert_eq!(all.len(), 1050);
     let names: std::collections::HashSet<_> =
         all.iter().map(|t| t.short_description.clone()).collect();
@@ -351,6 +358,110 @@ async fn fetch_all_reads_each_page_once_a_few_at_a_time() {
         "no page read twice: {offsets:?}"
     );
     assert_eq!(sorted, (0..=11).map(|p| p * 100).collect::<Vec<_>>());
+}
+
+/// After the first full read, a refresh reads only what changed since the newest change it
+/// has (one request when nothing did), merges it, and keeps every other ticket; a day after the
+/// last full read it reads everything again, so a ticket gone from the instance leaves the list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_reads_only_what_changed_and_everything_once_a_day() {
+    use ticket_bridge_core::tickets::board::{Board, FULL_SYNC_EVERY};
+    let (w, api) = connected("tk-incremental").await;
+    let sim = w.sim.handle();
+    let mut ids = Vec::new();
+    for i in 0..250 {
+        // The newest second read is read again (a ticket changed later in that same second is
+        // not missed): only the last ticket carries it here, as in life.
+        if i == 249 {
+            sim.advance_clock(std::time::Duration::from_secs(2));
+        }
+        ids.push(
+            sim.insert_record(
+                if i % 2 == 0 { "incident" } else { "change_request" },
+                json!({"short_description": format!("t{i}"), "correlation_id": format!("tb1/{TENANT}/A{i}/{i:08x}")}),
+            )
+            .unwrap(),
+        );
+    }
+    let dir = Dir::new("incremental");
+    let board = Board::open(dir.0.join("board.json"));
+    let t0 = Utc::now();
+    let task_reads = |sim: &SimHandle| -> Vec<String> {
+        sim.requests()
+            .iter()
+            .filter(|r| r.path == "/api/now/table/task")
+            .map(|r| r.query.clone().unwrap_or_default())
+            .collect()
+    };
+
+    sim.clear_requests();
+    let list = board.refresh_at(&api, TENANT, t0).await.unwrap();
+    assert_eq!(list.tickets.len(), 250);
+    let full = task_reads(&sim);
+    assert_eq!(full.len(), 4, "three pages and the empty one: {full:?}");
+    assert!(
+        full.iter().all(|q| !q.contains("sys_updated_on%3E%3D")),
+        "{full:?}"
+    );
+
+    // Nothing changed: the newest second again and the empty page that ends it.
+    sim.advance_clock(std::time::Duration::from_secs(5));
+    sim.clear_requests();
+    let list = board.refresh_at(&api, TENANT, t0 + Duration::minutes(1)).await.unwrap();
+    assert_eq!(list.tickets.len(), 250);
+    let reads = task_reads(&sim);
+    assert_eq!(reads.len(), 2, "{reads:?}");
+    assert!(reads.iter().all(|q| q.contains("sys_updated_on%3E%3D")), "{reads:?}");
+    let rows: usize = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/now/table/task")
+        .map(|r| r.bytes_out as usize)
+        .sum();
+    assert!(rows < 2_000, "one ticket read again, not 250: {rows} bytes");
+
+    // One ticket changes and one is created: the refresh reads those two, and keeps the rest.
+    sim.advance_clock(std::time::Duration::from_secs(5));
+    assert!(sim.update_record("incident", &ids[0], json!({"state": "2"})));
+    sim.insert_record(
+        "incident",
+        json!({"short_description": "new", "correlation_id": format!("tb1/{TENANT}/New/0000beef")}),
+    )
+    .unwrap();
+    sim.clear_requests();
+    let list = board.refresh_at(&api, TENANT, t0 + Duration::minutes(2)).await.unwrap();
+    assert_eq!(list.tickets.len(), 251);
+    let changed = list.tickets.iter().find(|t| t.sys_id == ids[0]).unwrap();
+    assert_eq!(changed.state, "2");
+    assert!(list.tickets.iter().any(|t| t.name == "new"));
+    let bytes: u64 = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/now/table/task")
+        .map(|r| r.bytes_out)
+        .sum();
+    assert_eq!(task_reads(&sim).len(), 2);
+    assert!(bytes < 4_000, "only the changed tickets were read: {bytes} bytes");
+
+    // The cache read again from disk keeps its mark: the next refresh is incremental too.
+    let reopened = Board::open(dir.0.join("board.json"));
+    sim.clear_requests();
+    reopened.refresh_at(&api, TENANT, t0 + Duration::minutes(3)).await.unwrap();
+    assert!(
+        task_reads(&sim).iter().all(|q| q.contains("sys_updated_on%3E%3D")),
+        "incremental after a restart"
+    );
+
+    // A day on, a ticket deleted on the instance leaves the list with the full read.
+    sim.clear_requests();
+    assert!(sim.delete_record("change_request", &ids[1]));
+    let list = reopened
+        .refresh_at(&api, TENANT, t0 + FULL_SYNC_EVERY + Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(list.tickets.len(), 250);
+    assert!(list.tickets.iter().all(|t| t.sys_id != ids[1]));
+    assert_eq!(task_reads(&sim).len(), 4, "everything read again");
 }
 
 #[tokio::test]

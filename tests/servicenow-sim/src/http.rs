@@ -203,6 +203,15 @@ fn new_session_id() -> String {
     hex(&bytes).to_uppercase()
 }
 
+struct TableInFlight(AppState);
+
+impl Drop for TableInFlight {
+    fn drop(&mut self) {
+        let mut shared = self.0.lock();
+        shared.table_in_flight = shared.table_in_flight.saturating_sub(1);
+    }
+}
+
 /// The middleware around every route.
 pub async fn middleware(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
     let method = req.method().to_string();
@@ -239,6 +248,10 @@ pub async fn middleware(State(app): State<AppState>, mut req: Request, next: Nex
             }
             _ => None,
         };
+        if path.starts_with("/api/now/table/") {
+            shared.table_in_flight += 1;
+            shared.table_in_flight_max = shared.table_in_flight_max.max(shared.table_in_flight);
+        }
         let ip_blocked = shared.has("ip-blocked");
         let answered_here = ip_blocked || (is_api && rate.is_some());
         let fault = if !answered_here && path.starts_with("/api/now/table/") {
@@ -248,6 +261,10 @@ pub async fn middleware(State(app): State<AppState>, mut req: Request, next: Nex
         };
         (slow, ip_blocked, rate, fault)
     };
+    // Counted down however the answer ends (a client that hangs up drops this future).
+    let _in_flight = path
+        .starts_with("/api/now/table/")
+        .then(|| TableInFlight(app.clone()));
     if let Some(d) = slow {
         tokio::time::sleep(d).await;
     }

@@ -149,6 +149,8 @@ pub async fn start(config: SimConfig) -> std::io::Result<RunningSim> {
         refresh_tokens: HashMap::new(),
         token_requests: HashMap::new(),
         requests: Vec::new(),
+        table_in_flight: 0,
+        table_in_flight_max: 0,
         access_token_lifetime: config.access_token_lifetime,
         refresh_token_lifetime: config.refresh_token_lifetime,
         public_url,
@@ -370,7 +372,14 @@ impl SimHandle {
     }
 
     pub fn clear_requests(&self) {
-        self.app.lock().requests.clear();
+        let mut shared = self.app.lock();
+        shared.requests.clear();
+        shared.table_in_flight_max = shared.table_in_flight;
+    }
+
+    /// The most Table API requests answered at once since the log was last cleared.
+    pub fn max_table_requests_in_flight(&self) -> usize {
+        self.app.lock().table_in_flight_max
     }
 
     /// `POST /oauth_token.do` calls by `grant_type` ("" when absent or not a form).
@@ -452,6 +461,11 @@ impl SimHandle {
             .store
             .update(table, sys_id, &fields, &actor, &now)
             .is_some()
+    }
+
+    /// Delete a record as an admin would on the instance. Returns false when there is none.
+    pub fn delete_record(&self, table: &str, sys_id: &str) -> bool {
+        self.app.lock().store.delete(table, sys_id)
     }
 
     /// Move the simulator's clock (token and code expiry, audit dates).

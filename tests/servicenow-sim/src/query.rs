@@ -160,14 +160,27 @@ impl Query {
                 .any(|groups| groups.iter().all(|g| g.iter().any(|c| c.matches(rec))))
     }
 
-    /// Sort in place by the ORDERBY clauses (stable; first clause wins).
+    /// Sort in place by the ORDERBY clauses (stable; first clause wins). Each row's keys are
+    /// read (and parsed as numbers) once, not at every comparison: a page of a 10,000-row
+    /// table is then a scan and one cheap sort.
     pub fn sort(&self, rows: &mut [&Record]) {
         if self.order.is_empty() {
             return;
         }
-        rows.sort_by(|a, b| {
-            for (field, desc) in &self.order {
-                let ord = compare(str_field(a, field), str_field(b, field));
+        let mut keyed: Vec<(Vec<Key<'_>>, &Record)> = rows
+            .iter()
+            .map(|r| {
+                let keys = self
+                    .order
+                    .iter()
+                    .map(|(field, _)| Key::of(str_field(r, field)))
+                    .collect();
+                (keys, *r)
+            })
+            .collect();
+        keyed.sort_by(|(a, _), (b, _)| {
+            for ((x, y), (_, desc)) in a.iter().zip(b).zip(&self.order) {
+                let ord = x.compare(y);
                 let ord = if *desc { ord.reverse() } else { ord };
                 if ord != Ordering::Equal {
                     return ord;
@@ -175,6 +188,31 @@ impl Query {
             }
             Ordering::Equal
         });
+        for (slot, (_, r)) in rows.iter_mut().zip(keyed) {
+            *slot = r;
+        }
+    }
+}
+
+/// One sort key: the text, and its value when it reads as a number.
+struct Key<'a> {
+    text: &'a str,
+    number: Option<f64>,
+}
+
+impl<'a> Key<'a> {
+    fn of(text: &'a str) -> Self {
+        Key {
+            text,
+            number: text.parse::<f64>().ok(),
+        }
+    }
+
+    fn compare(&self, other: &Key<'_>) -> Ordering {
+        match (self.number, other.number) {
+            (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+            _ => self.text.cmp(other.text),
+        }
     }
 }
 

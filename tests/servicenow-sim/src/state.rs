@@ -124,6 +124,9 @@ pub struct Shared {
     pub refresh_tokens: HashMap<String, TokenInfo>,
     pub token_requests: HashMap<String, usize>,
     pub requests: Vec<RequestRecord>,
+    /// Table API requests being answered now, and the most at once since the log was cleared.
+    pub table_in_flight: usize,
+    pub table_in_flight_max: usize,
     pub access_token_lifetime: Duration,
     pub refresh_token_lifetime: Duration,
     /// Base of the `link` URLs and `Location` headers.

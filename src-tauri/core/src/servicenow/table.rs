@@ -328,19 +328,26 @@ impl ServiceNow {
         rows(self.get(&path, doing).await?.body, doing)
     }
 
-    /// One page of the tickets whose correlation id starts with one of `prefixes`, in creation
-    /// order, and how many there are in all (ServiceNow's `X-Total-Count`, when it sends one).
+    /// One page of the tickets whose correlation id starts with one of `prefixes` (and, with
+    /// `since`, changed at or after it), in creation order, and how many there are in all
+    /// (ServiceNow's `X-Total-Count`, when it sends one). Creation order does not move while
+    /// tickets change, so paging by offset neither skips nor repeats one.
     pub async fn tickets_page(
         &self,
         prefixes: &[String],
+        since: Option<DateTime<Utc>>,
         fields: &[&str],
         limit: usize,
         offset: usize,
     ) -> Result<(Vec<Record>, Option<u64>)> {
         let doing = Doing::ReadTickets;
-        let query = Query::new()
+        let mut query = Query::new()
             .of_kinds()
-            .starts_with_any("correlation_id", prefixes)
+            .starts_with_any("correlation_id", prefixes);
+        if let Some(s) = since {
+            query = query.at_or_after("sys_updated_on", s);
+        }
+        let query = query
             .order_by("sys_created_on")
             .order_by("sys_id");
         let path = list_path(&List {

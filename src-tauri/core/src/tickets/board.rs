@@ -23,6 +23,16 @@ use std::sync::{Arc, Mutex};
 struct BoardFile {
     version: u32,
     fetched_at: Option<DateTime<Utc>>,
+    /// The newest `sys_updated_on` a sync has read (the instance's clock): the next refresh
+    /// reads only the tickets changed since. The watcher's merges leave it alone (they read
+    /// from the watcher's own watermark).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    synced_through: Option<DateTime<Utc>>,
+    /// When every ticket was last read whole (this machine's clock). After
+    /// [`FULL_SYNC_EVERY`] a refresh reads them all again, so tickets deleted on the instance
+    /// leave the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    full_sync_at: Option<DateTime<Utc>>,
     #[serde(default)]
     tickets: Vec<Ticket>,
     #[serde(default)]
@@ -127,6 +137,9 @@ pub fn record_url(instance: &InstanceUrl, table: &str, sys_id: &str) -> String {
 }
 
 /// The cached board of one workspace. Clones share it.
+/// How long an incremental refresh may build on the last full one.
+pub const FULL_SYNC_EVERY: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
 #[derive(Clone)]
 pub struct Board {
     inner: Arc<BoardInner>,
@@ -224,34 +237,103 @@ impl Board {
         }
     }
 
-    /// Reads every ticket of the tenant and the state labels, then saves them (the file on a
-    /// blocking thread).
+    /// Brings the cached list up to date, then saves it (the file on a blocking thread). The
+    /// first time, and once [`FULL_SYNC_EVERY`], every ticket of the tenant and the state labels
+    /// are read; in between, only the tickets changed since the newest change already read
+    /// (one request when nothing changed), merged into the list.
     pub async fn refresh<O: super::correlation::Owners + ?Sized>(
         &self,
         api: &ServiceNow,
         owners: &O,
     ) -> Result<TicketList> {
-        let tickets = sync::fetch_all(api, owners).await?;
-        let labels = sync::state_labels(api).await.unwrap_or_default();
+        self.refresh_at(api, owners, Utc::now()).await
+    }
+
+    /// [`Board::refresh`] with this machine's clock reading `now`.
+    pub async fn refresh_at<O: super::correlation::Owners + ?Sized>(
+        &self,
+        api: &ServiceNow,
+        owners: &O,
+        now: DateTime<Utc>,
+    ) -> Result<TicketList> {
+        let since = Self::incremental_since(&self.lock(), now);
         let board = self.clone();
-        tokio::task::spawn_blocking(move || board.replace(tickets, labels))
-            .await
-            .map_err(Error::internal)??;
+        match since {
+            Some(since) => {
+                let changed = sync::fetch_changed(api, owners, Some(since)).await?;
+                tokio::task::spawn_blocking(move || board.merge_synced(changed, now))
+                    .await
+                    .map_err(Error::internal)??;
+            }
+            None => {
+                let tickets = sync::fetch_all(api, owners).await?;
+                let labels = sync::state_labels(api).await.unwrap_or_default();
+                tokio::task::spawn_blocking(move || board.replace_at(tickets, labels, now))
+                    .await
+                    .map_err(Error::internal)??;
+            }
+        }
         let mut list = self.cached(api.instance());
         list.from_cache = false;
         Ok(list)
     }
 
+    /// Where an incremental refresh starts, or `None` when the next one must read everything.
+    fn incremental_since(data: &BoardFile, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let full = data.full_sync_at?;
+        // A clock set back makes the last full sync look recent forever: read everything.
+        if full > now || now - full >= FULL_SYNC_EVERY {
+            return None;
+        }
+        data.synced_through
+    }
+
     /// Replaces the cached tickets (and the labels, when some were read), then saves them.
-    pub fn replace(&self, tickets: Vec<Ticket>, labels: StateLabels) -> Result<()> {
+    fn replace_at(
+        &self,
+        tickets: Vec<Ticket>,
+        labels: StateLabels,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let mut data = self.lock();
         data.version = 1;
+        data.synced_through = tickets.iter().filter_map(|t| t.sys_updated_on).max();
+        data.full_sync_at = Some(now);
         data.tickets = tickets;
         if !labels.is_empty() {
             data.labels = labels;
         }
-        data.fetched_at = Some(Utc::now());
+        data.fetched_at = Some(now);
         self.save(&data)
+    }
+
+    /// Puts what an incremental sync read into the list and moves its mark on.
+    fn merge_synced(&self, changed: Vec<Ticket>, now: DateTime<Utc>) -> Result<()> {
+        let mut data = self.lock();
+        let newest = changed.iter().filter_map(|t| t.sys_updated_on).max();
+        data.synced_through = data.synced_through.max(newest);
+        Self::merge_into(&mut data, changed);
+        data.fetched_at = Some(now);
+        self.save(&data)
+    }
+
+    /// New tickets added, known ones replaced; one pass over each list.
+    fn merge_into(data: &mut BoardFile, tickets: Vec<Ticket>) {
+        let mut at: std::collections::HashMap<String, usize> = data
+            .tickets
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.sys_id.clone(), i))
+            .collect();
+        for t in tickets {
+            match at.get(&t.sys_id) {
+                Some(&i) => data.tickets[i] = t,
+                None => {
+                    at.insert(t.sys_id.clone(), data.tickets.len());
+                    data.tickets.push(t);
+                }
+            }
+        }
     }
 
     /// Forgets the cached tickets (the connection was removed); the admin's own state names
@@ -260,6 +342,8 @@ impl Board {
         let mut data = self.lock();
         data.tickets.clear();
         data.fetched_at = None;
+        data.synced_through = None;
+        data.full_sync_at = None;
         self.save(&data)
     }
 
@@ -281,12 +365,7 @@ impl Board {
             return Ok(());
         }
         let mut data = self.lock();
-        for t in tickets {
-            match data.tickets.iter_mut().find(|old| old.sys_id == t.sys_id) {
-                Some(old) => *old = t,
-                None => data.tickets.push(t),
-            }
-        }
+        Self::merge_into(&mut data, tickets);
         self.save(&data)
     }
 

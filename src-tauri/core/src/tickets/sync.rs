@@ -6,6 +6,7 @@ use super::correlation::Owners;
 use super::model::{TICKET_FIELDS, Ticket, TicketKind};
 use crate::error::Result;
 use crate::servicenow::client::ServiceNow;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -23,11 +24,21 @@ const RATE_LIMIT_TRIES: u32 = 3;
 
 /// Every incident and change request Ticket Bridge raised under `owners`' tenant segments,
 /// oldest first. The first page says how many there are (`X-Total-Count`); the other pages are
-/// then read [`IN_FLIGHT`] at a time, in order, and reading goes on past the count until a page
-/// comes back empty: a short page is not the end, because ServiceNow applies the limit before
+/// then read with [`IN_FLIGHT`] in flight (the next asked as soon as one is answered), and
+/// reading goes on past the count until a page comes back empty: a short page is not the end, because ServiceNow applies the limit before
 /// ACL filtering, and tickets may be created meanwhile. A 429 waits `Retry-After` and asks that
 /// page again. A ticket read twice (pages shift while they are read) is kept once.
 pub async fn fetch_all<O: Owners + ?Sized>(api: &ServiceNow, owners: &O) -> Result<Vec<Ticket>> {
+    fetch_changed(api, owners, None).await
+}
+
+/// As [`fetch_all`], only the tickets changed at or after `since` (ServiceNow's clock) when it
+/// is given: what an incremental sync reads.
+pub async fn fetch_changed<O: Owners + ?Sized>(
+    api: &ServiceNow,
+    owners: &O,
+    since: Option<DateTime<Utc>>,
+) -> Result<Vec<Ticket>> {
     let prefixes = owners.prefixes();
     let mut tickets: Vec<Ticket> = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -47,40 +58,45 @@ pub async fn fetch_all<O: Owners + ?Sized>(api: &ServiceNow, owners: &O) -> Resu
             }
         }
     };
-    let (first, total) = page(api, &prefixes, 0).await?;
+    let (first, total) = page(api, &prefixes, since, 0).await?;
     if first.is_empty() {
         return Ok(tickets);
     }
     keep(first, &mut tickets);
-    // The pages the count promises, a window at a time.
+    // The pages the count promises and the first one past it, [`IN_FLIGHT`] at a time: as soon
+    // as one is answered the next is asked, so a slow page holds up only itself.
     let counted = total
-        .map(|t| (t as usize).div_ceil(PAGE).min(MAX_PAGES))
+        .map(|t| (t as usize).div_ceil(PAGE).clamp(1, MAX_PAGES - 1))
         .unwrap_or(1);
+    let mut answered = BTreeMap::new();
+    let mut set = tokio::task::JoinSet::new();
     let mut next = 1;
-    while next < counted {
-        let window: Vec<usize> = (next..counted.min(next + IN_FLIGHT)).collect();
-        let mut set = tokio::task::JoinSet::new();
-        for p in window.iter().copied() {
-            let (api, prefixes) = (api.clone(), prefixes.clone());
-            set.spawn(async move { (p, page(&api, &prefixes, p * PAGE).await) });
+    loop {
+        while set.len() < IN_FLIGHT && next <= counted {
+            let (api, prefixes, p) = (api.clone(), prefixes.clone(), next);
+            set.spawn(async move { (p, page(&api, &prefixes, since, p * PAGE).await) });
+            next += 1;
         }
-        let mut done = std::collections::BTreeMap::new();
-        while let Some(joined) = set.join_next().await {
-            let (p, result) = joined.map_err(crate::error::Error::internal)?;
-            done.insert(p, result?.0);
-        }
-        for rows in done.into_values() {
+        // An error returns at once; dropping the set cancels the pages still in flight.
+        let Some(joined) = set.join_next().await else {
+            break;
+        };
+        let (p, result) = joined.map_err(crate::error::Error::internal)?;
+        answered.insert(p, result?.0);
+    }
+    let past_count_empty = answered.get(&counted).is_some_and(Vec::is_empty);
+    for rows in answered.into_values() {
+        keep(rows, &mut tickets);
+    }
+    // Tickets were created meanwhile: one page at a time until an empty one.
+    if !past_count_empty {
+        for p in counted + 1..MAX_PAGES {
+            let (rows, _) = page(api, &prefixes, since, p * PAGE).await?;
+            if rows.is_empty() {
+                break;
+            }
             keep(rows, &mut tickets);
         }
-        next += window.len();
-    }
-    // Then one page at a time until an empty one.
-    for p in next..MAX_PAGES {
-        let (rows, _) = page(api, &prefixes, p * PAGE).await?;
-        if rows.is_empty() {
-            break;
-        }
-        keep(rows, &mut tickets);
     }
     Ok(tickets)
 }
@@ -89,12 +105,13 @@ pub async fn fetch_all<O: Owners + ?Sized>(api: &ServiceNow, owners: &O) -> Resu
 async fn page(
     api: &ServiceNow,
     prefixes: &[String],
+    since: Option<DateTime<Utc>>,
     offset: usize,
 ) -> Result<(Vec<crate::servicenow::table::Record>, Option<u64>)> {
     let mut tries = 0;
     loop {
         match api
-            .tickets_page(prefixes, TICKET_FIELDS, PAGE, offset)
+            .tickets_page(prefixes, since, TICKET_FIELDS, PAGE, offset)
             .await
         {
             Err(e)
