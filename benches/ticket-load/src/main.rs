@@ -23,9 +23,7 @@
 //! pages in flight saves. `scripts/bench-tickets.sh` runs both.
 
 use servicenow_sim::browser::Browser;
-use servicenow_sim::{
-    INTEGRATION_USER, OAuthApp, PASSWORD, RunningSim, Scenario, Seed, SimConfig,
-};
+use servicenow_sim::{INTEGRATION_USER, OAuthApp, PASSWORD, RunningSim, Scenario, Seed, SimConfig};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

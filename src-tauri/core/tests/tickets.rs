@@ -407,11 +407,17 @@ async fn a_refresh_reads_only_what_changed_and_everything_once_a_day() {
     // Nothing changed: the newest second again and the empty page that ends it.
     sim.advance_clock(std::time::Duration::from_secs(5));
     sim.clear_requests();
-    let list = board.refresh_at(&api, TENANT, t0 + Duration::minutes(1)).await.unwrap();
+    let list = board
+        .refresh_at(&api, TENANT, t0 + Duration::minutes(1))
+        .await
+        .unwrap();
     assert_eq!(list.tickets.len(), 250);
     let reads = task_reads(&sim);
     assert_eq!(reads.len(), 2, "{reads:?}");
-    assert!(reads.iter().all(|q| q.contains("sys_updated_on%3E%3D")), "{reads:?}");
+    assert!(
+        reads.iter().all(|q| q.contains("sys_updated_on%3E%3D")),
+        "{reads:?}"
+    );
     let rows: usize = sim
         .requests()
         .iter()
@@ -429,7 +435,10 @@ async fn a_refresh_reads_only_what_changed_and_everything_once_a_day() {
     )
     .unwrap();
     sim.clear_requests();
-    let list = board.refresh_at(&api, TENANT, t0 + Duration::minutes(2)).await.unwrap();
+    let list = board
+        .refresh_at(&api, TENANT, t0 + Duration::minutes(2))
+        .await
+        .unwrap();
     assert_eq!(list.tickets.len(), 251);
     let changed = list.tickets.iter().find(|t| t.sys_id == ids[0]).unwrap();
     assert_eq!(changed.state, "2");
@@ -441,14 +450,22 @@ async fn a_refresh_reads_only_what_changed_and_everything_once_a_day() {
         .map(|r| r.bytes_out)
         .sum();
     assert_eq!(task_reads(&sim).len(), 2);
-    assert!(bytes < 4_000, "only the changed tickets were read: {bytes} bytes");
+    assert!(
+        bytes < 4_000,
+        "only the changed tickets were read: {bytes} bytes"
+    );
 
     // The cache read again from disk keeps its mark: the next refresh is incremental too.
     let reopened = Board::open(dir.0.join("board.json"));
     sim.clear_requests();
-    reopened.refresh_at(&api, TENANT, t0 + Duration::minutes(3)).await.unwrap();
+    reopened
+        .refresh_at(&api, TENANT, t0 + Duration::minutes(3))
+        .await
+        .unwrap();
     assert!(
-        task_reads(&sim).iter().all(|q| q.contains("sys_updated_on%3E%3D")),
+        task_reads(&sim)
+            .iter()
+            .all(|q| q.contains("sys_updated_on%3E%3D")),
         "incremental after a restart"
     );
 

@@ -347,9 +347,7 @@ impl ServiceNow {
         if let Some(s) = since {
             query = query.at_or_after("sys_updated_on", s);
         }
-        let query = query
-            .order_by("sys_created_on")
-            .order_by("sys_id");
+        let query = query.order_by("sys_created_on").order_by("sys_id");
         let path = list_path(&List {
             table: "task",
             query: Some(&query),
