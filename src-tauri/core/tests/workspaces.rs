@@ -415,3 +415,23 @@ async fn an_install_recognises_its_own_tickets_only() {
             == 2
     );
 }
+
+/// At start the home page asks for the connection while the registry restores it in the
+/// background (keychain): the answer waits for that, so a connected workspace is drawn
+/// connected from its cache and never first as not connected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_restart_the_home_page_finds_the_saved_connection_at_once() {
+    let a = instance("restart").await;
+    let mut app = open_in(tempfile::tempdir().unwrap());
+    let id = app.connect(None, &a).await;
+    let ws = app.registry.get(&id).unwrap();
+    let first = ws
+        .connection_status()
+        .await
+        .expect("a new workspace is connected");
+    drop(ws);
+    let dir = app._dir;
+    let again = open_in(dir);
+    let info = again.registry.get(&id).unwrap().connection_status().await;
+    assert_eq!(info.map(|i| i.instance), Some(first.instance));
+}

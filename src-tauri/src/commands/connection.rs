@@ -76,8 +76,7 @@ pub async fn connection_status(
     workspace: String,
 ) -> Result<Option<ConnectionInfo>, Error> {
     Ok(super::workspace(&registry, &workspace)?
-        .connection()
-        .status()
+        .connection_status()
         .await)
 }
 

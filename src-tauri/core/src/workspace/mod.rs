@@ -94,6 +94,9 @@ pub const WORKSPACES_DIR: &str = "workspaces";
 pub const MAX_NAME_CHARS: usize = 40;
 /// How many recently changed tickets the tray lists.
 pub const RECENT: usize = 5;
+/// The longest the home page waits at start for a workspace's saved connection to be looked
+/// for (see [`Workspace::connection_status`]).
+pub const RESTORE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// One line of the switcher: which instance, and what waits there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -169,6 +172,10 @@ pub struct Workspace {
     seen: Mutex<Seen>,
     /// The connection check's last report since the app started (for the diagnostics).
     last_check: Mutex<Option<LastCheck>>,
+    /// The start has looked for the saved connection (found or not), or the workspace was made
+    /// by a sign-in: until then `connection.status()` cannot tell "not connected" from "not
+    /// restored yet".
+    restored: tokio::sync::watch::Sender<bool>,
     closed: CancellationToken,
 }
 
@@ -220,6 +227,7 @@ impl Workspace {
             sender: SenderControl::default(),
             seen: Mutex::new(seen),
             last_check: Mutex::new(None),
+            restored: tokio::sync::watch::channel(false).0,
             closed: CancellationToken::new(),
         })
     }
@@ -254,6 +262,22 @@ impl Workspace {
 
     pub fn watch_control(&self) -> &Arc<WatchControl> {
         &self.watch
+    }
+
+    /// The connection as the home page draws it at start: once the saved one has been looked
+    /// for (settings and keychain, no network; see [`Workspaces::start`]), so that a connected
+    /// workspace is drawn connected, with its cached tickets, and never first as not connected.
+    /// Waits at most [`RESTORE_WAIT`] (a keychain that asks to be unlocked), then answers what
+    /// is known; `connection://changed` follows when the restore ends.
+    pub async fn connection_status(&self) -> Option<crate::connection::ConnectionInfo> {
+        let mut restored = self.restored.subscribe();
+        let _ = tokio::time::timeout(RESTORE_WAIT, restored.wait_for(|done| *done)).await;
+        self.connection.status().await
+    }
+
+    /// The saved connection has been looked for (or there is none to look for).
+    pub(crate) fn restore_done(&self) {
+        self.restored.send_replace(true);
     }
 
     pub fn record(&self) -> Option<WorkspaceRecord> {

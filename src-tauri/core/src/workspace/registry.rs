@@ -322,7 +322,9 @@ impl Workspaces {
                         e.message
                     );
                 }
-                match ws.connection().restore().await {
+                let restored = ws.connection().restore().await;
+                ws.restore_done();
+                match restored {
                     Ok(Some(info)) => {
                         app.host.emit(Event::ConnectionChanged {
                             workspace: ws.id().to_owned(),
@@ -729,6 +731,7 @@ impl Workspaces {
                 })
                 .await?,
             );
+            ws.restore_done();
             write(&self.list).push(ws.clone());
             runtime::start(&self.arc(), &ws);
             log::info!("workspace {} added for {}", ws.id(), info.instance);
