@@ -92,10 +92,13 @@ export function setNetwork({ mode, address = "", username = "", password } = {})
   return call("set_network", args);
 }
 
-/** ui_ready → tells the back end the first screen is drawn (logged; read by the start benchmark). */
-export function uiReady(marks = {}) {
+/**
+ * ui_ready → tells the back end the first screen is drawn (logged; read by the start benchmark):
+ * `marks` the page's steps, `screen` what it shows (`home:connected`).
+ */
+export function uiReady(marks = {}, screen = null) {
   if (!hasBackend()) return Promise.resolve();
-  return call("ui_ready", { marks }).catch((error) => console.error(error));
+  return call("ui_ready", { marks, screen }).catch((error) => console.error(error));
 }
 
 // Workspaces ---------------------------------------------------------------------

@@ -76,9 +76,17 @@ function drawHeader() {
 }
 
 // Milliseconds since the page began, at each step of the first screen: the start-up benchmark
-// reads them from the log (scripts/bench-start.py).
+// reads them from the log (scripts/bench-start.py). A screen marks its own steps with
+// performance.mark(name); they are sent with these.
 const marks = { modules: Math.round(performance.now()) };
 const mark = (name) => (marks[name] = Math.round(performance.now()));
+
+/** What the first screen shows: its name and the state it drew (`home:connected`). */
+function shown() {
+  const view = document.getElementById("screen");
+  const host = view?.querySelector(".screen-host");
+  return [view?.dataset.screen, host?.dataset.state].filter(Boolean).join(":") || null;
+}
 
 async function boot() {
   // The OS language comes from Rust (WebKitGTK's navigator.language may not follow it);
@@ -119,7 +127,8 @@ async function boot() {
     mark("frame");
     requestAnimationFrame(() => {
       mark("painted");
-      uiReady(marks);
+      for (const m of performance.getEntriesByType?.("mark") ?? []) marks[m.name] ??= Math.round(m.startTime);
+      uiReady(marks, shown());
     });
   });
 }

@@ -36,9 +36,14 @@ pub fn set_language(
 }
 
 /// The UI calls this once its first screen is drawn. Logged, so that the start benchmark and a
-/// support log can tell how long the app took to be usable.
+/// support log can tell how long the app took to be usable, and to what (`screen`: the screen
+/// and the state it drew, `home:connected`).
 #[tauri::command]
-pub fn ui_ready(shell: State<'_, Shell>, marks: Option<std::collections::BTreeMap<String, f64>>) {
+pub fn ui_ready(
+    shell: State<'_, Shell>,
+    marks: Option<std::collections::BTreeMap<String, f64>>,
+    screen: Option<String>,
+) {
     let elapsed = shell.started.elapsed().as_millis();
     // When the page began, from its own clock (its paint mark is this call, give or take IPC),
     // and the page's own steps (ms since it began): numbers only, for the start-up benchmark,
@@ -59,7 +64,16 @@ pub fn ui_ready(shell: State<'_, Shell>, marks: Option<std::collections::BTreeMa
             .collect();
         log::info!("ui marks {}", steps.join(" "));
     }
-    log::info!("ui ready {elapsed} ms after start");
+    // A short name from the page, logged only when it is one (letters, digits, `:` and `-`).
+    match screen.filter(|s| {
+        !s.is_empty()
+            && s.len() <= 40
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == ':' || c == '-')
+    }) {
+        Some(screen) => log::info!("ui ready {elapsed} ms after start ({screen})"),
+        None => log::info!("ui ready {elapsed} ms after start"),
+    }
 }
 
 /// The data files that could not be read at start (each moved aside), for the banner.

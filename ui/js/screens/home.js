@@ -332,6 +332,8 @@ export async function render(view) {
     ctx.flow = null;
     grid.classList.toggle("card-grid-connected", Boolean(info));
     const summary = currentSummary();
+    // What the page shows, for the "ui ready" line of the first screen.
+    view.dataset.state = info ? "connected" : summary?.instance ? "kept" : "disconnected";
     let cards;
     if (info) {
       cards = [connectedCard(info, ctx), microsoft.node, ...kinds().map((k) => ticketCard(workspace, k.kind, ctx.tickets))];
@@ -381,10 +383,14 @@ export async function render(view) {
   let info = null;
   if (workspace) {
     try {
+      // At start, once the saved connection has been looked for (keychain, no network): a
+      // connected workspace is drawn connected with its cached tickets, never first as not
+      // connected. The network catches up afterwards (tickets://changed).
       info = await api.connectionStatus(workspace);
     } catch (error) {
       showError(error);
     }
+    performance.mark?.("homeStatus");
   }
   if (info) {
     try {
@@ -393,6 +399,7 @@ export async function render(view) {
     } catch (error) {
       showError(error);
     }
+    performance.mark?.("homeTickets");
   }
   show(info ?? null);
 
