@@ -359,6 +359,12 @@ impl Workspaces {
         }));
     }
 
+    /// This install's correlation segment: the tenant part of the correlation ids of the
+    /// tickets it makes (`tb1/<segment>/…`, see [`crate::tickets::correlation`]).
+    pub fn install(&self) -> &str {
+        &self.install
+    }
+
     /// The data files that could not be read at start (moved aside), for the banner.
     pub fn damaged(&self) -> Vec<crate::files::DamagedFile> {
         self.options.damage.list()
