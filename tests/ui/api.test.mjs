@@ -149,11 +149,11 @@ test("onWorkspaceEvent passes on only its workspace's part of a payload", async 
     },
   };
   const seen = [];
-  await api.onWorkspaceEvent(api.EVENT_TICKETS_CHANGED, "ws-a", "list", (list) => seen.push(list));
-  registered.handler({ payload: { workspace: "ws-b", list: { tickets: ["b"] } } });
-  registered.handler({ payload: { workspace: "ws-a", list: { tickets: ["a"] } } });
+  await api.onWorkspaceEvent(api.EVENT_TICKETS_CHANGED, "ws-a", "summary", (summary) => seen.push(summary));
+  registered.handler({ payload: { workspace: "ws-b", summary: { total: 2 } } });
+  registered.handler({ payload: { workspace: "ws-a", summary: { total: 1 } } });
   registered.handler({ payload: null });
-  assert.deepEqual(seen, [{ tickets: ["a"] }]);
+  assert.deepEqual(seen, [{ total: 1 }]);
 });
 
 test("ticket commands reach invoke by their Rust names with camelCase arguments", async () => {
@@ -184,6 +184,7 @@ test("ticket commands reach invoke by their Rust names with camelCase arguments"
   await api.outboxRetry(ws, "o1");
   await api.outboxDiscard(ws, "o1");
   await api.listTickets(ws);
+  await api.ticketSummary(ws);
   await api.refreshTickets(ws);
   await api.stateNames(ws);
   await api.setStateName(ws, { kind: "incident", value: "2", label: "Doing" });
@@ -206,6 +207,7 @@ test("ticket commands reach invoke by their Rust names with camelCase arguments"
     ["outbox_retry", { ...w, id: "o1" }],
     ["outbox_discard", { ...w, id: "o1" }],
     ["list_tickets", w],
+    ["ticket_summary", w],
     ["refresh_tickets", w],
     ["state_names", w],
     ["set_state_name", { ...w, kind: "incident", value: "2", label: "Doing" }],

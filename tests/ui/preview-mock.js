@@ -263,6 +263,23 @@
   }
   let fetchedAt = q.get("cache") === "1" ? new Date(Date.now() - 2 * 3600000).toISOString() : new Date(Date.now() - 3 * 60000).toISOString();
   const ticketList = () => ({ tickets, fetchedAt, fromCache: q.get("cache") === "1" });
+  // As Rust's Board::summary: per kind, the count by state and the five changed last.
+  const ticketSummary = () => {
+    const kinds = [];
+    for (const kind of ["change_request", "incident"]) {
+      const mine = tickets.filter((t) => t.kind === kind);
+      if (!mine.length) continue;
+      const states = new Map();
+      for (const t of mine) {
+        const e = states.get(t.state) ?? { value: t.state, label: t.stateLabel, count: 0 };
+        e.count += 1;
+        states.set(t.state, e);
+      }
+      const newest = [...mine].sort((a, b) => String(b.updatedAt).localeCompare(String(a.updatedAt)) || String(b.number).localeCompare(String(a.number))).slice(0, 5);
+      kinds.push({ kind, total: mine.length, states: [...states.values()], newest });
+    }
+    return { total: tickets.length, kinds, fetchedAt };
+  };
 
   const outboxParam = q.get("outbox");
   let outbox = [];
@@ -471,7 +488,7 @@
             tickets = [t, ...tickets];
             const a = actions.find((x) => x.id === d.actionId);
             if (a) a.ticket = { sysId: t.sysId, number, kind, state: t.state, stateLabel: t.stateLabel, url: t.url };
-            emit("tickets://changed", { workspace: WS, list: ticketList() });
+            emit("tickets://changed", { workspace: WS, summary: ticketSummary() });
             const warnings = mode === "warnings"
               ? [
                   { field: "urgency", sent: "2", stored: "", reason: "field_left_unset", params: { field: "urgency", sent: "2", stored: "" }, message: "ServiceNow left urgency unset (Ticket Bridge sent \"2\"). Check the instance's choices for urgency, and set it on the ticket." },
@@ -498,6 +515,9 @@
           case "list_tickets":
             await wait(30);
             return ticketList();
+          case "ticket_summary":
+            await wait(10);
+            return ticketSummary();
           case "refresh_tickets":
             await wait(800);
             if (q.get("refresh") === "error") throw { kind: "instance_unreachable", message: "", hint: "" };
@@ -514,14 +534,14 @@
             if (args.label) custom[args.kind][args.value] = args.label;
             else delete custom[args.kind][args.value];
             for (const t of tickets) t.stateLabel = labelOf(t.kind, t.state);
-            emit("tickets://changed", { workspace: WS, list: ticketList() });
+            emit("tickets://changed", { workspace: WS, summary: ticketSummary() });
             return null;
           case "reset_state_names":
             await wait(100);
             custom.change_request = {};
             custom.incident = {};
             for (const t of tickets) t.stateLabel = labelOf(t.kind, t.state);
-            emit("tickets://changed", { workspace: WS, list: ticketList() });
+            emit("tickets://changed", { workspace: WS, summary: ticketSummary() });
             return null;
           case "export_tickets_csv":
             await wait(400);

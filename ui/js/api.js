@@ -281,6 +281,15 @@ export function listTickets(workspace) {
   return call("list_tickets", { workspace });
 }
 
+/**
+ * ticket_summary → what the home cards show, from the local cache, a few kilobytes however many
+ * tickets there are: { total, fetchedAt, kinds: [{ kind, total, states: [{ value, label, count }],
+ * newest: Ticket[] }] } (newest: last changed first).
+ */
+export function ticketSummary(workspace) {
+  return call("ticket_summary", { workspace });
+}
+
 /** refresh_tickets → the same shape as list_tickets, read from ServiceNow. */
 export function refreshTickets(workspace) {
   return call("refresh_tickets", { workspace });
@@ -382,7 +391,10 @@ export const EVENT_AUTHORIZE_URL = "connect://authorize-url";
 /** Event after connect, remove or a lost sign-in: { workspace, connection: ConnectionInfo|null }. */
 export const EVENT_CONNECTION_CHANGED = "connection://changed";
 
-/** Event after the ticket cache changed: { workspace, list } (list: the shape of list_tickets). */
+/**
+ * Event after the ticket cache changed: { workspace, summary } (summary: the shape of
+ * ticket_summary). A page that lists every ticket reads list_tickets again.
+ */
 export const EVENT_TICKETS_CHANGED = "tickets://changed";
 
 /** Event after the outbox changed: { workspace, items: OutboxItem[] }. */

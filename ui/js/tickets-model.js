@@ -175,7 +175,14 @@ export function countByState(tickets) {
     entry.count += 1;
     map.set(value, entry);
   }
-  return [...map.values()].sort((a, b) => stateOrder(a.value) - stateOrder(b.value) || collator.compare(a.label, b.label));
+  return sortStateCounts([...map.values()]);
+}
+
+/** Counts by state ({ value, label, count }, as ticket_summary gives them) in the states' order. */
+export function sortStateCounts(counts) {
+  return [...(counts ?? [])]
+    .map((c) => ({ value: String(c.value ?? ""), label: c.label || String(c.value ?? ""), count: Number(c.count) || 0 }))
+    .sort((a, b) => stateOrder(a.value) - stateOrder(b.value) || collator.compare(a.label, b.label));
 }
 
 /** The newest `n` tickets (last updated first, then highest number). */

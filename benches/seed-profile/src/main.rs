@@ -224,19 +224,20 @@ fn file_len(path: &Path) -> u64 {
 struct SeedHost {
     runtime: tokio::runtime::Handle,
     browser: UnboundedSender<String>,
-    /// How many tickets each read of the whole list brought (not the cache: `from_cache` false).
+    /// How many tickets the cache held after each change that held any.
     synced: Mutex<Vec<usize>>,
 }
 
 impl Host for SeedHost {
     fn emit(&self, event: Event) {
-        if let Event::TicketsChanged { list, .. } = &event
-            && !list.from_cache
+        // The cache starts empty: a change that holds tickets is the sync's.
+        if let Event::TicketsChanged { summary, .. } = &event
+            && summary.total > 0
         {
             self.synced
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .push(list.tickets.len());
+                .push(summary.total);
         }
     }
     fn notify(&self, _notice: &Notice, _open: Option<String>) {}

@@ -395,7 +395,8 @@ async fn a_refresh_reads_only_what_changed_and_everything_once_a_day() {
     };
 
     sim.clear_requests();
-    let list = board.refresh_at(&api, TENANT, t0).await.unwrap();
+    board.refresh_at(&api, TENANT, t0).await.unwrap();
+    let list = board.cached(api.instance());
     assert_eq!(list.tickets.len(), 250);
     let full = task_reads(&sim);
     assert_eq!(full.len(), 4, "three pages and the empty one: {full:?}");
@@ -407,10 +408,11 @@ async fn a_refresh_reads_only_what_changed_and_everything_once_a_day() {
     // Nothing changed: the newest second again and the empty page that ends it.
     sim.advance_clock(std::time::Duration::from_secs(5));
     sim.clear_requests();
-    let list = board
+    board
         .refresh_at(&api, TENANT, t0 + Duration::minutes(1))
         .await
         .unwrap();
+    let list = board.cached(api.instance());
     assert_eq!(list.tickets.len(), 250);
     let reads = task_reads(&sim);
     assert_eq!(reads.len(), 2, "{reads:?}");
@@ -435,10 +437,11 @@ async fn a_refresh_reads_only_what_changed_and_everything_once_a_day() {
     )
     .unwrap();
     sim.clear_requests();
-    let list = board
+    board
         .refresh_at(&api, TENANT, t0 + Duration::minutes(2))
         .await
         .unwrap();
+    let list = board.cached(api.instance());
     assert_eq!(list.tickets.len(), 251);
     let changed = list.tickets.iter().find(|t| t.sys_id == ids[0]).unwrap();
     assert_eq!(changed.state, "2");
@@ -472,10 +475,11 @@ async fn a_refresh_reads_only_what_changed_and_everything_once_a_day() {
     // A day on, a ticket deleted on the instance leaves the list with the full read.
     sim.clear_requests();
     assert!(sim.delete_record("change_request", &ids[1]));
-    let list = reopened
+    reopened
         .refresh_at(&api, TENANT, t0 + FULL_SYNC_EVERY + Duration::minutes(1))
         .await
         .unwrap();
+    let list = reopened.cached(api.instance());
     assert_eq!(list.tickets.len(), 250);
     assert!(list.tickets.iter().all(|t| t.sys_id != ids[1]));
     assert_eq!(task_reads(&sim).len(), 4, "everything read again");

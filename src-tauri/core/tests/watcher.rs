@@ -85,8 +85,9 @@ async fn the_loop_reports_changes_backs_off_and_stops_once_when_signed_out() {
     match next(&mut rx, |s| matches!(s, Seen::Report(_))).await {
         Seen::Report(r) => {
             assert!(r.changes.is_empty());
+            assert!(r.read_tickets);
             assert!(
-                r.list
+                svc.cached_tickets()
                     .unwrap()
                     .tickets
                     .iter()
@@ -110,7 +111,8 @@ async fn the_loop_reports_changes_backs_off_and_stops_once_when_signed_out() {
                     to: "2".into()
                 }]
             );
-            let list = r.list.expect("the cached list follows the change");
+            assert!(r.read_tickets, "the cached list follows the change");
+            let list = svc.cached_tickets().unwrap();
             let t = list
                 .tickets
                 .iter()

@@ -5,7 +5,9 @@ use super::Registry;
 use std::collections::BTreeMap;
 use tauri::{AppHandle, Runtime};
 use ticket_bridge_core::Error;
-use ticket_bridge_core::tickets::board::{ActionView, StateNames, TicketList, TicketRef};
+use ticket_bridge_core::tickets::board::{
+    ActionView, StateNames, TicketList, TicketRef, TicketSummary,
+};
 use ticket_bridge_core::tickets::service::{DraftInput, OutboxItem, Preview, SubmitOutcome};
 use ticket_bridge_core::tickets::{Category, TicketKind};
 
@@ -95,6 +97,15 @@ pub async fn outbox_discard(
     id: String,
 ) -> Result<(), Error> {
     super::workspace(&registry, &workspace)?.discard(&id).await
+}
+
+/// What the home page shows: counts by state and the newest of each kind, from the cache.
+#[tauri::command]
+pub fn ticket_summary(
+    registry: Registry<'_>,
+    workspace: String,
+) -> Result<TicketSummary, Error> {
+    super::workspace(&registry, &workspace)?.ticket_summary()
 }
 
 #[tauri::command]

@@ -99,6 +99,36 @@ async fn the_score_brings_the_tenants_actions_and_confirms_a_fix() {
     assert!(row.contains(&format!("of {max}")), "{row}");
     h.doc_shot("actions-scored").await;
 
+    // A score read that brings the same actions back leaves the rows where they are: a click
+    // on one is not lost to a list drawn again under the pointer.
+    let reads: String = serde_json::from_value(
+        h.app()
+            .execute(
+                "document.querySelector(\"tr[data-action-id='AdminMFAV2']\").dataset.kept = 'yes';\
+                 return document.querySelector('#actions-card .table-slot').dataset.reads;",
+                vec![],
+            )
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let reads: u32 = reads.parse().unwrap();
+    h.click("#score-refresh").await;
+    h.wait_visible(&format!(
+        "#actions-card .table-slot[data-reads='{}']",
+        reads + 1
+    ))
+    .await;
+    let kept = h
+        .app()
+        .execute(
+            "return document.querySelector(\"tr[data-action-id='AdminMFAV2']\")?.dataset.kept ?? null",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept, serde_json::json!("yes"), "the rows were drawn again");
+
     // Search and filter.
     h.fill("actions-search", "legacy authentication").await;
     h.wait_text("#actions-table", "block legacy authentication")

@@ -7,7 +7,7 @@ import { t } from "../i18n.js";
 import { announce, el, showError } from "../ui.js";
 import { userLabel } from "../connection.js";
 import { createSignInFlow } from "../signin.js";
-import { countByState, isOverdue, newest } from "../tickets-model.js";
+import { isOverdue, newest, sortStateCounts } from "../tickets-model.js";
 import { formatDate, openRecord, priorityLabel, verdictBadge, watchOutbox } from "../widgets.js";
 import { createMicrosoftCard } from "../microsoft-card.js";
 import { cardIcon } from "../icons.js";
@@ -203,10 +203,9 @@ function cardId(kind) {
 
 const SEGMENTS = 8;
 
-/** Counts by state: a stacked bar (SVG rects sized by attributes) and a legend. */
-function stateBar(id, tickets) {
-  const counts = countByState(tickets);
-  const total = tickets.length;
+/** Counts by state (ticket_summary's, for one kind): a stacked bar (SVG rects sized by attributes) and a legend. */
+function stateBar(id, states, total) {
+  const counts = sortStateCounts(states);
   const svg = el("svg", { svg: true, class: "state-bar", viewBox: "0 0 100 8", preserveAspectRatio: "none", "aria-hidden": "true", focusable: "false" });
   let x = 0;
   counts.forEach((entry, index) => {
@@ -263,14 +262,16 @@ function ticketItem(workspace, ticket, now) {
   ]);
 }
 
-function ticketCard(workspace, kind, all, now = Date.now()) {
+/** One kind's card, from the summary of the cached tickets (ticket_summary). */
+function ticketCard(workspace, kind, summary, now = Date.now()) {
   const id = cardId(kind);
-  const tickets = (all ?? []).filter((ticket) => ticket.kind === kind);
-  const body = tickets.length
+  const mine = (summary?.kinds ?? []).find((k) => k.kind === kind);
+  const total = Number(mine?.total) || 0;
+  const body = total
     ? [
-        stateBar(`${id}-states`, tickets),
+        stateBar(`${id}-states`, mine.states, total),
         el("h3", { class: "subheading", text: t("tickets.newest") }),
-        el("ul", { class: "ticket-items", id: `${id}-newest` }, newest(tickets, 5).map((ticket) => ticketItem(workspace, ticket, now))),
+        el("ul", { class: "ticket-items", id: `${id}-newest` }, newest(mine.newest ?? [], 5).map((ticket) => ticketItem(workspace, ticket, now))),
       ]
     : [
         el("div", { class: "empty-state", id: `${id}-empty` }, [
@@ -303,7 +304,7 @@ export async function render(view) {
 
   let alive = true;
   const workspace = currentWorkspace();
-  const ctx = { flow: null, info: null, show, tickets: [], workspace };
+  const ctx = { flow: null, info: null, show, tickets: null, workspace };
   const microsoft = workspace ? createMicrosoftCard(workspace) : null;
   let stopOutbox = null;
   const state = appState() ?? (await api.appState().catch(() => null));
@@ -347,14 +348,14 @@ export async function render(view) {
     grid.replaceChildren(...cards);
     if (info && !ctx.ticketsLoaded) {
       ctx.ticketsLoaded = true;
-      api.listTickets(workspace).then(showTickets, () => {});
+      api.ticketSummary(workspace).then(showTickets, () => {});
     }
     if (workspace && !stopOutbox) watchOutbox(workspace, outboxSlot).then((stop) => (alive ? (stopOutbox = stop) : stop()));
   }
 
   /** Redraws only the ticket cards, keeping the connection card (and a sign-in in progress). */
-  function showTickets(list) {
-    ctx.tickets = Array.isArray(list?.tickets) ? list.tickets : [];
+  function showTickets(summary) {
+    ctx.tickets = summary && typeof summary === "object" ? summary : null;
     if (!alive || !ctx.info) return;
     for (const k of kinds()) {
       const old = document.getElementById(cardId(k.kind));
@@ -371,7 +372,7 @@ export async function render(view) {
     else if (!ctx.info && (!ctx.flow || ctx.flow.state() === "idle")) show(null);
   });
   const stopTickets = workspace
-    ? await api.onWorkspaceEvent(api.EVENT_TICKETS_CHANGED, workspace, "list", (list) => showTickets(list))
+    ? await api.onWorkspaceEvent(api.EVENT_TICKETS_CHANGED, workspace, "summary", (summary) => showTickets(summary))
     : () => {};
   const stop = await api.onEvent(api.EVENT_CONNECTION_CHANGED, (payload) => {
     // A sign-in in progress on this card finishes through its own outcome.
@@ -394,7 +395,7 @@ export async function render(view) {
   }
   if (info) {
     try {
-      ctx.tickets = (await api.listTickets(workspace))?.tickets ?? [];
+      ctx.tickets = (await api.ticketSummary(workspace)) ?? null;
       ctx.ticketsLoaded = true;
     } catch (error) {
       showError(error);

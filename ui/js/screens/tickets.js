@@ -375,7 +375,10 @@ export async function render(host, params = {}) {
     refreshOptions();
     update();
   }
-  const stop = await api.onWorkspaceEvent(api.EVENT_TICKETS_CHANGED, workspace, "list", (next) => setData(next));
+  // The event brings only the home page's summary: the list is read again from the cache.
+  const stop = await api.onWorkspaceEvent(api.EVENT_TICKETS_CHANGED, workspace, "summary", () =>
+    api.listTickets(workspace).then((next) => alive && setData(next), () => {}),
+  );
   // "Updated 3 minutes ago" follows the clock (once a minute, not while the window is hidden).
   const stopClock = liveRelative(null, () => alive && updateStatus());
   return () => {

@@ -79,6 +79,36 @@ pub struct TicketList {
     pub from_cache: bool,
 }
 
+/// What the home page shows of the cached tickets: each kind's count by state and its newest,
+/// a few kilobytes however many tickets the cache holds (the list itself goes only to the
+/// page that lists them).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketSummary {
+    pub total: usize,
+    pub kinds: Vec<KindSummary>,
+    pub fetched_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KindSummary {
+    pub kind: TicketKind,
+    pub total: usize,
+    /// By state value, in the order first met; the page orders them as the instance does.
+    pub states: Vec<StateCount>,
+    /// Last changed first, then the highest number.
+    pub newest: Vec<TicketView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StateCount {
+    pub value: String,
+    pub label: String,
+    pub count: usize,
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StateName {
@@ -221,6 +251,79 @@ impl Board {
         }
     }
 
+    /// Newest first: last changed first (never changed last), then the highest number.
+    fn newest_first(a: &Ticket, b: &Ticket) -> std::cmp::Ordering {
+        b.sys_updated_on
+            .cmp(&a.sys_updated_on)
+            .then_with(|| b.number.cmp(&a.number))
+    }
+
+    /// The home page's summary (see [`TicketSummary`]), with `newest` tickets of each kind.
+    pub fn summary(&self, instance: &InstanceUrl, newest: usize) -> TicketSummary {
+        let data = self.lock();
+        let mut kinds: Vec<(TicketKind, Vec<&Ticket>)> = Vec::new();
+        for t in &data.tickets {
+            let Some(kind) = t.kind else { continue };
+            match kinds.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, list)) => list.push(t),
+                None => kinds.push((kind, vec![t])),
+            }
+        }
+        kinds.sort_by_key(|(k, _)| *k);
+        let kinds = kinds
+            .into_iter()
+            .map(|(kind, mut tickets)| {
+                let mut states: Vec<StateCount> = Vec::new();
+                for t in &tickets {
+                    let value = t.state.as_deref().unwrap_or_default();
+                    match states.iter_mut().find(|s| s.value == value) {
+                        Some(s) => s.count += 1,
+                        None => states.push(StateCount {
+                            value: value.to_owned(),
+                            label: Self::label(&data, Some(kind), value),
+                            count: 1,
+                        }),
+                    }
+                }
+                let total = tickets.len();
+                if tickets.len() > newest {
+                    tickets.select_nth_unstable_by(newest, |a, b| Self::newest_first(a, b));
+                    tickets.truncate(newest);
+                }
+                tickets.sort_by(|a, b| Self::newest_first(a, b));
+                KindSummary {
+                    kind,
+                    total,
+                    states,
+                    newest: tickets
+                        .into_iter()
+                        .map(|t| Self::view(&data, t, instance))
+                        .collect(),
+                }
+            })
+            .collect();
+        TicketSummary {
+            total: data.tickets.len(),
+            kinds,
+            fetched_at: data.fetched_at,
+        }
+    }
+
+    /// The `n` tickets changed last, of every kind (the tray's recent tickets).
+    pub fn newest(&self, instance: &InstanceUrl, n: usize) -> Vec<TicketView> {
+        let data = self.lock();
+        let mut tickets: Vec<&Ticket> = data.tickets.iter().collect();
+        if tickets.len() > n {
+            tickets.select_nth_unstable_by(n, |a, b| Self::newest_first(a, b));
+            tickets.truncate(n);
+        }
+        tickets.sort_by(|a, b| Self::newest_first(a, b));
+        tickets
+            .into_iter()
+            .map(|t| Self::view(&data, t, instance))
+            .collect()
+    }
+
     /// The cached list, newest change first.
     pub fn cached(&self, instance: &InstanceUrl) -> TicketList {
         let data = self.lock();
@@ -245,7 +348,7 @@ impl Board {
         &self,
         api: &ServiceNow,
         owners: &O,
-    ) -> Result<TicketList> {
+    ) -> Result<()> {
         self.refresh_at(api, owners, Utc::now()).await
     }
 
@@ -255,7 +358,7 @@ impl Board {
         api: &ServiceNow,
         owners: &O,
         now: DateTime<Utc>,
-    ) -> Result<TicketList> {
+    ) -> Result<()> {
         let since = Self::incremental_since(&self.lock(), now);
         let board = self.clone();
         match since {
@@ -273,9 +376,7 @@ impl Board {
                     .map_err(Error::internal)??;
             }
         }
-        let mut list = self.cached(api.instance());
-        list.from_cache = false;
-        Ok(list)
+        Ok(())
     }
 
     /// Where an incremental refresh starts, or `None` when the next one must read everything.
@@ -732,6 +833,72 @@ mod tests {
             active: Some(true),
             sys_created_on: None,
         }
+    }
+
+    #[test]
+    fn the_summary_counts_each_kind_by_state_and_keeps_only_its_newest() {
+        let dir = tempfile::tempdir().unwrap();
+        let board = Board::open(dir.path().join("board.json"));
+        {
+            let mut d = board.lock();
+            d.custom_names
+                .for_kind_mut(TicketKind::Incident)
+                .insert("2".into(), "Doing".into());
+            // Twelve incidents (one never changed), three change requests, one of no kind.
+            d.tickets =
+                (0..12)
+                    .map(|i| {
+                        let mut t = ticket(
+                            &format!("i{i:02}"),
+                            ["1", "2"][i % 2],
+                            TicketKind::Incident,
+                            "A",
+                            100 + i as i64,
+                        );
+                        if i == 11 {
+                            t.sys_updated_on = None;
+                        }
+                        t
+                    })
+                    .chain((0..3).map(|i| {
+                        ticket(&format!("c{i}"), "-5", TicketKind::ChangeRequest, "B", 50)
+                    }))
+                    .collect();
+            let mut odd = ticket("x", "1", TicketKind::Incident, "C", 999);
+            odd.kind = None;
+            d.tickets.push(odd);
+        }
+        let s = board.summary(&InstanceUrl::parse("contoso").unwrap(), 5);
+        assert_eq!(s.total, 16);
+        let kinds: Vec<_> = s.kinds.iter().map(|k| (k.kind, k.total)).collect();
+        assert_eq!(
+            kinds,
+            vec![(TicketKind::ChangeRequest, 3), (TicketKind::Incident, 12)]
+        );
+        let inc = &s.kinds[1];
+        let states: Vec<_> = inc
+            .states
+            .iter()
+            .map(|c| (c.value.as_str(), c.label.as_str(), c.count))
+            .collect();
+        assert_eq!(states, vec![("1", "New", 6), ("2", "Doing", 5 + 1)]);
+        // Last changed first; the one never changed is not among the newest five.
+        let newest: Vec<_> = inc.newest.iter().map(|t| t.number.as_str()).collect();
+        assert_eq!(newest, vec!["Ni10", "Ni09", "Ni08", "Ni07", "Ni06"]);
+        // Same moment: the highest number first.
+        let cr: Vec<_> = s.kinds[0]
+            .newest
+            .iter()
+            .map(|t| t.number.as_str())
+            .collect();
+        assert_eq!(cr, vec!["Nc2", "Nc1", "Nc0"]);
+        // The tray's recent tickets: every kind, last changed first.
+        let recent: Vec<_> = board
+            .newest(&InstanceUrl::parse("contoso").unwrap(), 2)
+            .into_iter()
+            .map(|t| t.number)
+            .collect();
+        assert_eq!(recent, vec!["Nx", "Ni10"]);
     }
 
     #[test]

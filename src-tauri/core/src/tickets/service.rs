@@ -122,8 +122,8 @@ impl WatchFile {
 #[derive(Debug, Clone)]
 pub struct WatchReport {
     pub changes: Vec<TicketChange>,
-    /// The cached list after the poll, when the poll read any ticket.
-    pub list: Option<TicketList>,
+    /// The poll read tickets into the cached list.
+    pub read_tickets: bool,
 }
 
 fn local_user() -> String {
@@ -457,7 +457,27 @@ impl TicketService {
 
     pub async fn refresh_tickets(&self) -> Result<TicketList> {
         let api = self.connection.api()?;
+        self.board.refresh(&api, &self.owners).await?;
+        let mut list = self.board.cached(api.instance());
+        list.from_cache = false;
+        Ok(list)
+    }
+
+    /// Brings the cached list up to date without building it (the home page and the tray read
+    /// the summary).
+    pub async fn sync_tickets(&self) -> Result<()> {
+        let api = self.connection.api()?;
         self.board.refresh(&api, &self.owners).await
+    }
+
+    /// The home page's summary of the cached tickets, `newest` of each kind.
+    pub fn ticket_summary(&self, newest: usize) -> Result<super::board::TicketSummary> {
+        Ok(self.board.summary(&self.instance()?, newest))
+    }
+
+    /// The `n` cached tickets changed last (the tray's recent tickets).
+    pub fn newest_tickets(&self, n: usize) -> Result<Vec<super::board::TicketView>> {
+        Ok(self.board.newest(&self.instance()?, n))
     }
 
     /// One round of the watcher: one poll since the watermark, the changed tickets put into the
@@ -479,7 +499,7 @@ impl TicketService {
         if result.tickets.is_empty() && result.changes.is_empty() {
             return Ok(WatchReport {
                 changes: Vec::new(),
-                list: None,
+                read_tickets: false,
             });
         }
         let read_any = !result.tickets.is_empty();
@@ -493,10 +513,9 @@ impl TicketService {
             })
         })
         .await?;
-        let list = read_any.then(|| self.board.cached(api.instance()));
         Ok(WatchReport {
             changes: result.changes,
-            list,
+            read_tickets: read_any,
         })
     }
 

@@ -112,7 +112,7 @@ impl Default for WatchStatus {
 /// What the shell does with what the watcher finds.
 pub trait WatchSink: Send + Sync + 'static {
     /// A poll read tickets: `report.changes` are the changes to tell (maybe none: a ticket
-    /// the app created itself is new, not changed), `report.list` the updated cached list.
+    /// the app created itself is new, not changed), `report.read_tickets` whether the cached list changed.
     fn report(&self, report: &WatchReport);
     /// The status changed (after every poll).
     fn status(&self, status: &WatchStatus);
@@ -262,7 +262,7 @@ pub async fn run(
                 failures = 0;
                 told_lost = false;
                 last_poll_at = Some(Utc::now());
-                if !report.changes.is_empty() || report.list.is_some() {
+                if !report.changes.is_empty() || report.read_tickets {
                     sink.report(&report);
                 }
                 let next = control.interval();

@@ -6,7 +6,7 @@
 use super::WorkspaceSummary;
 use crate::connection::ConnectionInfo;
 use crate::error::Result;
-use crate::tickets::board::TicketList;
+use crate::tickets::board::TicketSummary;
 use crate::tickets::notice::Notice;
 use crate::tickets::service::OutboxItem;
 use crate::tickets::watcher::WatchStatus;
@@ -51,7 +51,10 @@ pub enum Event {
         connection: Option<ConnectionInfo>,
     },
     /// The cached ticket list changed (sent, refreshed, watched, renamed states).
-    TicketsChanged { workspace: String, list: TicketList },
+    TicketsChanged {
+        workspace: String,
+        summary: TicketSummary,
+    },
     /// What waits to be sent changed.
     OutboxChanged {
         workspace: String,

@@ -94,6 +94,8 @@ pub const WORKSPACES_DIR: &str = "workspaces";
 pub const MAX_NAME_CHARS: usize = 40;
 /// How many recently changed tickets the tray lists.
 pub const RECENT: usize = 5;
+/// The newest tickets of each kind on the home page's cards.
+pub const HOME_NEWEST: usize = 5;
 /// The longest the home page waits at start for a workspace's saved connection to be looked
 /// for (see [`Workspace::connection_status`]).
 pub const RESTORE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
@@ -208,8 +210,8 @@ impl Workspace {
             TicketService::open_in(dir, connection.clone(), sources, &ctx)?.with_install(install),
         );
         let mut seen = Seen::default();
-        if let Ok(list) = tickets.cached_tickets() {
-            seen.recent = list.tickets.into_iter().take(RECENT).collect();
+        if let Ok(recent) = tickets.newest_tickets(RECENT) {
+            seen.recent = recent;
         }
         Ok(Self {
             app,
@@ -395,15 +397,23 @@ impl Workspace {
         });
     }
 
-    /// Tells the UI the cached list, and keeps the tray's recent tickets in step.
+    /// Tells the UI the cached list changed (with the home page's summary: the pages that list
+    /// every ticket read them again), and keeps the tray's recent tickets in step.
     pub(crate) fn emit_tickets(&self) {
-        if let Ok(list) = self.tickets.cached_tickets() {
-            self.set_recent(&list.tickets);
+        if let Ok(recent) = self.tickets.newest_tickets(RECENT) {
+            self.set_recent(&recent);
+        }
+        if let Ok(summary) = self.tickets.ticket_summary(HOME_NEWEST) {
             self.emit(Event::TicketsChanged {
                 workspace: self.id.clone(),
-                list,
+                summary,
             });
         }
+    }
+
+    /// The home page's summary of the cached tickets.
+    pub fn ticket_summary(&self) -> crate::Result<crate::tickets::board::TicketSummary> {
+        self.tickets.ticket_summary(HOME_NEWEST)
     }
 
     /// Queues a task for this workspace's instance and tries to send it at once; a task that
@@ -446,11 +456,7 @@ impl Workspace {
     /// Reads every ticket from the instance now.
     pub async fn refresh_tickets(&self) -> crate::Result<TicketList> {
         let list = self.tickets.refresh_tickets().await?;
-        self.set_recent(&list.tickets);
-        self.emit(Event::TicketsChanged {
-            workspace: self.id.clone(),
-            list: list.clone(),
-        });
+        self.emit_tickets();
         Ok(list)
     }
 

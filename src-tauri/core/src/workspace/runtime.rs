@@ -79,13 +79,9 @@ async fn sender_loop(app: Weak<Workspaces>, ws: Arc<Workspace>) {
         let Some(app) = app.upgrade() else { return };
         let host = app.host();
         if ws.sender.refresh.swap(false, Ordering::SeqCst) {
-            match ws.tickets().refresh_tickets().await {
-                Ok(list) => {
-                    ws.set_recent(&list.tickets);
-                    host.emit(Event::TicketsChanged {
-                        workspace: ws.id().to_owned(),
-                        list,
-                    });
+            match ws.tickets().sync_tickets().await {
+                Ok(()) => {
+                    ws.emit_tickets();
                     host.tray_changed();
                 }
                 Err(e) => log::warn!(
@@ -122,12 +118,8 @@ impl WatchSink for Sink {
         };
         let host = app.host();
         let ws = &self.ws;
-        if let Some(list) = &report.list {
-            host.emit(Event::TicketsChanged {
-                workspace: ws.id().to_owned(),
-                list: list.clone(),
-            });
-            ws.set_recent(&list.tickets);
+        if report.read_tickets {
+            ws.emit_tickets();
         }
         if !report.changes.is_empty() {
             app.tell(ws, &report.changes);
