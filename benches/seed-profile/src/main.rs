@@ -224,7 +224,8 @@ fn file_len(path: &Path) -> u64 {
 struct SeedHost {
     runtime: tokio::runtime::Handle,
     browser: UnboundedSender<String>,
-    /// How many tickets the cache held after each change that held any.
+    /// How many tickets the cache held after each change that held any (the sync's change holds
+    /// them all).
     synced: Mutex<Vec<usize>>,
 }
 
@@ -341,15 +342,23 @@ async fn seed(rt: &tokio::runtime::Runtime, sim: &RunningSim, args: &Args) -> An
 
     // The read of every ticket that follows a connection.
     let t = Instant::now();
+    // The watcher's first polls may merge some tickets before the sync has read them all.
     until("the first sync", || {
-        !host
-            .synced
+        host.synced
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .is_empty()
+            .iter()
+            .any(|&n| n >= args.tickets)
     })
     .await?;
-    let synced = host.synced.lock().unwrap_or_else(|p| p.into_inner())[0];
+    let synced = host
+        .synced
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or_default();
     eprintln!(
         "seed-profile: connected {id}; the sync read {synced} tickets in {} ms",
         t.elapsed().as_millis()

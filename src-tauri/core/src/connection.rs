@@ -379,6 +379,27 @@ impl ConnectionManager {
     }
 
     /// Loads the saved connection (settings and keychain), without any network call.
+    /// What the saved connection says, without reading the keychain: how a workspace is drawn
+    /// at start while [`ConnectionManager::restore`] reads its secrets (a few Secret Service
+    /// round trips). `None` when nothing is saved.
+    pub fn saved_info(&self) -> Option<ConnectionInfo> {
+        let s = self.settings.load().ok().flatten()?;
+        Some(ConnectionInfo {
+            instance: s.instance.to_string(),
+            client_id: s.client_id.clone(),
+            integration_user: s.integration_user.clone(),
+            signed_in: Person::from(&s.signed_in),
+            release: s.release.clone(),
+            access_token_expires_at: s.access_token_expires_at,
+            // As saved; the restore's `connection://changed` says what the keychain holds.
+            has_refresh_token: true,
+            needs_reconnect: false,
+            port: s.port,
+            redirect_uri: loopback::redirect_uri(s.port),
+            public_client: s.public_client,
+        })
+    }
+
     pub async fn restore(&self) -> Result<Option<ConnectionInfo>> {
         let settings = self.settings.clone();
         let Some(saved) = blocking(move || settings.load()).await? else {

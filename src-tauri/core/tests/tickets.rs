@@ -405,7 +405,13 @@ async fn a_refresh_reads_only_what_changed_and_everything_once_a_day() {
         "{full:?}"
     );
 
-    // Nothing changed: the newest second again and the empty page that ends it.
+    // Nothing changed: the newest second again and the empty page that ends it; the cache
+    // file is not written again.
+    let saved = std::fs::metadata(dir.0.join("board.json"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let bytes_before = std::fs::read(dir.0.join("board.json")).unwrap();
     sim.advance_clock(std::time::Duration::from_secs(5));
     sim.clear_requests();
     board
@@ -427,6 +433,18 @@ async fn a_refresh_reads_only_what_changed_and_everything_once_a_day() {
         .map(|r| r.bytes_out as usize)
         .sum();
     assert!(rows < 2_000, "one ticket read again, not 250: {rows} bytes");
+    assert_eq!(
+        std::fs::metadata(dir.0.join("board.json"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        saved,
+        "nothing new, nothing written"
+    );
+    assert_eq!(
+        std::fs::read(dir.0.join("board.json")).unwrap(),
+        bytes_before
+    );
 
     // One ticket changes and one is created: the refresh reads those two, and keeps the rest.
     sim.advance_clock(std::time::Duration::from_secs(5));

@@ -412,14 +412,23 @@ impl Board {
     fn merge_synced(&self, changed: Vec<Ticket>, now: DateTime<Utc>) -> Result<()> {
         let mut data = self.lock();
         let newest = changed.iter().filter_map(|t| t.sys_updated_on).max();
-        data.synced_through = data.synced_through.max(newest);
-        Self::merge_into(&mut data, changed);
+        let mark = data.synced_through.max(newest);
+        let moved = mark != data.synced_through;
+        data.synced_through = mark;
+        let merged = Self::merge_into(&mut data, changed);
         data.fetched_at = Some(now);
+        // Nothing new (the newest second read again): the file stays as it is; only the time
+        // of this read, kept in memory, moves.
+        if !moved && !merged {
+            return Ok(());
+        }
         self.save(&data)
     }
 
-    /// New tickets added, known ones replaced; one pass over each list.
-    fn merge_into(data: &mut BoardFile, tickets: Vec<Ticket>) {
+    /// New tickets added, known ones replaced; one pass over each list. Whether any ticket was
+    /// new or different.
+    fn merge_into(data: &mut BoardFile, tickets: Vec<Ticket>) -> bool {
+        let mut changed = false;
         let mut at: std::collections::HashMap<String, usize> = data
             .tickets
             .iter()
@@ -428,13 +437,19 @@ impl Board {
             .collect();
         for t in tickets {
             match at.get(&t.sys_id) {
-                Some(&i) => data.tickets[i] = t,
+                Some(&i) if data.tickets[i] == t => {}
+                Some(&i) => {
+                    data.tickets[i] = t;
+                    changed = true;
+                }
                 None => {
                     at.insert(t.sys_id.clone(), data.tickets.len());
                     data.tickets.push(t);
+                    changed = true;
                 }
             }
         }
+        changed
     }
 
     /// Forgets the cached tickets (the connection was removed); the admin's own state names
@@ -466,7 +481,9 @@ impl Board {
             return Ok(());
         }
         let mut data = self.lock();
-        Self::merge_into(&mut data, tickets);
+        if !Self::merge_into(&mut data, tickets) {
+            return Ok(());
+        }
         self.save(&data)
     }
 

@@ -96,9 +96,6 @@ pub const MAX_NAME_CHARS: usize = 40;
 pub const RECENT: usize = 5;
 /// The newest tickets of each kind on the home page's cards.
 pub const HOME_NEWEST: usize = 5;
-/// The longest the home page waits at start for a workspace's saved connection to be looked
-/// for (see [`Workspace::connection_status`]).
-pub const RESTORE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// One line of the switcher: which instance, and what waits there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -266,14 +263,16 @@ impl Workspace {
         &self.watch
     }
 
-    /// The connection as the home page draws it at start: once the saved one has been looked
-    /// for (settings and keychain, no network; see [`Workspaces::start`]), so that a connected
-    /// workspace is drawn connected, with its cached tickets, and never first as not connected.
-    /// Waits at most [`RESTORE_WAIT`] (a keychain that asks to be unlocked), then answers what
-    /// is known; `connection://changed` follows when the restore ends.
+    /// The connection as the home page draws it at start, so that a connected workspace is
+    /// drawn connected, with its cached tickets, and never first as not connected. Until the
+    /// saved connection has been restored (its secrets read from the keychain in the
+    /// background, see [`Workspaces::start`]) it is what the settings file saved; the
+    /// restore's `connection://changed` then says what the keychain held (not connected when
+    /// it could not be read).
     pub async fn connection_status(&self) -> Option<crate::connection::ConnectionInfo> {
-        let mut restored = self.restored.subscribe();
-        let _ = tokio::time::timeout(RESTORE_WAIT, restored.wait_for(|done| *done)).await;
+        if !*self.restored.borrow() {
+            return self.connection.saved_info();
+        }
         self.connection.status().await
     }
 

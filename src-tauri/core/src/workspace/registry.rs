@@ -333,11 +333,18 @@ impl Workspaces {
                         ws.connected().await;
                     }
                     Ok(None) => {}
-                    Err(e) => log::warn!(
-                        "{}: the saved connection could not be restored: {}",
-                        ws.id(),
-                        e.message
-                    ),
+                    Err(e) => {
+                        log::warn!(
+                            "{}: the saved connection could not be restored: {}",
+                            ws.id(),
+                            e.message
+                        );
+                        // The page drew the saved connection: it is not connected after all.
+                        app.host.emit(Event::ConnectionChanged {
+                            workspace: ws.id().to_owned(),
+                            connection: ws.connection().status().await,
+                        });
+                    }
                 }
                 match ws.microsoft().restore().await {
                     Ok(Some(info)) => {
