@@ -371,36 +371,33 @@ export async function render(view) {
     if (workspace && !workspaces().some((w) => w.id === workspace)) window.dispatchEvent(new Event("tb:rerender"));
     else if (!ctx.info && (!ctx.flow || ctx.flow.state() === "idle")) show(null);
   });
-  const stopTickets = workspace
-    ? await api.onWorkspaceEvent(api.EVENT_TICKETS_CHANGED, workspace, "summary", (summary) => showTickets(summary))
-    : () => {};
-  const stop = await api.onEvent(api.EVENT_CONNECTION_CHANGED, (payload) => {
-    // A sign-in in progress on this card finishes through its own outcome.
-    if (ctx.flow && ctx.flow.state() !== "idle") return;
-    if (!workspace || payload?.workspace === workspace) show(payload?.connection ?? null);
-    else if (payload?.connection && !workspace) window.dispatchEvent(new Event("tb:rerender"));
-  });
+  // The listeners first (so that no change is missed), together; then the two local reads.
+  const [stopTickets, stop] = await Promise.all([
+    workspace ? api.onWorkspaceEvent(api.EVENT_TICKETS_CHANGED, workspace, "summary", (summary) => showTickets(summary)) : () => {},
+    api.onEvent(api.EVENT_CONNECTION_CHANGED, (payload) => {
+      // A sign-in in progress on this card finishes through its own outcome.
+      if (ctx.flow && ctx.flow.state() !== "idle") return;
+      if (!workspace || payload?.workspace === workspace) show(payload?.connection ?? null);
+      else if (payload?.connection && !workspace) window.dispatchEvent(new Event("tb:rerender"));
+    }),
+  ]);
 
   let info = null;
   if (workspace) {
-    try {
-      // At start, once the saved connection has been looked for (keychain, no network): a
-      // connected workspace is drawn connected with its cached tickets, never first as not
-      // connected. The network catches up afterwards (tickets://changed).
-      info = await api.connectionStatus(workspace);
-    } catch (error) {
-      showError(error);
-    }
+    // At start a connected workspace is drawn connected with its cached tickets, never first
+    // as not connected: the saved connection and the cache's summary, both local reads, asked
+    // together. The network catches up afterwards (tickets://changed).
+    const [status, summary] = await Promise.allSettled([api.connectionStatus(workspace), api.ticketSummary(workspace)]);
+    if (status.status === "fulfilled") info = status.value ?? null;
+    else showError(status.reason);
     performance.mark?.("homeStatus");
-  }
-  if (info) {
-    try {
-      ctx.tickets = (await api.ticketSummary(workspace)) ?? null;
-      ctx.ticketsLoaded = true;
-    } catch (error) {
-      showError(error);
+    if (info) {
+      if (summary.status === "fulfilled") {
+        ctx.tickets = summary.value ?? null;
+        ctx.ticketsLoaded = true;
+      } else showError(summary.reason);
+      performance.mark?.("homeTickets");
     }
-    performance.mark?.("homeTickets");
   }
   show(info ?? null);
 
