@@ -101,10 +101,7 @@ pub async fn outbox_discard(
 
 /// What the home page shows: counts by state and the newest of each kind, from the cache.
 #[tauri::command]
-pub fn ticket_summary(
-    registry: Registry<'_>,
-    workspace: String,
-) -> Result<TicketSummary, Error> {
+pub fn ticket_summary(registry: Registry<'_>, workspace: String) -> Result<TicketSummary, Error> {
     super::workspace(&registry, &workspace)?.ticket_summary()
 }
 
