@@ -208,7 +208,7 @@ fn run() -> AnyResult<()> {
     if !args.serve {
         return Ok(());
     }
-    sim_rt.block_on(wait_for_stop());
+    sim_rt.block_on(servicenow_sim::wait_for_stop());
     let instance = InstanceUrl::parse(&sim.base_url())?;
     Keychain::for_workspace(&seeded.workspace, &instance, CLIENT_ID).delete_all()?;
     sim_rt.block_on(sim.shutdown());
@@ -517,27 +517,5 @@ fn free_port() -> u16 {
         if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
             return port;
         }
-    }
-}
-
-async fn wait_for_stop() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
     }
 }

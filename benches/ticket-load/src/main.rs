@@ -102,7 +102,7 @@ async fn run() -> AnyResult<()> {
     if serve {
         println!("SIM_BASE_URL={}", sim.base_url());
         println!("TICKETS={TICKETS} (inserted in {insert_ms:.0} ms; latency {latency_ms} ms)");
-        wait_for_stop().await;
+        servicenow_sim::wait_for_stop().await;
         sim.shutdown().await;
         return Ok(());
     }
@@ -413,26 +413,4 @@ fn empty_page(body: &[u8]) -> bool {
         && body
             .windows(b"\"result\":[]".len())
             .any(|w| w == b"\"result\":[]")
-}
-
-async fn wait_for_stop() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

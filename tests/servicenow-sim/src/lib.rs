@@ -500,3 +500,27 @@ impl SimHandle {
         seed::tick_moving_ticket(&mut self.app.lock(), &now)
     }
 }
+
+/// Waits for Ctrl-C, or SIGTERM on Unix: how the simulator binary and the benches that serve it
+/// are stopped.
+pub async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

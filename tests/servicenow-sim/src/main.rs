@@ -117,7 +117,7 @@ async fn main() -> std::io::Result<()> {
     }
     println!();
     println!("Press Ctrl-C to stop.");
-    wait_for_stop().await;
+    servicenow_sim::wait_for_stop().await;
     sim.shutdown().await;
     if let Some(ms) = microsoft {
         ms.shutdown().await;
@@ -188,26 +188,4 @@ fn print_microsoft(ms: &microsoft::RunningMicrosoft) {
         handle.profiles().len(),
         handle.snapshot_count()
     );
-}
-
-async fn wait_for_stop() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

@@ -258,6 +258,15 @@ impl Board {
             .then_with(|| b.number.cmp(&a.number))
     }
 
+    /// Keeps the `n` newest of `tickets`, newest first (a selection, not a sort of them all).
+    fn keep_newest(tickets: &mut Vec<&Ticket>, n: usize) {
+        if tickets.len() > n {
+            tickets.select_nth_unstable_by(n, |a, b| Self::newest_first(a, b));
+            tickets.truncate(n);
+        }
+        tickets.sort_by(|a, b| Self::newest_first(a, b));
+    }
+
     /// The home page's summary (see [`TicketSummary`]), with `newest` tickets of each kind.
     pub fn summary(&self, instance: &InstanceUrl, newest: usize) -> TicketSummary {
         let data = self.lock();
@@ -286,11 +295,7 @@ impl Board {
                     }
                 }
                 let total = tickets.len();
-                if tickets.len() > newest {
-                    tickets.select_nth_unstable_by(newest, |a, b| Self::newest_first(a, b));
-                    tickets.truncate(newest);
-                }
-                tickets.sort_by(|a, b| Self::newest_first(a, b));
+                Self::keep_newest(&mut tickets, newest);
                 KindSummary {
                     kind,
                     total,
@@ -313,11 +318,7 @@ impl Board {
     pub fn newest(&self, instance: &InstanceUrl, n: usize) -> Vec<TicketView> {
         let data = self.lock();
         let mut tickets: Vec<&Ticket> = data.tickets.iter().collect();
-        if tickets.len() > n {
-            tickets.select_nth_unstable_by(n, |a, b| Self::newest_first(a, b));
-            tickets.truncate(n);
-        }
-        tickets.sort_by(|a, b| Self::newest_first(a, b));
+        Self::keep_newest(&mut tickets, n);
         tickets
             .into_iter()
             .map(|t| Self::view(&data, t, instance))
